@@ -58,6 +58,8 @@ func (s *Scene) FaceBoxes() []Box {
 }
 
 
+// maskJSON is a Mask on the wire: the PNG-encoded crop of its non-zero
+// bounding box, which keeps soft edges and stays small.
 type maskJSON struct {
 	X     int     `json:"x"`
 	Y     int     `json:"y"`
@@ -190,4 +192,18 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 		}
 	}
 	return s, nil
+}
+
+// Close closes every detector of the Analyzer that has a Close method, and
+// returns the first error.
+func (a *Analyzer) Close() error {
+	var first error
+	for _, d := range []any{a.Faces, a.People, a.Segmenter} {
+		if c, ok := d.(interface{ Close() error }); ok && c != nil {
+			if err := c.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return first
 }
