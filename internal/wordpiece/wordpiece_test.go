@@ -131,7 +131,7 @@ func TestEncodeKnownBERTIDs(t *testing.T) {
 		{" \t\n", []int{101, 102}},
 		{"hello\tworld\r\n", []int{101, 7592, 2088, 102}},
 		{"hello\u00a0world", []int{101, 7592, 2088, 102}}, // NBSP is white space (Zs)
-		{"hel\u200blo", []int{101, 7592, 102}},           // zero-width space is Cf: dropped
+		{"hel\u200blo", []int{101, 7592, 102}},            // zero-width space is Cf: dropped
 		{"HELLO 🙂", []int{101, 7592, 100, 102}},           // emoji: no piece, [UNK]
 		{"hello" + strings.Repeat("a", 101), []int{101, 100, 102}},
 	}
