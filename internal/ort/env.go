@@ -1,0 +1,141 @@
+// Package ort is phantom's only seam to ONNX Runtime (through
+// github.com/yalue/onnxruntime_go). It owns the one ONNX Runtime environment
+// of the process, finds the shared library, checks a model file's inputs and
+// outputs against what the caller expects before it creates a session, and
+// picks the execution provider (CUDA or CPU) for each session.
+//
+// Its API is plain Go: tensors are Go slices with a shape (Tensor), model
+// signatures are Go structs (Signature, TensorSpec). No cgo or
+// onnxruntime_go type appears in it.
+//
+// Typical use:
+//
+//	s, err := ort.Open("yunet.onnx", ort.Signature{
+//		Inputs:  []ort.TensorSpec{{Name: "input", Type: ort.Float32, Shape: []int64{1, 3, 640, 640}}},
+//		Outputs: []ort.TensorSpec{{Name: "cls_8"}, {Name: "obj_8"}},
+//	}, ort.WithDevice(ort.DeviceAuto))
+//	if err != nil { ... }
+//	defer s.Close()
+//	out, err := s.Run(ctx, ort.NewFloat32([]int64{1, 3, 640, 640}, pixels))
+package ort
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	ortgo "github.com/yalue/onnxruntime_go"
+
+	"github.com/phantom-vlm/phantom/internal/cachedir"
+)
+
+// LibraryEnv is the environment variable that names the ONNX Runtime shared
+// library to load.
+const LibraryEnv = "PHANTOM_ORT_LIB"
+
+// LibraryName is the file name of the ONNX Runtime shared library that
+// scripts/setup.sh puts in phantom's cache directory.
+const LibraryName = "libonnxruntime.so.1"
+
+// ErrLibraryNotFound is returned (wrapped) when no ONNX Runtime shared library
+// could be found; the message lists every path tried.
+var ErrLibraryNotFound = errors.New("ort: ONNX Runtime library not found")
+
+// systemDirs are searched, in order, after the explicit path, $PHANTOM_ORT_LIB
+// and the cache directory.
+var systemDirs = []string{
+	"/usr/lib",
+	"/usr/lib64",
+	"/usr/lib/x86_64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu",
+	"/usr/local/lib",
+	"/usr/local/lib64",
+	"/opt/onnxruntime/lib",
+}
+
+// systemNames are the library names looked for in each system directory.
+var systemNames = []string{"libonnxruntime.so.1", "libonnxruntime.so"}
+
+var env struct {
+	mu      sync.Mutex
+	started bool
+	lib     string
+}
+
+// LibraryCandidates returns, in search order, the paths Init tries when it is
+// given explicit (which may be empty): explicit, then $PHANTOM_ORT_LIB, then
+// the cache directory's libonnxruntime.so.1, then the system directories.
+func LibraryCandidates(explicit string) []string {
+	var c []string
+	if explicit != "" {
+		c = append(c, explicit)
+	}
+	if p := os.Getenv(LibraryEnv); p != "" {
+		c = append(c, p)
+	}
+	c = append(c, cachedir.Path(LibraryName))
+	for _, d := range systemDirs {
+		for _, n := range systemNames {
+			c = append(c, filepath.Join(d, n))
+		}
+	}
+	return c
+}
+
+// FindLibrary returns the first existing path of LibraryCandidates(explicit),
+// or an error wrapping ErrLibraryNotFound that lists every path tried.
+func FindLibrary(explicit string) (string, error) {
+	cands := LibraryCandidates(explicit)
+	for _, p := range cands {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%w (set %s or run scripts/setup.sh); tried:\n  %s",
+		ErrLibraryNotFound, LibraryEnv, strings.Join(cands, "\n  "))
+}
+
+// Init starts the process's ONNX Runtime environment, once: later calls
+// return nil without doing anything (an explicit library given then is
+// ignored). library may be empty, in which case FindLibrary's search order
+// applies. The environment logs only fatal errors, so that a failed CUDA
+// provider does not print to stderr; errors reach the caller as Go errors.
+// A failed Init may be retried.
+func Init(library string) error {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	if env.started {
+		return nil
+	}
+	path, err := FindLibrary(library)
+	if err != nil {
+		return err
+	}
+	ortgo.SetSharedLibraryPath(path)
+	if err := ortgo.InitializeEnvironment(ortgo.WithLogLevelFatal()); err != nil {
+		return fmt.Errorf("ort: starting ONNX Runtime from %s: %w", path, err)
+	}
+	_ = ortgo.DisableTelemetry()
+	env.started, env.lib = true, path
+	return nil
+}
+
+// Library returns the path of the loaded ONNX Runtime library, or "" before
+// Init succeeded.
+func Library() string {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return env.lib
+}
+
+// Version returns the ONNX Runtime version string ("1.30.0"), starting the
+// environment if needed.
+func Version() (string, error) {
+	if err := Init(""); err != nil {
+		return "", err
+	}
+	return ortgo.GetVersion(), nil
+}

@@ -1,0 +1,332 @@
+package ort
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	ortgo "github.com/yalue/onnxruntime_go"
+)
+
+// Device selects where a session runs.
+type Device string
+
+// The devices. DeviceAuto tries CUDA and falls back to the CPU, logging one
+// line the first time it does; DeviceCUDA fails with ErrCUDAUnavailable when
+// CUDA cannot be used; DeviceCPU never tries CUDA.
+const (
+	DeviceAuto Device = "auto"
+	DeviceCPU  Device = "cpu"
+	DeviceCUDA Device = "cuda"
+)
+
+// ParseDevice parses "auto", "cpu" or "cuda" (the empty string means auto).
+func ParseDevice(s string) (Device, error) {
+	switch Device(s) {
+	case "", DeviceAuto:
+		return DeviceAuto, nil
+	case DeviceCPU, DeviceCUDA:
+		return Device(s), nil
+	}
+	return "", fmt.Errorf("ort: unknown device %q (want auto, cpu or cuda)", s)
+}
+
+// ErrCUDAUnavailable is returned (wrapped) by Open with DeviceCUDA when the
+// CUDA execution provider cannot be added: no GPU, no CUDA libraries, or an
+// ONNX Runtime build without CUDA.
+var ErrCUDAUnavailable = errors.New("ort: CUDA execution provider unavailable")
+
+// ErrClosed is returned by Run on a closed session.
+var ErrClosed = errors.New("ort: session closed")
+
+type options struct {
+	device   Device
+	deviceID int
+	threads  int
+	library  string
+	logger   *slog.Logger
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithDevice selects the device (default DeviceAuto).
+func WithDevice(d Device) Option { return func(o *options) { o.device = d } }
+
+// WithCUDADevice selects the CUDA device id (default 0).
+func WithCUDADevice(id int) Option { return func(o *options) { o.deviceID = id } }
+
+// WithIntraOpThreads sets the number of threads one Run may use; 0 (the
+// default) lets ONNX Runtime choose (one per physical core).
+func WithIntraOpThreads(n int) Option { return func(o *options) { o.threads = n } }
+
+// WithLibrary names the ONNX Runtime shared library, used when this Open is
+// the one that starts the environment (see Init).
+func WithLibrary(path string) Option { return func(o *options) { o.library = path } }
+
+// WithLogger sets where the CUDA fallback line goes (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// cuda remembers, for the process, whether the CUDA provider could be added,
+// so that DeviceAuto tries it once and logs the fallback once.
+var cuda struct {
+	mu     sync.Mutex
+	tried  bool
+	err    error // nil when CUDA worked
+	logged bool
+}
+
+// Session is an ONNX Runtime session on one model file, feeding a fixed list
+// of inputs and fetching a fixed list of outputs.
+//
+// A Session is safe for concurrent use: ONNX Runtime's Run is thread-safe,
+// and Run allocates its input and output tensors per call (inputs wrap the
+// caller's slices without copying; outputs are copied once into Go memory).
+// Concurrent runs each use the session's intra-op threads, so on a CPU it
+// usually pays more to run one at a time with all cores.
+type Session struct {
+	path     string
+	sig      Signature
+	provider string
+	mu       sync.RWMutex
+	s        *ortgo.DynamicAdvancedSession
+}
+
+// Open checks the model at path against want (see Signature.Resolve) before it
+// creates a session, so that a wrong model gives an error wrapping
+// ErrSignature rather than a failure at run time. The session feeds want's
+// inputs, in want's order, and fetches want's outputs.
+func Open(path string, want Signature, opts ...Option) (*Session, error) {
+	o := options{device: DeviceAuto, logger: slog.Default()}
+	for _, f := range opts {
+		f(&o)
+	}
+	if _, err := ParseDevice(string(o.device)); err != nil {
+		return nil, err
+	}
+	if err := Init(o.library); err != nil {
+		return nil, err
+	}
+	got, err := Inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := want.Resolve(got)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	so, err := ortgo.NewSessionOptions()
+	if err != nil {
+		return nil, fmt.Errorf("ort: session options: %w", err)
+	}
+	defer so.Destroy()
+	_ = so.SetLogSeverityLevel(ortgo.LoggingLevelFatal)
+	if o.threads > 0 {
+		if err := so.SetIntraOpNumThreads(o.threads); err != nil {
+			return nil, fmt.Errorf("ort: intra-op threads %d: %w", o.threads, err)
+		}
+	}
+	provider := "cpu"
+	if o.device != DeviceCPU {
+		err := appendCUDA(so, o.deviceID, o.device == DeviceCUDA)
+		switch {
+		case err == nil:
+			provider = "cuda:" + strconv.Itoa(o.deviceID)
+		case o.device == DeviceCUDA:
+			return nil, fmt.Errorf("%s: %w", path, err)
+		default:
+			cuda.mu.Lock()
+			if !cuda.logged {
+				cuda.logged = true
+				o.logger.Info("ort: CUDA unavailable, using the CPU", "reason", err.Error())
+			}
+			cuda.mu.Unlock()
+		}
+	}
+	in := make([]string, len(sig.Inputs))
+	for i, t := range sig.Inputs {
+		in[i] = t.Name
+	}
+	out := make([]string, len(sig.Outputs))
+	for i, t := range sig.Outputs {
+		out[i] = t.Name
+	}
+	s, err := ortgo.NewDynamicAdvancedSession(path, in, out, so)
+	if err != nil {
+		return nil, fmt.Errorf("ort: creating session for %s: %w", path, err)
+	}
+	return &Session{path: path, sig: sig, provider: provider, s: s}, nil
+}
+
+// appendCUDA adds the CUDA provider to so. Under auto (force false) a failure
+// is remembered for the process and later sessions do not try again. Only
+// AppendExecutionProviderCUDA tells whether CUDA works: creating the provider
+// options succeeds even without a GPU.
+func appendCUDA(so *ortgo.SessionOptions, id int, force bool) error {
+	cuda.mu.Lock()
+	defer cuda.mu.Unlock()
+	if cuda.tried && cuda.err != nil && !force {
+		return cuda.err
+	}
+	co, err := ortgo.NewCUDAProviderOptions()
+	if err == nil {
+		defer co.Destroy()
+		err = co.Update(map[string]string{"device_id": strconv.Itoa(id)})
+		if err == nil {
+			err = so.AppendExecutionProviderCUDA(co)
+		}
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrCUDAUnavailable, err)
+	}
+	cuda.tried, cuda.err = true, err
+	return err
+}
+
+// Path returns the model file's path.
+func (s *Session) Path() string { return s.path }
+
+// Provider returns "cpu" or "cuda:N", the execution provider asked for.
+func (s *Session) Provider() string { return s.provider }
+
+// Signature returns the session's resolved inputs and outputs, with the names,
+// types and shapes the model file states.
+func (s *Session) Signature() Signature { return s.sig }
+
+// Run feeds inputs (in the order of the session's inputs) and returns the
+// outputs in the order of the session's outputs. Cancelling ctx terminates a
+// run in progress.
+func (s *Session) Run(ctx context.Context, inputs ...Tensor) ([]Tensor, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(inputs) != len(s.sig.Inputs) {
+		return nil, fmt.Errorf("ort: %s takes %d inputs, got %d", s.path, len(s.sig.Inputs), len(inputs))
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.s == nil {
+		return nil, ErrClosed
+	}
+	vals := make([]ortgo.Value, len(inputs))
+	defer func() {
+		for _, v := range vals {
+			if v != nil {
+				v.Destroy()
+			}
+		}
+	}()
+	for i, t := range inputs {
+		v, err := toValue(t)
+		if err != nil {
+			return nil, fmt.Errorf("ort: %s input %q: %w", s.path, s.sig.Inputs[i].Name, err)
+		}
+		vals[i] = v
+	}
+	outs := make([]ortgo.Value, len(s.sig.Outputs))
+	var err error
+	if done := ctx.Done(); done != nil {
+		ro, e := ortgo.NewRunOptions()
+		if e != nil {
+			return nil, fmt.Errorf("ort: run options: %w", e)
+		}
+		defer ro.Destroy()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-done:
+				_ = ro.Terminate()
+			case <-stop:
+			}
+		}()
+		err = s.s.RunWithOptions(vals, outs, ro)
+		close(stop)
+		wg.Wait()
+	} else {
+		err = s.s.Run(vals, outs)
+	}
+	res := make([]Tensor, len(outs))
+	for i, v := range outs {
+		if v == nil {
+			continue
+		}
+		if err == nil {
+			res[i], err = fromValue(v)
+		}
+		v.Destroy()
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("ort: running %s: %w", s.path, err)
+	}
+	return res, nil
+}
+
+// Close releases the session. It waits for runs in progress, and is safe to
+// call more than once.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.s == nil {
+		return nil
+	}
+	err := s.s.Destroy()
+	s.s = nil
+	return err
+}
+
+func toValue(t Tensor) (ortgo.Value, error) {
+	if n := dataLen(t.Data); n != t.Len() {
+		if n < 0 {
+			return nil, fmt.Errorf("unsupported data type %T", t.Data)
+		}
+		return nil, fmt.Errorf("shape %v needs %d elements, data has %d", t.Shape, t.Len(), n)
+	}
+	sh := ortgo.NewShape(t.Shape...)
+	switch d := t.Data.(type) {
+	case []float32:
+		return ortgo.NewTensor(sh, d)
+	case []float64:
+		return ortgo.NewTensor(sh, d)
+	case []int64:
+		return ortgo.NewTensor(sh, d)
+	case []int32:
+		return ortgo.NewTensor(sh, d)
+	case []int8:
+		return ortgo.NewTensor(sh, d)
+	case []uint8:
+		return ortgo.NewTensor(sh, d)
+	case []bool:
+		return ortgo.NewTensor(sh, d)
+	}
+	return nil, fmt.Errorf("unsupported data type %T", t.Data)
+}
+
+func fromValue(v ortgo.Value) (Tensor, error) {
+	shape := append([]int64{}, v.GetShape()...)
+	switch x := v.(type) {
+	case *ortgo.Tensor[float32]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[float64]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[int64]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[int32]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[int8]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[uint8]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	case *ortgo.Tensor[bool]:
+		return Tensor{Shape: shape, Data: x.GetData()}, nil
+	}
+	return Tensor{}, fmt.Errorf("unsupported output value %T", v)
+}
