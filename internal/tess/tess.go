@@ -1,0 +1,203 @@
+// Package tess is phantom's narrow seam to the Tesseract OCR engine (through
+// github.com/otiai10/gosseract/v2, the only package in phantom that imports
+// it). It reads words with their boxes, confidences and layout numbers from a
+// grey image, and hides every cgo detail.
+//
+// A Client is not safe for concurrent use: Tesseract's API object holds the
+// current image and the recognition state. Use one Client per goroutine (the
+// ocrfilter package keeps a pool).
+//
+// Tesseract is built with OpenMP on Debian, and its recogniser asks for up to
+// ten threads per parallel region; on a small machine, and worse with several
+// clients at once, those threads fight for the cores. One thread per
+// recognition was measured about 7 times faster here (52 ms against 350 ms
+// for a 640×480 image, 2 cores). The usual cure, OMP_THREAD_LIMIT=1, only
+// works from the process's environment at start-up: libgomp reads it when the
+// library loads, before any Go code runs. So Read turns OpenMP parallelism off
+// on the OS thread that runs each recognition (omp_set_max_active_levels(0),
+// with the goroutine locked to that thread), which has the same effect, and
+// the package sets OMP_THREAD_LIMIT=1 in the environment, when it is unset,
+// for child processes.
+package tess
+
+/*
+#cgo LDFLAGS: -lgomp
+#include <omp.h>
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/otiai10/gosseract/v2"
+)
+
+func init() {
+	if _, ok := os.LookupEnv("OMP_THREAD_LIMIT"); !ok {
+		os.Setenv("OMP_THREAD_LIMIT", "1")
+	}
+}
+
+// ErrInit is returned (wrapped) when Tesseract cannot start, most often
+// because the trained data for a language is missing.
+var ErrInit = errors.New("tess: cannot initialise Tesseract")
+
+// Page segmentation modes, as Tesseract numbers them (tesseract --help-psm).
+const (
+	PSMAuto        = 3  // fully automatic page segmentation, no OSD
+	PSMSingleBlock = 6  // one uniform block of text
+	PSMSparseText  = 11 // as much text as possible, in no particular order
+	PSMSparseOSD   = 12 // sparse text with orientation and script detection
+)
+
+// Config configures a Client.
+type Config struct {
+	// Lang is Tesseract's language string ("eng", "eng+fra"); "" means "eng".
+	Lang string
+	// PSM is the page segmentation mode (see the PSM constants); 0 means PSMSparseText.
+	PSM int
+	// DPI, when > 0, is the resolution Tesseract assumes for the image
+	// (user_defined_dpi); 0 keeps Tesseract's default of 70 for images
+	// without a resolution.
+	DPI int
+	// DataPath is the tessdata directory; "" uses Tesseract's default.
+	DataPath string
+}
+
+// Word is one word Tesseract read, in the pixel coordinates of the image it
+// was given. Block, Par, Line and Num number the word's block, paragraph,
+// line (all from 1, in reading order) and its place in the line.
+type Word struct {
+	Text                  string
+	Box                   image.Rectangle
+	Conf                  float64 // 0 to 100
+	Block, Par, Line, Num int
+}
+
+// Client is one Tesseract engine. It is not safe for concurrent use.
+type Client struct {
+	c *gosseract.Client
+}
+
+// initMu serialises engine start-up: gosseract redirects the process's stderr
+// while Tesseract initialises, which is not safe to do from two threads.
+var initMu sync.Mutex
+
+// New starts a Tesseract engine with cfg. It reads a tiny blank image once so
+// that a bad language or data path fails here, with ErrInit, and not on the
+// first real image.
+func New(cfg Config) (*Client, error) {
+	if cfg.Lang == "" {
+		cfg.Lang = "eng"
+	}
+	if cfg.PSM == 0 {
+		cfg.PSM = PSMSparseText
+	}
+	c := gosseract.NewClient()
+	cl := &Client{c: c}
+	if err := c.SetLanguage(cfg.Lang); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w: %v", ErrInit, err)
+	}
+	if cfg.DataPath != "" {
+		if err := c.SetTessdataPrefix(cfg.DataPath); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%w: %v", ErrInit, err)
+		}
+	}
+	if err := c.SetPageSegMode(gosseract.PageSegMode(cfg.PSM)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w: %v", ErrInit, err)
+	}
+	// Tesseract's warnings ("Empty page!!", "Estimating resolution") would
+	// otherwise go to stderr for every image.
+	c.SetVariable("debug_file", os.DevNull)
+	if cfg.DPI > 0 {
+		c.SetVariable("user_defined_dpi", strconv.Itoa(cfg.DPI))
+	}
+	initMu.Lock()
+	defer initMu.Unlock()
+	blank := image.NewGray(image.Rect(0, 0, 8, 8))
+	for i := range blank.Pix {
+		blank.Pix[i] = 255
+	}
+	if err := c.SetImageFromBytes(EncodePGM(blank)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w: %v", ErrInit, err)
+	}
+	if _, err := c.Text(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w (language %q): %v", ErrInit, cfg.Lang, err)
+	}
+	return cl, nil
+}
+
+// Read recognises the words in img. Empty words are left out.
+func (cl *Client) Read(img *image.Gray) ([]Word, error) {
+	if cl.c == nil {
+		return nil, errors.New("tess: client is closed")
+	}
+	b := img.Bounds()
+	if b.Dx() < 1 || b.Dy() < 1 {
+		return nil, nil
+	}
+	if err := cl.c.SetImageFromBytes(EncodePGM(img)); err != nil {
+		return nil, fmt.Errorf("tess: set image: %w", err)
+	}
+	// OpenMP's settings belong to the calling OS thread: keep the goroutine
+	// on it until Tesseract returns.
+	runtime.LockOSThread()
+	C.omp_set_max_active_levels(0)
+	boxes, err := cl.c.GetBoundingBoxesVerbose()
+	runtime.UnlockOSThread()
+	if err != nil {
+		return nil, fmt.Errorf("tess: recognise: %w", err)
+	}
+	words := make([]Word, 0, len(boxes))
+	for _, bb := range boxes {
+		if bb.Word == "" {
+			continue
+		}
+		words = append(words, Word{
+			Text:  bb.Word,
+			Box:   bb.Box.Add(b.Min),
+			Conf:  bb.Confidence,
+			Block: bb.BlockNum, Par: bb.ParNum, Line: bb.LineNum, Num: bb.WordNum,
+		})
+	}
+	return words, nil
+}
+
+// Close frees the engine. It is safe to call more than once.
+func (cl *Client) Close() error {
+	if cl.c == nil {
+		return nil
+	}
+	err := cl.c.Close()
+	cl.c = nil
+	return err
+}
+
+// Version returns the Tesseract library's version.
+func Version() string { return gosseract.Version() }
+
+// EncodePGM encodes img as a binary PGM (P5), a format Tesseract's image
+// library reads without decompression.
+func EncodePGM(img *image.Gray) []byte {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	hdr := fmt.Sprintf("P5\n%d %d\n255\n", w, h)
+	out := make([]byte, len(hdr)+w*h)
+	n := copy(out, hdr)
+	for y := 0; y < h; y++ {
+		row := img.Pix[(y)*img.Stride : y*img.Stride+w]
+		n += copy(out[n:], row)
+	}
+	return out
+}
