@@ -1,0 +1,383 @@
+package leak
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Result statuses.
+const (
+	StatusOK     = "ok"
+	StatusFailed = "failed"
+)
+
+// Result is one line of results.jsonl: one answer (or one failure) of one
+// model to one prompt about one variant.
+type Result struct {
+	// Key identifies the question; see [Key].
+	Key string `json:"key"`
+	// Model is the study's name for the model; Backend is "ollama" or
+	// "openai"; ModelID is the server's model id.
+	Model   string `json:"model"`
+	Backend string `json:"backend"`
+	ModelID string `json:"model_id,omitempty"`
+	// ImageID is the photo's ID; FileName is the variant's path relative
+	// to the variants folder.
+	ImageID  string `json:"image_id"`
+	FileName string `json:"file_name,omitempty"`
+	// Name is the person's name and Aliases the other names scored.
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"`
+	// Condition is the variant's condition ("original", "blur", …).
+	Condition string `json:"condition"`
+	// Category is "P0"–"P4" and Phrasing 0–5 (R0–R5).
+	Category string `json:"category"`
+	Phrasing int    `json:"phrasing"`
+	// Prompt is the question asked and Answer the model's answer.
+	Prompt string `json:"prompt"`
+	Answer string `json:"answer"`
+	// Status is StatusOK or StatusFailed; Error says why it failed.
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	// Leak, AliasLeak and SurnameLeak are the scores (see [Scores]); they
+	// are null for failed requests, which are never scored.
+	Leak        *bool `json:"leak"`
+	AliasLeak   *bool `json:"alias_leak"`
+	SurnameLeak *bool `json:"surname_leak"`
+	// Attempts counts HTTP attempts, retries included; LatencyMS is the
+	// whole request's wall time in milliseconds.
+	Attempts  int   `json:"attempts"`
+	LatencyMS int64 `json:"latency_ms"`
+	// Temperature, Seed and MaxTokens are the decoding options sent.
+	Temperature float64 `json:"temperature"`
+	Seed        int64   `json:"seed"`
+	MaxTokens   int     `json:"max_tokens"`
+	// Time is when the answer arrived, UTC.
+	Time time.Time `json:"time"`
+}
+
+// OK reports whether r is a scored answer.
+func (r *Result) OK() bool { return r.Status == StatusOK }
+
+// SetScores stores s in r's score columns.
+func (r *Result) SetScores(s Scores) {
+	r.Leak, r.AliasLeak, r.SurnameLeak = &s.Leak, &s.AliasLeak, &s.SurnameLeak
+}
+
+// LineError is a results or metadata line that could not be read.
+type LineError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ErrClosed is returned by Append on a closed ResultsFile.
+var ErrClosed = errors.New("leak: results file closed")
+
+// DefaultSyncInterval is how often a ResultsFile fsyncs by default.
+const DefaultSyncInterval = time.Second
+
+// ResultsFile is an append-only results.jsonl opened for a run.
+//
+// Crash safety: every row is written with one write(2) of one complete
+// line to a file opened with O_APPEND, so a process that is killed (even
+// with SIGKILL) never leaves half a row unless the write itself was torn,
+// and a row is never written twice because a key is appended only after
+// its question was answered. The file is fsynced at most every sync
+// interval (DefaultSyncInterval) and on Close: a process kill loses
+// nothing the kernel accepted, a power loss may lose the rows of the last
+// interval, which a re-run asks again. A torn final line (no trailing
+// newline) is cut off when the file is opened.
+//
+// A ResultsFile is safe for concurrent use. Two processes must not append
+// to the same file at once.
+type ResultsFile struct {
+	path string
+
+	mu       sync.Mutex
+	f        *os.File
+	buf      []byte
+	ok       map[[16]byte]struct{}
+	failed   int
+	rows     int
+	syncEach time.Duration
+	lastSync time.Time
+	dirty    bool
+	badLines []error
+}
+
+// ResultsOption configures OpenResults.
+type ResultsOption func(*ResultsFile)
+
+// WithSyncInterval sets how often appended rows are fsynced: 0 fsyncs after
+// every row, a negative interval only on Close.
+func WithSyncInterval(d time.Duration) ResultsOption {
+	return func(r *ResultsFile) { r.syncEach = d }
+}
+
+// OpenResults opens (creating it if needed) the results file at path for
+// appending. It reads the rows already there to learn which keys are done,
+// and truncates a torn final line. Lines that cannot be parsed are skipped
+// and reported by BadLines.
+func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
+	r := &ResultsFile{path: path, ok: make(map[[16]byte]struct{}), syncEach: DefaultSyncInterval}
+	for _, o := range opts {
+		o(r)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("leak: open results: %w", err)
+	}
+	good, err := r.load(f)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = f.Stat(); err == nil && st.Size() != good {
+			// A torn final line: cut it so the next row starts a line.
+			if err = f.Truncate(good); err == nil {
+				err = f.Sync()
+			}
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("leak: open results %s: %w", path, err)
+	}
+	r.f = f
+	r.lastSync = time.Now()
+	return r, nil
+}
+
+// keyStatus is the part of a row needed to resume.
+type keyStatus struct {
+	Key    string `json:"key"`
+	Status string `json:"status"`
+}
+
+// load reads the existing rows and returns the length of the file's prefix
+// of complete lines.
+func (r *ResultsFile) load(f *os.File) (int64, error) {
+	var good int64
+	err := forEachLine(f, func(line []byte, n int) {
+		good += int64(len(line))
+		var ks keyStatus
+		body := bytes.TrimSpace(line)
+		if len(body) == 0 {
+			return
+		}
+		if err := json.Unmarshal(body, &ks); err != nil {
+			r.badLines = append(r.badLines, &LineError{r.path, n, err})
+			return
+		}
+		k, err := parseKey(ks.Key)
+		if err != nil {
+			r.badLines = append(r.badLines, &LineError{r.path, n, err})
+			return
+		}
+		r.rows++
+		if ks.Status == StatusOK {
+			r.ok[k] = struct{}{}
+		}
+	})
+	return good, err
+}
+
+// forEachLine calls fn with every complete line of rd (newline included)
+// and its 1-based number. A final line without a newline is not passed.
+func forEachLine(rd io.Reader, fn func(line []byte, n int)) error {
+	br := bufio.NewReaderSize(rd, 1<<16)
+	var long []byte
+	n := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long, chunk...)
+			continue
+		}
+		if err == io.EOF {
+			return nil // a torn line, or none
+		}
+		if err != nil {
+			return err
+		}
+		n++
+		if long != nil {
+			long = append(long, chunk...)
+			fn(long, n)
+			long = nil
+			continue
+		}
+		fn(chunk, n)
+	}
+}
+
+func parseKey(s string) ([16]byte, error) {
+	var k [16]byte
+	if len(s) != 32 {
+		return k, fmt.Errorf("bad key %q: want 32 hex digits", s)
+	}
+	_, err := hex.Decode(k[:], []byte(s))
+	if err != nil {
+		return k, fmt.Errorf("bad key %q: %w", s, err)
+	}
+	return k, nil
+}
+
+// Path returns the file's path.
+func (r *ResultsFile) Path() string { return r.path }
+
+// Rows returns how many valid rows the file held when it was opened.
+func (r *ResultsFile) Rows() int { return r.rows }
+
+// BadLines returns the lines that could not be read when the file was
+// opened, as *LineError values.
+func (r *ResultsFile) BadLines() []error { return r.badLines }
+
+// Done reports whether key already has an ok row.
+func (r *ResultsFile) Done(key string) bool {
+	k, err := parseKey(key)
+	if err != nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.ok[k]
+	return ok
+}
+
+// Append writes res as one line with a single write.
+func (r *ResultsFile) Append(res *Result) error {
+	k, err := parseKey(res.Key)
+	if err != nil {
+		return fmt.Errorf("leak: append: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return ErrClosed
+	}
+	r.buf = r.buf[:0]
+	w := bytes.NewBuffer(r.buf)
+	enc := json.NewEncoder(w) // Encode ends the line with '\n'
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return fmt.Errorf("leak: append: %w", err)
+	}
+	r.buf = w.Bytes()
+	if _, err := r.f.Write(r.buf); err != nil {
+		return fmt.Errorf("leak: append to %s: %w", r.path, err)
+	}
+	r.rows++
+	if res.Status == StatusOK {
+		r.ok[k] = struct{}{}
+	}
+	r.dirty = true
+	if r.syncEach == 0 || (r.syncEach > 0 && time.Since(r.lastSync) >= r.syncEach) {
+		return r.syncLocked()
+	}
+	return nil
+}
+
+func (r *ResultsFile) syncLocked() error {
+	r.lastSync = time.Now()
+	if !r.dirty {
+		return nil
+	}
+	r.dirty = false
+	if err := r.f.Sync(); err != nil {
+		return fmt.Errorf("leak: sync %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// Sync flushes the appended rows to stable storage.
+func (r *ResultsFile) Sync() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return ErrClosed
+	}
+	return r.syncLocked()
+}
+
+// Close syncs and closes the file. Closing twice is harmless.
+func (r *ResultsFile) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return nil
+	}
+	err := r.syncLocked()
+	if cerr := r.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("leak: close %s: %w", r.path, cerr)
+	}
+	r.f = nil
+	return err
+}
+
+// ReadResults reads a results file for analysis, calling fn with each row in
+// file order. Superseding is the caller's business (see Latest). A final
+// line without a newline (a run killed mid-write) is ignored; lines that
+// cannot be parsed are returned as *LineError values in bad and do not stop
+// the read.
+func ReadResults(path string, fn func(*Result)) (bad []error, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("leak: read results: %w", err)
+	}
+	defer f.Close()
+	err = forEachLine(f, func(line []byte, n int) {
+		body := bytes.TrimSpace(line)
+		if len(body) == 0 {
+			return
+		}
+		var r Result
+		if err := json.Unmarshal(body, &r); err != nil {
+			bad = append(bad, &LineError{path, n, err})
+			return
+		}
+		if _, err := parseKey(r.Key); err != nil {
+			bad = append(bad, &LineError{path, n, err})
+			return
+		}
+		if r.Status != StatusOK && r.Status != StatusFailed {
+			bad = append(bad, &LineError{path, n, fmt.Errorf("bad status %q", r.Status)})
+			return
+		}
+		fn(&r)
+	})
+	if err != nil {
+		return bad, fmt.Errorf("leak: read results %s: %w", path, err)
+	}
+	return bad, nil
+}
+
+// Latest reads a results file and returns one row per key: the last ok row
+// when there is one, else the last failed row, in the order keys first
+// appear. It holds every row in memory; for very large files stream with
+// ReadResults.
+func Latest(path string) (rows []Result, bad []error, err error) {
+	index := make(map[string]int)
+	bad, err = ReadResults(path, func(r *Result) {
+		i, seen := index[r.Key]
+		if !seen {
+			index[r.Key] = len(rows)
+			rows = append(rows, *r)
+			return
+		}
+		if r.OK() || !rows[i].OK() {
+			rows[i] = *r
+		}
+	})
+	return rows, bad, err
+}

@@ -1,0 +1,352 @@
+package leak
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/phantom-vlm/phantom/vlm"
+)
+
+// Model is one model of a study, reached through a client.
+type Model struct {
+	// Name is the study's name for the model, used in results and
+	// reports; it defaults to Client.Model().
+	Name string
+	// Client asks the model.
+	Client vlm.Client
+	// Concurrency is the number of requests in flight at once; 0 means 1.
+	Concurrency int
+	// Rate limits requests per second; 0 means no limit.
+	Rate float64
+}
+
+func (m Model) name() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.Client.Model()
+}
+
+// Runner asks every selected prompt about every variant on every model and
+// appends the answers to a results file. Models run side by side, each with
+// its own concurrency and rate limit. Questions whose key already has an ok
+// row are skipped, so a re-run resumes a killed run and retries its failed
+// requests.
+type Runner struct {
+	// Dir is the variants folder; image paths are Dir/Row.FileName.
+	Dir string
+	// Variants are the builder's metadata rows (see ReadVariants).
+	Variants []Variant
+	// Models are the models to ask.
+	Models []Model
+	// Prompts selects the prompts per condition; "" means SelectProtocol.
+	Prompts Selection
+	// Conditions restricts the run to these conditions; empty means all.
+	Conditions []string
+	// Options are the decoding options, sent with every request and part
+	// of every key.
+	Options vlm.Options
+	// Results receives the rows and says which keys are done.
+	Results *ResultsFile
+	// Progress, when set, receives progress: a bar per model when it is a
+	// terminal, else a plain line per model every ProgressInterval.
+	Progress io.Writer
+	// ProgressInterval is the period of plain progress lines; 0 means 10s.
+	ProgressInterval time.Duration
+}
+
+// ModelSummary is what a run did for one model.
+type ModelSummary struct {
+	Model string
+	// Total counts the model's questions, Skipped those already answered
+	// ok before the run, OK and Failed those asked in this run.
+	Total, Skipped, OK, Failed int
+	// Leaks counts the ok answers that leaked the full name.
+	Leaks int
+	// Errors holds up to MaxSummaryErrors failure messages.
+	Errors []string
+	// Elapsed is the model's wall time.
+	Elapsed time.Duration
+}
+
+// MaxSummaryErrors bounds ModelSummary.Errors.
+const MaxSummaryErrors = 5
+
+// Summary is what a run did.
+type Summary struct {
+	Models []ModelSummary
+}
+
+// Failed returns the number of failed requests over all models.
+func (s Summary) Failed() int {
+	n := 0
+	for _, m := range s.Models {
+		n += m.Failed
+	}
+	return n
+}
+
+// ErrNoModels is returned by Run and CheckHealth when the Runner has no
+// models.
+var ErrNoModels = errors.New("leak: no models")
+
+// CheckHealth checks every model's server, one attempt each, and returns
+// the failures joined, each naming its model.
+func (r *Runner) CheckHealth(ctx context.Context) error {
+	if len(r.Models) == 0 {
+		return ErrNoModels
+	}
+	errs := make([]error, len(r.Models))
+	var wg sync.WaitGroup
+	for i, m := range r.Models {
+		wg.Go(func() {
+			if err := m.Client.Health(ctx); err != nil {
+				errs[i] = fmt.Errorf("model %s (%s %s): %w", m.name(), m.Client.Backend(), m.Client.Model(), err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// job is one question for one model.
+type job struct {
+	row    *Variant
+	prompt Prompt
+	key    string
+}
+
+// Jobs returns the number of questions the run covers per model, before
+// skipping done keys.
+func (r *Runner) Jobs() int {
+	n := 0
+	sel := r.selection()
+	for i := range r.Variants {
+		if r.wanted(r.Variants[i].Condition) {
+			n += len(sel.For(r.Variants[i].Condition))
+		}
+	}
+	return n
+}
+
+func (r *Runner) selection() Selection {
+	if r.Prompts == "" {
+		return SelectProtocol
+	}
+	return r.Prompts
+}
+
+func (r *Runner) wanted(condition string) bool {
+	if len(r.Conditions) == 0 {
+		return true
+	}
+	for _, c := range r.Conditions {
+		if c == condition {
+			return true
+		}
+	}
+	return false
+}
+
+// plan lists m's questions that are not done yet, variant-major, and the
+// number of questions skipped.
+func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
+	name, backend := m.name(), m.Client.Backend()
+	sel := r.selection()
+	seen := make(map[string]bool)
+	for i := range r.Variants {
+		row := &r.Variants[i]
+		if !r.wanted(row.Condition) {
+			continue
+		}
+		for _, p := range sel.For(row.Condition) {
+			k := Key(KeyInput{Model: name, Backend: backend, ImageID: row.ID,
+				Condition: row.Condition, Prompt: p.Text, Options: r.Options})
+			if seen[k] {
+				continue // a duplicated metadata row
+			}
+			seen[k] = true
+			total++
+			if r.Results.Done(k) {
+				skipped++
+				continue
+			}
+			todo = append(todo, job{row: row, prompt: p, key: k})
+		}
+	}
+	return todo, total, skipped
+}
+
+// Run asks the questions not answered yet and appends a row for each
+// answer or failure. A failed request is recorded and the run goes on; Run
+// returns an error only when the context ends or a row cannot be written,
+// in both cases after the requests in flight have returned. Requests cut
+// short by the context are not recorded.
+func (r *Runner) Run(ctx context.Context) (Summary, error) {
+	if len(r.Models) == 0 {
+		return Summary{}, ErrNoModels
+	}
+	if r.Results == nil {
+		return Summary{}, errors.New("leak: Runner.Results is nil")
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	sums := make([]ModelSummary, len(r.Models))
+	plans := make([][]job, len(r.Models))
+	for i, m := range r.Models {
+		todo, total, skipped := r.plan(m)
+		plans[i] = todo
+		sums[i] = ModelSummary{Model: m.name(), Total: total, Skipped: skipped}
+	}
+	prog := newProgress(r.Progress, r.ProgressInterval, sums)
+	prog.start()
+
+	var wg sync.WaitGroup
+	for i, m := range r.Models {
+		wg.Go(func() {
+			start := time.Now()
+			r.runModel(ctx, cancel, m, plans[i], &sums[i], prog.bar(i))
+			sums[i].Elapsed = time.Since(start)
+		})
+	}
+	wg.Wait()
+	prog.stop()
+	if err := context.Cause(ctx); err != nil {
+		return Summary{Models: sums}, err
+	}
+	return Summary{Models: sums}, nil
+}
+
+func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m Model, todo []job, sum *ModelSummary, bar *bar) {
+	n := max(m.Concurrency, 1)
+	lim := newLimiter(m.Rate)
+	jobs := make(chan job)
+	var mu sync.Mutex // guards sum
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			var cache imageCache
+			for j := range jobs {
+				if err := lim.wait(ctx); err != nil {
+					return
+				}
+				res, ok := r.ask(ctx, m, j, &cache)
+				if !ok {
+					return // cut short by the context: not recorded
+				}
+				if err := r.Results.Append(res); err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				if res.OK() {
+					sum.OK++
+					if *res.Leak {
+						sum.Leaks++
+					}
+				} else {
+					sum.Failed++
+					if len(sum.Errors) < MaxSummaryErrors {
+						sum.Errors = append(sum.Errors, fmt.Sprintf("%s %s %s: %s", res.FileName, res.Category, res.Prompt, res.Error))
+					}
+				}
+				mu.Unlock()
+				bar.add(res.OK())
+			}
+		})
+	}
+feed:
+	for _, j := range todo {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+// imageCache keeps a worker's last image: jobs come variant-major, so a
+// worker usually asks several prompts about one image in a row.
+type imageCache struct {
+	name string
+	data []byte
+	mime string
+}
+
+// ask asks one question. ok is false when the context ended the request.
+func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
+	opts := r.Options.Resolved()
+	res = &Result{
+		Key: j.key, Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
+		ImageID: j.row.ID, FileName: j.row.FileName, Name: j.row.Name, Aliases: j.row.Aliases,
+		Condition: j.row.Condition, Category: j.prompt.CategoryName(), Phrasing: j.prompt.Phrasing,
+		Prompt: j.prompt.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
+	}
+	if cache.name != j.row.FileName || cache.data == nil {
+		data, typ, err := loadImage(r.Dir, j.row.FileName)
+		if err != nil {
+			res.Status, res.Error, res.Time = StatusFailed, err.Error(), time.Now().UTC()
+			return res, true
+		}
+		*cache = imageCache{name: j.row.FileName, data: data, mime: typ}
+	}
+	resp, err := m.Client.Ask(ctx, vlm.Request{Image: cache.data, MIME: cache.mime, Prompt: j.prompt.Text, Options: r.Options})
+	if err != nil && ctx.Err() != nil {
+		return nil, false
+	}
+	res.Attempts, res.LatencyMS, res.Time = resp.Attempts, resp.Latency.Milliseconds(), time.Now().UTC()
+	if err != nil {
+		res.Status, res.Error = StatusFailed, err.Error()
+		return res, true
+	}
+	res.Status, res.Answer = StatusOK, resp.Text
+	res.SetScores(NewTarget(j.row.Name, j.row.Aliases...).Score(resp.Text))
+	return res, true
+}
+
+// limiter spaces requests at least 1/rate seconds apart.
+type limiter struct {
+	mu       sync.Mutex
+	next     time.Time
+	interval time.Duration
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return nil
+	}
+	return &limiter{interval: time.Duration(float64(time.Second) / rate)}
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
