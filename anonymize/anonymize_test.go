@@ -1,0 +1,315 @@
+package anonymize
+
+import (
+	"bytes"
+	"flag"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// noisy returns a w×h image of deterministic noise over a gradient.
+func noisy(w, h int, seed uint64) *image.RGBA {
+	r := rand.New(rand.NewPCG(seed, 1))
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			m.SetRGBA(x, y, color.RGBA{uint8(x*255/w) ^ uint8(r.IntN(64)), uint8(y*255/h) ^ uint8(r.IntN(64)), uint8(r.IntN(256)), 255})
+		}
+	}
+	return m
+}
+
+func clone(m *image.RGBA) *image.RGBA {
+	c := *m
+	c.Pix = append([]uint8(nil), m.Pix...)
+	return &c
+}
+
+// outsideUnchanged reports the first pixel outside r that differs.
+func outsideUnchanged(t *testing.T, before, after *image.RGBA, inside func(x, y int) bool) {
+	t.Helper()
+	b := before.Rect
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if inside(x, y) {
+				continue
+			}
+			i := before.PixOffset(x, y)
+			if !bytes.Equal(before.Pix[i:i+4], after.Pix[i:i+4]) {
+				t.Fatalf("pixel (%d,%d) outside the region changed: %v -> %v", x, y, before.Pix[i:i+4], after.Pix[i:i+4])
+			}
+		}
+	}
+}
+
+func colours(m *image.RGBA, r image.Rectangle) int {
+	set := map[[4]uint8]bool{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			i := m.PixOffset(x, y)
+			set[[4]uint8(m.Pix[i:i+4])] = true
+		}
+	}
+	return len(set)
+}
+
+func TestPixelateProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	base := noisy(97, 83, 1)
+	for i := 0; i < 200; i++ {
+		// Random rectangles, some partly or wholly outside the image.
+		x0, y0 := rng.IntN(130)-20, rng.IntN(120)-20
+		r := image.Rect(x0, y0, x0+rng.IntN(90), y0+rng.IntN(90))
+		grid := 1 + rng.IntN(14)
+		img := clone(base)
+		Pixelate(img, r, grid)
+		clip := r.Intersect(img.Rect)
+		outsideUnchanged(t, base, img, func(x, y int) bool { return image.Pt(x, y).In(clip) })
+		if n := colours(img, clip); n > grid*grid {
+			t.Fatalf("rect %v grid %d: %d colours inside, want ≤ %d", r, grid, n, grid*grid)
+		}
+	}
+}
+
+func TestPixelateCellMeans(t *testing.T) {
+	// A 4×2 region with a 2×1 grid: left cell pixels 0,10,20,30 (mean 15),
+	// right cell 100,101,102,104 (mean 101.75 → 102).
+	img := image.NewRGBA(image.Rect(0, 0, 6, 3))
+	vals := [][]uint8{{0, 10, 100, 101}, {20, 30, 102, 104}}
+	for y, row := range vals {
+		for x, v := range row {
+			img.SetRGBA(x+1, y+1, color.RGBA{v, v, v, 255})
+		}
+	}
+	before := clone(img)
+	r := image.Rect(1, 1, 5, 3)
+	pixelateGrid(img, r, 2, 1)
+	for y := 1; y < 3; y++ {
+		if got := img.RGBAAt(1, y).R; got != 15 {
+			t.Errorf("left cell (1,%d) = %d, want 15", y, got)
+		}
+		if got := img.RGBAAt(4, y).R; got != 102 {
+			t.Errorf("right cell (4,%d) = %d, want 102", y, got)
+		}
+	}
+	outsideUnchanged(t, before, img, func(x, y int) bool { return image.Pt(x, y).In(r) })
+}
+
+// pixelateGrid is Pixelate with different cell counts per axis, built from
+// Pixelate on sub-rectangles, to test the mean on a hand-made case.
+func pixelateGrid(img *image.RGBA, r image.Rectangle, nx, ny int) {
+	xs, ys := cellEdges(r.Min.X, r.Max.X, nx), cellEdges(r.Min.Y, r.Max.Y, ny)
+	for j := 0; j < ny; j++ {
+		for i := 0; i < nx; i++ {
+			Pixelate(img, image.Rect(xs[i], ys[j], xs[i+1], ys[j+1]), 1)
+		}
+	}
+}
+
+func TestCellEdgesAreAsEqualAsPossible(t *testing.T) {
+	tests := []struct{ lo, hi, n int }{{0, 100, 10}, {3, 56, 10}, {0, 7, 10}, {-5, 1000, 7}}
+	for _, tt := range tests {
+		e := cellEdges(tt.lo, tt.hi, tt.n)
+		if e[0] != tt.lo || e[tt.n] != tt.hi {
+			t.Errorf("%v: ends %d,%d", tt, e[0], e[tt.n])
+		}
+		lo, hi := tt.hi, 0
+		for i := 0; i < tt.n; i++ {
+			w := e[i+1] - e[i]
+			lo, hi = min(lo, w), max(hi, w)
+		}
+		if hi-lo > 1 {
+			t.Errorf("%v: cell widths range %d..%d", tt, lo, hi)
+		}
+	}
+}
+
+func TestPixelateMask(t *testing.T) {
+	base := noisy(64, 48, 2)
+	mask := image.NewAlpha(base.Rect)
+	// A disc of radius 15 around (30, 24).
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			if (x-30)*(x-30)+(y-24)*(y-24) <= 225 {
+				mask.SetAlpha(x, y, color.Alpha{255})
+			}
+		}
+	}
+	img := clone(base)
+	PixelateMask(img, mask, 10)
+	outsideUnchanged(t, base, img, func(x, y int) bool { return mask.AlphaAt(x, y).A >= 128 })
+	inside := map[[4]uint8]bool{}
+	for y := 0; y < 48; y++ {
+		for x := 0; x < 64; x++ {
+			if mask.AlphaAt(x, y).A >= 128 {
+				i := img.PixOffset(x, y)
+				inside[[4]uint8(img.Pix[i:i+4])] = true
+			}
+		}
+	}
+	if len(inside) > 100 || len(inside) < 50 {
+		t.Errorf("%d colours inside the disc, want between 50 and 100", len(inside))
+	}
+}
+
+func TestBlur(t *testing.T) {
+	base := noisy(120, 90, 3)
+	r := image.Rect(20, 10, 100, 70)
+	img := clone(base)
+	Blur(img, r, 0.1)
+	outsideUnchanged(t, base, img, func(x, y int) bool { return image.Pt(x, y).In(r) })
+	if before, after := roughness(base, r), roughness(img, r); after > before/5 {
+		t.Errorf("blur left roughness %.1f of %.1f", after, before)
+	}
+	flat := image.NewRGBA(image.Rect(0, 0, 50, 50))
+	Fill(flat, flat.Rect, color.RGBA{10, 20, 30, 255})
+	Blur(flat, flat.Rect, 0.2)
+	if n := colours(flat, flat.Rect); n != 1 {
+		t.Errorf("blurring a flat image made %d colours", n)
+	}
+}
+
+// roughness is the mean absolute difference between horizontal neighbours.
+func roughness(m *image.RGBA, r image.Rectangle) float64 {
+	var s, n float64
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X + 1; x < r.Max.X; x++ {
+			a, b := m.RGBAAt(x, y), m.RGBAAt(x-1, y)
+			s += abs(int(a.R)-int(b.R)) + abs(int(a.G)-int(b.G)) + abs(int(a.B)-int(b.B))
+			n++
+		}
+	}
+	return s / n
+}
+
+func abs(v int) float64 {
+	if v < 0 {
+		return float64(-v)
+	}
+	return float64(v)
+}
+
+func TestBoxSizesMatchSigma(t *testing.T) {
+	for _, s := range []float64{2.5, 8, 30} { // below ~2 px the odd widths are too coarse
+		var v float64
+		for _, w := range boxSizes(s, 3) {
+			if w%2 == 0 {
+				t.Errorf("sigma %v: even width %d", s, w)
+			}
+			v += float64(w*w-1) / 12
+		}
+		if got := v; got < 0.8*s*s || got > 1.2*s*s {
+			t.Errorf("sigma %v: boxes give variance %.2f, want about %.2f", s, got, s*s)
+		}
+	}
+}
+
+func TestScale(t *testing.T) {
+	b := image.Rect(0, 0, 100, 100)
+	tests := []struct {
+		r      image.Rectangle
+		factor float64
+		want   image.Rectangle
+	}{
+		{image.Rect(40, 40, 60, 60), 1, image.Rect(40, 40, 60, 60)},
+		{image.Rect(40, 40, 60, 60), 1.5, image.Rect(35, 35, 65, 65)},
+		{image.Rect(40, 40, 60, 60), 0.5, image.Rect(45, 45, 55, 55)},
+		{image.Rect(0, 0, 20, 20), 2, image.Rect(0, 0, 30, 30)},       // clipped at the corner
+		{image.Rect(-10, 90, 10, 110), 1, image.Rect(0, 90, 10, 100)}, // clipped to bounds
+		{image.Rect(40, 40, 60, 60), 0, image.Rectangle{}},
+	}
+	for _, tt := range tests {
+		if got := Scale(tt.r, tt.factor, b); got != tt.want {
+			t.Errorf("Scale(%v, %v) = %v, want %v", tt.r, tt.factor, got, tt.want)
+		}
+	}
+}
+
+func TestApplyAndMaskMethods(t *testing.T) {
+	base := noisy(40, 40, 4)
+	mask := image.NewAlpha(base.Rect)
+	for y := 10; y < 30; y++ {
+		for x := 5; x < 25; x++ {
+			mask.SetAlpha(x, y, color.Alpha{200})
+		}
+	}
+	for _, m := range []Method{MethodPixelate, MethodBlur, MethodFill} {
+		img := clone(base)
+		if err := ApplyMask(img, mask, m, Options{Color: color.RGBA{1, 2, 3, 255}}); err != nil {
+			t.Fatal(err)
+		}
+		outsideUnchanged(t, base, img, func(x, y int) bool { return mask.AlphaAt(x, y).A >= 128 })
+		if bytes.Equal(img.Pix, base.Pix) {
+			t.Errorf("%s over a mask changed nothing", m)
+		}
+		img = clone(base)
+		r := image.Rect(3, 4, 33, 36)
+		if err := Apply(img, r, m, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		outsideUnchanged(t, base, img, func(x, y int) bool { return image.Pt(x, y).In(r) })
+	}
+	if err := Apply(clone(base), base.Rect, "swirl", Options{}); err == nil {
+		t.Error("unknown method accepted")
+	}
+	if _, err := ParseMethod("swirl"); err == nil {
+		t.Error("ParseMethod accepted swirl")
+	}
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(*image.RGBA)
+	}{
+		{"pixelate", func(m *image.RGBA) { Pixelate(m, image.Rect(16, 8, 80, 56), DefaultGrid) }},
+		{"blur", func(m *image.RGBA) { Blur(m, image.Rect(16, 8, 80, 56), DefaultSigma) }},
+		{"fill", func(m *image.RGBA) { Fill(m, image.Rect(16, 8, 80, 56), color.RGBA{A: 255}) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := noisy(96, 64, 5)
+			tt.do(img)
+			golden(t, filepath.Join("testdata", tt.name+".golden.png"), img)
+		})
+	}
+}
+
+// golden compares img with a PNG golden file, or rewrites it under -update.
+func golden(t *testing.T, path string, img *image.RGBA) {
+	t.Helper()
+	if *update {
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	defer f.Close()
+	want, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := want.(*image.RGBA)
+	if !ok {
+		nrgba := want.(*image.NRGBA) // opaque images decode as NRGBA
+		w = &image.RGBA{Pix: nrgba.Pix, Stride: nrgba.Stride, Rect: nrgba.Rect}
+	}
+	if !bytes.Equal(w.Pix, img.Pix) {
+		t.Errorf("%s differs from the golden file (run go test -update after checking the change by eye)", path)
+	}
+}
