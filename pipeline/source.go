@@ -1,0 +1,369 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
+)
+
+// ErrEscapesRoot is wrapped by the error of a manifest row whose path points
+// outside the manifest's root: through "..", as an absolute path elsewhere,
+// or through a symbolic link that leads elsewhere.
+var ErrEscapesRoot = errors.New("path escapes the manifest root")
+
+// ErrBadRow is wrapped by the error of a manifest row that cannot be read (no
+// path, no name, malformed JSON).
+var ErrBadRow = errors.New("bad manifest row")
+
+// Record is one labelled photo to build variants of.
+type Record struct {
+	// Path is where the photo is read from.
+	Path string
+	// Source is the photo's path relative to its root, with forward slashes
+	// ("Eileen Collins/001.png"); it is part of the photo's ID and is written
+	// to metadata.
+	Source string
+	// Name is the person's name; Aliases are other names they go by.
+	Name    string
+	Aliases []string
+	// Err, when set, says why the source refused this row (a path outside
+	// the root, a missing file); the builder records it in failed.jsonl and
+	// goes on with the rest.
+	Err error
+}
+
+// PhotoID returns the stable ID of a photo: the first 16 hex digits of
+// sha256(sha256(content) + "\x00" + source), where source is the path
+// relative to the collection's root. The same bytes at another path, or
+// other bytes at the same path, get another ID.
+func PhotoID(content []byte, source string) string {
+	sum := sha256.Sum256(content)
+	h := sha256.New()
+	h.Write(sum[:])
+	h.Write([]byte{0})
+	h.Write([]byte(source))
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// FolderRecords lists an image folder with one sub-folder per person:
+// dir/<name>/<photo>. The sub-folder's name is the person's name, with
+// underscores read as spaces ("Lionel_Messi" is "Lionel Messi"). Photos in
+// nested folders below a person's folder belong to that person. Files
+// directly in dir, hidden files and files whose extension is not an image
+// extension (.jpg, .jpeg, .png, .webp, .gif) are skipped. Symbolic links are
+// followed: a folder of links is a convenient way to label photos that live
+// elsewhere. Records come sorted by Source.
+func FolderRecords(dir string) ([]Record, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: reading photo folder: %w", err)
+	}
+	var out []Record
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		person := filepath.Join(dir, e.Name())
+		st, err := os.Stat(person)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(person)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: %s: %w", person, err)
+		}
+		files, err := imageio.Walk(real)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: listing %s: %w", person, err)
+		}
+		name := strings.Join(strings.Fields(strings.ReplaceAll(e.Name(), "_", " ")), " ")
+		for _, f := range files {
+			rel, err := filepath.Rel(real, f)
+			if err != nil {
+				return nil, fmt.Errorf("pipeline: %s: %w", f, err)
+			}
+			p := filepath.Join(person, rel)
+			out = append(out, Record{
+				Path:   p,
+				Source: filepath.ToSlash(filepath.Join(e.Name(), rel)),
+				Name:   name,
+			})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out, nil
+}
+
+// ManifestFormat is the syntax of a manifest file.
+type ManifestFormat int
+
+// The manifest formats.
+const (
+	// CSV has a header row naming at least the columns "path" and "name";
+	// an optional "aliases" column holds the aliases separated by "|"
+	// ("Bernie Sanders|Bernard Sanders"). Other columns are ignored.
+	CSV ManifestFormat = iota
+	// JSONL has one JSON object per line: {"path": …, "name": …,
+	// "aliases": […]}. Blank lines are skipped; other keys are ignored.
+	JSONL
+)
+
+// ManifestFormatOf returns the format a manifest file's extension names:
+// .csv is CSV, .jsonl, .ndjson and .json are JSONL.
+func ManifestFormatOf(path string) (ManifestFormat, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return CSV, nil
+	case ".jsonl", ".ndjson", ".json":
+		return JSONL, nil
+	}
+	return 0, fmt.Errorf("pipeline: manifest %s: unknown extension (use .csv or .jsonl)", path)
+}
+
+// ManifestRow is one row of a manifest as written, before its path is
+// resolved.
+type ManifestRow struct {
+	// Line is the row's line number in the file, from 1.
+	Line    int
+	Path    string
+	Name    string
+	Aliases []string
+	// Err says why the row cannot be used; it wraps ErrBadRow.
+	Err error
+}
+
+// ParseManifest reads a manifest. A row that cannot be used (no path, no
+// name, bad JSON) comes back with Err set, so that one bad row never stops
+// the others; the returned error is for a manifest that cannot be read at
+// all (no header, a missing column, an I/O error).
+func ParseManifest(r io.Reader, f ManifestFormat) ([]ManifestRow, error) {
+	switch f {
+	case CSV:
+		return parseCSV(r)
+	case JSONL:
+		return parseJSONL(r)
+	}
+	return nil, fmt.Errorf("pipeline: unknown manifest format %d", f)
+}
+
+func parseCSV(r io.Reader) ([]ManifestRow, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("pipeline: manifest is empty (a CSV manifest needs a header row with path,name)")
+		}
+		return nil, fmt.Errorf("pipeline: manifest header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := col[h]; !dup {
+			col[h] = i
+		}
+	}
+	pi, okp := col["path"]
+	ni, okn := col["name"]
+	if !okp || !okn {
+		return nil, fmt.Errorf("pipeline: manifest header %q lacks the path and name columns", strings.Join(header, ","))
+	}
+	ai, oka := col["aliases"]
+	var out []ManifestRow
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				// csv cannot resynchronise after a bad quote: the rest of
+				// the file is unreadable, so report it as one bad row.
+				out = append(out, ManifestRow{Line: pe.Line, Err: fmt.Errorf("%w: line %d: %v", ErrBadRow, pe.Line, pe.Err)})
+				return out, nil
+			}
+			return out, fmt.Errorf("pipeline: manifest: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		row := ManifestRow{Line: line, Path: get(pi), Name: get(ni)}
+		if oka {
+			row.Aliases = splitAliases(get(ai))
+		}
+		row.Err = checkRow(row)
+		out = append(out, row)
+	}
+}
+
+func splitAliases(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, "|") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func parseJSONL(r io.Reader) ([]ManifestRow, error) {
+	br := bufio.NewReader(r)
+	var out []ManifestRow
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var v struct {
+				Path    string   `json:"path"`
+				Name    string   `json:"name"`
+				Aliases []string `json:"aliases"`
+			}
+			row := ManifestRow{Line: n}
+			if jerr := json.Unmarshal(line, &v); jerr != nil {
+				row.Err = fmt.Errorf("%w: line %d: %v", ErrBadRow, n, jerr)
+			} else {
+				row.Path, row.Name = strings.TrimSpace(v.Path), strings.TrimSpace(v.Name)
+				for _, a := range v.Aliases {
+					if a = strings.TrimSpace(a); a != "" {
+						row.Aliases = append(row.Aliases, a)
+					}
+				}
+				row.Err = checkRow(row)
+			}
+			out = append(out, row)
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("pipeline: manifest: %w", err)
+		}
+	}
+}
+
+func checkRow(r ManifestRow) error {
+	switch {
+	case r.Path == "":
+		return fmt.Errorf("%w: line %d: no path", ErrBadRow, r.Line)
+	case r.Name == "":
+		return fmt.Errorf("%w: line %d: no name for %s", ErrBadRow, r.Line, r.Path)
+	case strings.ContainsRune(r.Path, 0):
+		return fmt.Errorf("%w: line %d: NUL byte in path", ErrBadRow, r.Line)
+	}
+	return nil
+}
+
+// ResolvePath resolves a manifest path against root and checks that it stays
+// inside root, symbolic links included. It returns the path to read and the
+// path relative to root with forward slashes. A path outside root gives an
+// error wrapping ErrEscapesRoot; a path that does not exist gives one
+// wrapping fs.ErrNotExist.
+func ResolvePath(root, p string) (path, rel string, err error) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", "", err
+	}
+	realRoot, err := filepath.EvalSymlinks(absRoot)
+	if err != nil {
+		return "", "", fmt.Errorf("manifest root: %w", err)
+	}
+	full := filepath.FromSlash(p)
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(absRoot, full)
+	}
+	full = filepath.Clean(full)
+	rel, ok := within(absRoot, full)
+	if !ok {
+		if rel, ok = within(realRoot, full); !ok {
+			return "", "", fmt.Errorf("%q: %w %s", p, ErrEscapesRoot, root)
+		}
+	}
+	real, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %w", p, err)
+	}
+	if _, ok := within(realRoot, real); !ok {
+		return "", "", fmt.Errorf("%q: %w %s (a symbolic link leads to %s)", p, ErrEscapesRoot, root, real)
+	}
+	return full, filepath.ToSlash(rel), nil
+}
+
+// within reports whether p lies inside root (both clean and absolute) and
+// returns p relative to root.
+func within(root, p string) (string, bool) {
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return rel, true
+}
+
+// ManifestRecords reads the manifest at path and resolves its rows against
+// root, or against the manifest's own folder when root is "". Rows that
+// cannot be used (bad rows, paths outside root, missing files) come back as
+// Records with Err set, naming the manifest line.
+func ManifestRecords(path, root string) ([]Record, error) {
+	format, err := ManifestFormatOf(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	defer f.Close()
+	rows, err := ParseManifest(f, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if root == "" {
+		root = filepath.Dir(path)
+	}
+	out := make([]Record, 0, len(rows))
+	for _, r := range rows {
+		rec := Record{Source: r.Path, Name: r.Name, Aliases: r.Aliases}
+		if r.Err != nil {
+			rec.Err = fmt.Errorf("manifest %s: %w", path, r.Err)
+			out = append(out, rec)
+			continue
+		}
+		p, rel, err := ResolvePath(root, r.Path)
+		if err != nil {
+			rec.Err = fmt.Errorf("manifest %s line %d: %w", path, r.Line, err)
+		} else {
+			rec.Path, rec.Source = p, rel
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// isID reports whether s looks like a PhotoID: 16 lower-case hex digits.
+func isID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
