@@ -1,0 +1,347 @@
+package report
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/phantom-vlm/phantom/leak"
+)
+
+// Count is the leaks among the scored answers of one cell.
+type Count struct {
+	Leaks  int
+	Scored int
+}
+
+// Rate returns the percentage of scored answers that leaked, or NaN when
+// none was scored.
+func (c Count) Rate() float64 {
+	if c.Scored == 0 {
+		return math.NaN()
+	}
+	return 100 * float64(c.Leaks) / float64(c.Scored)
+}
+
+// Wilson returns the 95% Wilson interval of the rate, in percent.
+func (c Count) Wilson() (lo, hi float64) {
+	lo, hi = Wilson(c.Leaks, c.Scored, Z95)
+	return 100 * lo, 100 * hi
+}
+
+// record is one question's latest row, compacted.
+type record struct {
+	model, cond, name int32
+	category, phrase  int8
+	ok, leak          bool
+}
+
+// Data is a study's results with one row per key: a later ok row
+// supersedes an earlier failed one for the same key. Build it with Load or
+// New and Add.
+type Data struct {
+	models, conds, names []string
+	modelIdx, condIdx    map[string]int32
+	nameIdx              map[string]int32
+	recs                 []record
+	byKey                map[[16]byte]int32
+}
+
+// New returns an empty Data.
+func New() *Data {
+	return &Data{
+		modelIdx: make(map[string]int32), condIdx: make(map[string]int32),
+		nameIdx: make(map[string]int32), byKey: make(map[[16]byte]int32),
+	}
+}
+
+// Load reads a results file. Lines that cannot be used are returned in bad
+// (each names the file and line) and skipped.
+func Load(path string) (d *Data, bad []error, err error) {
+	d = New()
+	bad, err = leak.ReadResults(path, func(r *leak.Result) {
+		if aerr := d.Add(r); aerr != nil {
+			bad = append(bad, fmt.Errorf("%s: key %s: %w", path, r.Key, aerr))
+		}
+	})
+	return d, bad, err
+}
+
+func intern(list *[]string, idx map[string]int32, s string) int32 {
+	if i, ok := idx[s]; ok {
+		return i
+	}
+	i := int32(len(*list))
+	*list = append(*list, s)
+	idx[s] = i
+	return i
+}
+
+// parseCategory parses "P0"–"P4".
+func parseCategory(s string) (int, error) {
+	c, err := strconv.Atoi(strings.TrimPrefix(s, "P"))
+	if err != nil || !strings.HasPrefix(s, "P") || c < 0 || c >= leak.Categories {
+		return 0, fmt.Errorf("bad category %q (want P0–P4)", s)
+	}
+	return c, nil
+}
+
+// Add adds one row. A row whose key was seen before replaces it unless the
+// earlier row is ok and this one failed.
+func (d *Data) Add(r *leak.Result) error {
+	var k [16]byte
+	if len(r.Key) != 32 {
+		return fmt.Errorf("bad key %q", r.Key)
+	}
+	if _, err := hex.Decode(k[:], []byte(r.Key)); err != nil {
+		return fmt.Errorf("bad key %q: %w", r.Key, err)
+	}
+	c, err := parseCategory(r.Category)
+	if err != nil {
+		return err
+	}
+	if r.Phrasing < 0 || r.Phrasing >= leak.Phrasings {
+		return fmt.Errorf("bad phrasing %d (want 0–5)", r.Phrasing)
+	}
+	ok := r.OK()
+	if ok && r.Leak == nil {
+		return fmt.Errorf("ok row without a leak score")
+	}
+	rec := record{
+		model: intern(&d.models, d.modelIdx, r.Model), cond: intern(&d.conds, d.condIdx, r.Condition),
+		name: intern(&d.names, d.nameIdx, r.Name), category: int8(c), phrase: int8(r.Phrasing),
+		ok: ok, leak: ok && *r.Leak,
+	}
+	if i, seen := d.byKey[k]; seen {
+		if ok || !d.recs[i].ok {
+			d.recs[i] = rec
+		}
+		return nil
+	}
+	d.byKey[k] = int32(len(d.recs))
+	d.recs = append(d.recs, rec)
+	return nil
+}
+
+// Questions returns the number of distinct keys.
+func (d *Data) Questions() int { return len(d.recs) }
+
+// Models returns the models in order of first appearance.
+func (d *Data) Models() []string { return slices.Clone(d.models) }
+
+// StudyConditions are the study's six conditions in the protocol's order.
+var StudyConditions = []string{"original", "blur", "landscape", "white", "landscape+blur", "white+blur"}
+
+// Conditions returns the conditions present: the study's six in protocol
+// order, then any others in order of first appearance.
+func (d *Data) Conditions() []string {
+	var out []string
+	for _, c := range StudyConditions {
+		if _, ok := d.condIdx[c]; ok {
+			out = append(out, c)
+		}
+	}
+	for _, c := range d.conds {
+		if !slices.Contains(StudyConditions, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cells counts scored answers by (model, category, phrasing) for one
+// condition.
+func (d *Data) cells(cond string) map[[3]int]Count {
+	out := make(map[[3]int]Count)
+	ci, ok := d.condIdx[cond]
+	if !ok {
+		return out
+	}
+	for _, r := range d.recs {
+		if r.cond != ci || !r.ok {
+			continue
+		}
+		k := [3]int{int(r.model), int(r.category), int(r.phrase)}
+		c := out[k]
+		c.Scored++
+		if r.leak {
+			c.Leaks++
+		}
+		out[k] = c
+	}
+	return out
+}
+
+// TableARow is one model × category cell of Table A.
+type TableARow struct {
+	Model    string
+	Category int
+	// Rates are the %leaks of phrasings R0–R5, NaN where none was scored.
+	Rates [leak.Phrasings]float64
+	// Mean and Spread are over the phrasings with scored answers; Spread
+	// is the sample standard deviation or variance (NaN for fewer than
+	// two phrasings).
+	Mean, Spread float64
+	// Phrasings counts the phrasings with scored answers.
+	Phrasings int
+}
+
+// TableA returns Table A for the original photos: one row per model (with
+// any scored original answer) and category. variance selects the sample
+// variance as the spread instead of the standard deviation.
+func (d *Data) TableA(variance bool) []TableARow {
+	cells := d.cells(leak.OriginalCondition)
+	var out []TableARow
+	for mi, m := range d.models {
+		if !hasModel(cells, mi) {
+			continue
+		}
+		for c := range leak.Categories {
+			row := TableARow{Model: m, Category: c}
+			var xs []float64
+			for p := range leak.Phrasings {
+				cnt := cells[[3]int{mi, c, p}]
+				row.Rates[p] = cnt.Rate()
+				if cnt.Scored > 0 {
+					xs = append(xs, cnt.Rate())
+				}
+			}
+			row.Phrasings = len(xs)
+			row.Mean, row.Spread = meanSpread(xs, variance)
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+func hasModel(cells map[[3]int]Count, mi int) bool {
+	for k := range cells {
+		if k[0] == mi {
+			return true
+		}
+	}
+	return false
+}
+
+// CellRow is one model × category × phrasing cell with its count.
+type CellRow struct {
+	Model              string
+	Category, Phrasing int
+	Count
+}
+
+// Expanded returns the expanded Table A: one row per model × category ×
+// phrasing on the original photos.
+func (d *Data) Expanded() []CellRow {
+	cells := d.cells(leak.OriginalCondition)
+	var out []CellRow
+	for mi, m := range d.models {
+		if !hasModel(cells, mi) {
+			continue
+		}
+		for c := range leak.Categories {
+			for p := range leak.Phrasings {
+				out = append(out, CellRow{Model: m, Category: c, Phrasing: p, Count: cells[[3]int{mi, c, p}]})
+			}
+		}
+	}
+	return out
+}
+
+// TableB returns Table B of a condition: the R0 prompts, one row per model
+// (with any scored answer in the condition) and category.
+func (d *Data) TableB(cond string) []CellRow {
+	cells := d.cells(cond)
+	var out []CellRow
+	for mi, m := range d.models {
+		if !hasModel(cells, mi) {
+			continue
+		}
+		for c := range leak.Categories {
+			out = append(out, CellRow{Model: m, Category: c, Phrasing: 0, Count: cells[[3]int{mi, c, 0}]})
+		}
+	}
+	return out
+}
+
+// FailureRow counts one model's questions in one condition by their
+// latest status.
+type FailureRow struct {
+	Model, Condition string
+	Questions, OK    int
+	Failed           int
+}
+
+// Failures returns one row per model and condition present.
+func (d *Data) Failures() []FailureRow {
+	type mc struct{ m, c int32 }
+	counts := make(map[mc]*FailureRow)
+	for _, r := range d.recs {
+		k := mc{r.model, r.cond}
+		f := counts[k]
+		if f == nil {
+			f = &FailureRow{Model: d.models[r.model], Condition: d.conds[r.cond]}
+			counts[k] = f
+		}
+		f.Questions++
+		if r.ok {
+			f.OK++
+		} else {
+			f.Failed++
+		}
+	}
+	var out []FailureRow
+	for mi := range d.models {
+		for _, c := range d.Conditions() {
+			if f := counts[mc{int32(mi), d.condIdx[c]}]; f != nil {
+				out = append(out, *f)
+			}
+		}
+	}
+	return out
+}
+
+// IdentityRow is one person's leaks over the scored answers about them.
+type IdentityRow struct {
+	Name string
+	Count
+}
+
+// Identities returns each person's leak count in condition cond, pooled
+// over models and prompts, sorted by rate (highest first), then by name.
+// People with no scored answer in cond are left out.
+func (d *Data) Identities(cond string) []IdentityRow {
+	ci, ok := d.condIdx[cond]
+	if !ok {
+		return nil
+	}
+	counts := make([]Count, len(d.names))
+	for _, r := range d.recs {
+		if r.cond != ci || !r.ok {
+			continue
+		}
+		counts[r.name].Scored++
+		if r.leak {
+			counts[r.name].Leaks++
+		}
+	}
+	var out []IdentityRow
+	for i, c := range counts {
+		if c.Scored > 0 {
+			out = append(out, IdentityRow{Name: d.names[i], Count: c})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b IdentityRow) int {
+		if ra, rb := a.Rate(), b.Rate(); ra != rb {
+			if ra > rb {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
+}

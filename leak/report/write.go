@@ -1,0 +1,207 @@
+package report
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/textnorm"
+	"github.com/phantom-vlm/phantom/leak"
+)
+
+// Options configure Write.
+type Options struct {
+	// Variance prints the sample variance as Table A's spread instead of
+	// the sample standard deviation (n−1); the study's published "±"
+	// figures are variances.
+	Variance bool
+	// IdentityCondition is the condition of the per-person figures;
+	// "" means "original".
+	IdentityCondition string
+	// Top and Bottom are how many of the most and least leaked people
+	// leak_by_identity.png shows; 0 means 30 and 5.
+	Top, Bottom int
+	// NameCounts maps textnorm.Normalize(name) to how often the name
+	// occurs in a text corpus (see ReadNameCounts); nil skips
+	// leak_vs_frequency.png.
+	NameCounts map[string]float64
+}
+
+// Summary is what Write wrote.
+type Summary struct {
+	// Files are the paths written, in order.
+	Files []string
+	// Conditions are the conditions with a Table B.
+	Conditions []string
+	// Identities is the number of people in the per-person figures.
+	Identities int
+	// Matched and Unmatched count the people with and without a name
+	// count; Rho is Spearman's ρ over the matched (NaN without counts).
+	Matched   int
+	Unmatched []string
+	Rho       float64
+}
+
+// Write writes the report's tables and figures into dir (created if
+// needed), each file atomically:
+//
+//	table_a.{csv,md,tex}           Table A
+//	table_a_expanded.{csv,md,tex}  the expanded Table A
+//	table_b_<condition>.{csv,md,tex} one per condition (see FileSafe)
+//	failures.csv                   failed requests per model and condition
+//	identities.csv                 per-person leak rates with Wilson intervals
+//	leak_by_identity.png, leak_distribution.png
+//	leak_vs_frequency.png          only with Options.NameCounts
+//
+// Tables A are written only when there are original photos among the
+// results; the figures only when some person has a scored answer.
+func (d *Data) Write(dir string, opts Options) (*Summary, error) {
+	if opts.IdentityCondition == "" {
+		opts.IdentityCondition = leak.OriginalCondition
+	}
+	if opts.Top <= 0 {
+		opts.Top = 30
+	}
+	if opts.Bottom <= 0 {
+		opts.Bottom = 5
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	s := &Summary{Rho: math.NaN()}
+	var errs []error
+	put := func(name string, data []byte) {
+		path := filepath.Join(dir, name)
+		if err := imageio.WriteFileAtomic(path, data); err != nil {
+			errs = append(errs, fmt.Errorf("report: write %s: %w", path, err))
+			return
+		}
+		s.Files = append(s.Files, path)
+	}
+	putGrid := func(base string, csvData []byte, g grid) {
+		put(base+".csv", csvData)
+		put(base+".md", g.markdown())
+		put(base+".tex", g.latex())
+	}
+
+	if a := d.TableA(opts.Variance); len(a) > 0 {
+		putGrid("table_a", tableACSV(a), tableAGrid(a, opts.Variance))
+		e := d.Expanded()
+		putGrid("table_a_expanded", expandedCSV(e), expandedGrid(e))
+	}
+	for _, c := range d.Conditions() {
+		b := d.TableB(c)
+		if len(b) == 0 {
+			continue
+		}
+		s.Conditions = append(s.Conditions, c)
+		putGrid("table_b_"+FileSafe(c), tableBCSV(b), tableBGrid(c, b))
+	}
+	put("failures.csv", failuresCSV(d.Failures()))
+
+	ids := d.Identities(opts.IdentityCondition)
+	s.Identities = len(ids)
+	put("identities.csv", identitiesCSV(ids))
+	if len(ids) > 0 {
+		if png, err := identityFigure(ids, opts.Top, opts.Bottom, opts.IdentityCondition); err != nil {
+			errs = append(errs, fmt.Errorf("report: leak_by_identity.png: %w", err))
+		} else {
+			put("leak_by_identity.png", png)
+		}
+		if png, err := distributionFigure(ids, opts.IdentityCondition); err != nil {
+			errs = append(errs, fmt.Errorf("report: leak_distribution.png: %w", err))
+		} else {
+			put("leak_distribution.png", png)
+		}
+	}
+	if opts.NameCounts != nil && len(ids) > 0 {
+		pts, unmatched := Frequencies(ids, opts.NameCounts)
+		s.Matched, s.Unmatched = len(pts), unmatched
+		xs, ys := make([]float64, len(pts)), make([]float64, len(pts))
+		for i, p := range pts {
+			xs[i], ys[i] = p.Count, p.Rate
+		}
+		s.Rho = Spearman(xs, ys)
+		if png, err := frequencyFigure(pts, s.Rho, opts.IdentityCondition); err != nil {
+			errs = append(errs, fmt.Errorf("report: leak_vs_frequency.png: %w", err))
+		} else {
+			put("leak_vs_frequency.png", png)
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// Frequencies joins per-person rates with name counts by normalised name,
+// and returns the joined points and the names without a count.
+func Frequencies(ids []IdentityRow, counts map[string]float64) (pts []FrequencyPoint, unmatched []string) {
+	for _, r := range ids {
+		c, ok := counts[textnorm.Normalize(r.Name)]
+		if !ok {
+			unmatched = append(unmatched, r.Name)
+			continue
+		}
+		pts = append(pts, FrequencyPoint{Name: r.Name, Count: c, Rate: r.Rate()})
+	}
+	return pts, unmatched
+}
+
+// ReadNameCounts reads a name,count CSV file (a header line is allowed)
+// into a map keyed by textnorm.Normalize(name). Bad lines (wrong number of
+// fields, a count that is not a non-negative number, a repeated name) are
+// skipped and returned in bad, each naming the file and line.
+func ReadNameCounts(path string) (counts map[string]float64, bad []error, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("report: name counts: %w", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	counts = make(map[string]float64)
+	for n := 1; ; n++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				bad = append(bad, fmt.Errorf("%s:%d: %w", path, pe.Line, pe.Err))
+				continue
+			}
+			return counts, bad, fmt.Errorf("report: name counts %s: %w", path, err)
+		}
+		if len(rec) != 2 {
+			bad = append(bad, fmt.Errorf("%s:%d: want 2 fields (name,count), got %d", path, line, len(rec)))
+			continue
+		}
+		c, perr := strconv.ParseFloat(strings.TrimSpace(rec[1]), 64)
+		if perr != nil || c < 0 || math.IsNaN(c) || math.IsInf(c, 0) {
+			if n == 1 {
+				continue // a header
+			}
+			bad = append(bad, fmt.Errorf("%s:%d: count %q is not a non-negative number", path, line, rec[1]))
+			continue
+		}
+		name := textnorm.Normalize(rec[0])
+		if name == "" {
+			bad = append(bad, fmt.Errorf("%s:%d: empty name", path, line))
+			continue
+		}
+		if _, dup := counts[name]; dup {
+			bad = append(bad, fmt.Errorf("%s:%d: name %q repeated", path, line, rec[0]))
+			continue
+		}
+		counts[name] = c
+	}
+	return counts, bad, nil
+}
