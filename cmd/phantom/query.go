@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phantom-vlm/phantom/leak"
+	"github.com/phantom-vlm/phantom/vlm"
+)
+
+// queryFlags are phantom query's flags.
+type queryFlags struct {
+	variants, study, results string
+	// The one-model case.
+	backend, url, model, name, apiKeyEnv string
+	concurrency, maxAttempts             int
+	rate                                 float64
+	timeout                              time.Duration
+	// Study overrides.
+	prompts     string
+	conditions  []string
+	seed        int64
+	temperature float64
+	maxTokens   int
+	skipHealth  bool
+}
+
+var qf queryFlags
+
+var queryCmd = &cobra.Command{
+	Use:   "query --variants OUT (--study study.yaml | --model ID) [--results results.jsonl]",
+	Short: "Ask VLM servers the study's prompts about the built variants",
+	Long: `query asks every selected prompt about every condition variant in OUT (the output of
+"phantom build") on every model of the study, and appends one row per answer to the results
+file. Models are named in a study file (YAML, see examples/study.yaml) or, for one model, with
+--backend, --url and --model, which replace the study's models when both are given.
+
+Each model's server is health-checked first. A re-run with the same results file skips the
+questions already answered and retries the failed ones, so an interrupted or killed run is
+resumed by running the same command again.`,
+	Example: `  ollama pull llava:7b && ollama serve &
+  phantom query --variants out --model llava:7b --results results.jsonl
+  phantom query --variants out --study examples/study.yaml --results results.jsonl`,
+	Args: cobra.NoArgs,
+	RunE: runQuery,
+}
+
+func init() {
+	f := queryCmd.Flags()
+	f.StringVar(&qf.variants, "variants", "", "the variants folder (holds metadata.jsonl)")
+	f.StringVar(&qf.study, "study", "", "the study file (YAML)")
+	f.StringVar(&qf.results, "results", "results.jsonl", "the results file, appended to")
+	f.StringVar(&qf.backend, "backend", vlm.BackendOllama, "one-model case: backend, ollama or openai")
+	f.StringVar(&qf.url, "url", "", "one-model case: server URL (default http://localhost:11434 for ollama, http://localhost:8000 for openai)")
+	f.StringVar(&qf.model, "model", "", "one-model case: the server's model id, e.g. llava:7b")
+	f.StringVar(&qf.name, "name", "", "one-model case: the model's name in results (default the model id)")
+	f.StringVar(&qf.apiKeyEnv, "api-key-env", "", "one-model case: environment variable holding the API key")
+	f.IntVar(&qf.concurrency, "concurrency", 1, "one-model case: requests in flight")
+	f.Float64Var(&qf.rate, "rate", 0, "one-model case: requests per second (0: no limit)")
+	f.DurationVar(&qf.timeout, "timeout", 0, "one-model case: time limit per attempt (0: the client's default)")
+	f.IntVar(&qf.maxAttempts, "max-attempts", 0, "one-model case: attempts per request (0: the client's default)")
+	f.StringVar(&qf.prompts, "prompts", "", "prompt selection: all, main or protocol (default protocol, or the study's)")
+	f.StringSliceVar(&qf.conditions, "conditions", nil, "only these conditions (default all, or the study's)")
+	f.Int64Var(&qf.seed, "seed", 0, "decoding seed (default the study's, else 42)")
+	f.Float64Var(&qf.temperature, "temperature", 0, "decoding temperature (default the study's, else 0)")
+	f.IntVar(&qf.maxTokens, "max-tokens", 0, "answer length limit in tokens (default the study's, else 256)")
+	f.BoolVar(&qf.skipHealth, "skip-health", false, "do not health-check the servers first")
+	rootCmd.AddCommand(queryCmd)
+}
+
+// queryStudy builds the study from the study file and the flags.
+func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
+	st := &leak.Study{}
+	if qf.study != "" {
+		var err error
+		if st, err = leak.LoadStudy(qf.study); err != nil {
+			return nil, err
+		}
+	}
+	flags := cmd.Flags()
+	if qf.model != "" {
+		url := qf.url
+		if url == "" {
+			url = "http://localhost:11434"
+			if qf.backend == vlm.BackendOpenAI {
+				url = "http://localhost:8000"
+			}
+		}
+		if len(st.Models) > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "phantom query: --model given: asking %s only, not the %d models of %s\n", qf.model, len(st.Models), qf.study)
+		}
+		st.Models = []leak.StudyModel{{
+			Name: qf.name, Backend: qf.backend, URL: url, Model: qf.model, Concurrency: qf.concurrency,
+			Rate: qf.rate, APIKeyEnv: qf.apiKeyEnv, Timeout: qf.timeout, MaxAttempts: qf.maxAttempts,
+		}}
+	} else if qf.study == "" {
+		return nil, errors.New("no models: give --study study.yaml, or --model (with --backend and --url) for one model")
+	}
+	if flags.Changed("prompts") {
+		st.Prompts = qf.prompts
+	}
+	if flags.Changed("conditions") {
+		st.Conditions = qf.conditions
+	}
+	if flags.Changed("seed") {
+		st.Seed = qf.seed
+	}
+	if flags.Changed("temperature") {
+		st.Temperature = qf.temperature
+	}
+	if flags.Changed("max-tokens") {
+		st.MaxTokens = qf.maxTokens
+	}
+	if err := st.Validate(); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func runQuery(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	stderr := cmd.ErrOrStderr()
+	if qf.variants == "" {
+		return errors.New("--variants is required: the folder phantom build wrote (it holds metadata.jsonl)")
+	}
+	st, err := queryStudy(cmd)
+	if err != nil {
+		return err
+	}
+	variants, bad, err := leak.ReadVariants(qf.variants)
+	if err != nil {
+		return err
+	}
+	for _, e := range bad {
+		fmt.Fprintln(stderr, "phantom query: skipped:", e)
+	}
+	if len(variants) == 0 {
+		return fmt.Errorf("no usable variants in %s", qf.variants)
+	}
+	models, closer, err := st.Clients()
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	r := &leak.Runner{
+		Dir: qf.variants, Variants: variants, Models: models, Prompts: st.Selection(),
+		Conditions: st.Conditions, Options: st.Options(), Progress: stderr,
+	}
+	if !qf.skipHealth {
+		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := r.CheckHealth(hctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("health check failed (use --skip-health to go on anyway):\n  %s\n%s",
+				strings.ReplaceAll(err.Error(), "\n", "\n  "), healthHint(st))
+		}
+	}
+
+	results, err := leak.OpenResults(qf.results)
+	if err != nil {
+		return err
+	}
+	defer results.Close()
+	for _, e := range results.BadLines() {
+		fmt.Fprintln(stderr, "phantom query: unreadable results line (ignored):", e)
+	}
+	r.Results = results
+
+	sum, runErr := r.Run(ctx)
+	if err := results.Close(); err != nil && runErr == nil {
+		runErr = err
+	}
+	printQuerySummary(cmd.OutOrStdout(), sum, qf.results)
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return fmt.Errorf("interrupted; run the same command again to resume")
+		}
+		return runErr
+	}
+	if sum.Failed() > 0 || len(bad) > 0 {
+		return errSomeFailed
+	}
+	return nil
+}
+
+// healthHint tells how to start the servers of the study's backends.
+func healthHint(st *leak.Study) string {
+	var b strings.Builder
+	for _, m := range st.Models {
+		switch m.Backend {
+		case vlm.BackendOllama:
+			fmt.Fprintf(&b, "  %s: start Ollama with \"ollama serve\" and fetch the model with \"ollama pull %s\"\n", m.DisplayName(), m.Model)
+		case vlm.BackendOpenAI:
+			fmt.Fprintf(&b, "  %s: start the OpenAI-compatible server at %s serving %q (e.g. vllm serve %s)\n", m.DisplayName(), m.URL, m.Model, m.Model)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func printQuerySummary(w io.Writer, sum leak.Summary, path string) {
+	for _, m := range sum.Models {
+		fmt.Fprintf(w, "%s: %d questions, %d answered before, %d asked: %d ok (%d name the person), %d failed, in %s\n",
+			m.Model, m.Total, m.Skipped, m.OK+m.Failed, m.OK, m.Leaks, m.Failed, m.Elapsed.Round(time.Millisecond))
+		for _, e := range m.Errors {
+			fmt.Fprintf(w, "  failed: %s\n", e)
+		}
+		if m.Failed > len(m.Errors) {
+			fmt.Fprintf(w, "  … and %d more failures; re-run to retry them\n", m.Failed-len(m.Errors))
+		}
+	}
+	fmt.Fprintf(w, "results: %s\n", path)
+}
