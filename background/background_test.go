@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -74,8 +76,8 @@ func TestCoverFit(t *testing.T) {
 		leftAt, rightAt  int // x positions that must be red / blue
 		edgeLo, edgeHigh int // the red/blue edge lies in [edgeLo, edgeHigh]
 	}{
-		{100, 100, 10, 90, 49, 51},   // crop the centre 100×100: edge in the middle
-		{50, 100, 5, 45, 24, 26},     // crop 50×100
+		{100, 100, 10, 90, 49, 51},    // crop the centre 100×100: edge in the middle
+		{50, 100, 5, 45, 24, 26},      // crop 50×100
 		{400, 200, 10, 390, 199, 201}, // scale ×2, no crop
 		{400, 100, 10, 390, 199, 201}, // scale ×2 to 400×200, crop vertically
 		{20, 10, 2, 18, 9, 11},        // shrink ×10
@@ -120,7 +122,10 @@ func TestMipLevelsMatchDirectFit(t *testing.T) {
 	s := NewSet(Background{Name: "blocks", Image: bg})
 	photo := image.NewRGBA(image.Rect(0, 0, 300, 400))
 	fast := s.Pick(0, "x").Composite(photo, nil)
-	direct := CoverFit(bg, 300, 400)
+	// The reference: a full bilinear kernel straight from the original,
+	// 1536 rows to 400 (scale 0.26), over the centred 1152×1536 crop.
+	direct := image.NewRGBA(image.Rect(0, 0, 300, 400))
+	xdraw.BiLinear.Scale(direct, direct.Rect, bg, image.Rect(448, 0, 1600, 1536), xdraw.Src, nil)
 	var diff float64
 	for i := range fast.Pix {
 		d := int(fast.Pix[i]) - int(direct.Pix[i])

@@ -12,13 +12,34 @@ import (
 // that covers w×h, then centre-cropped to exactly w×h. An *image.Uniform
 // simply fills w×h.
 func CoverFit(bg image.Image, w, h int) *image.RGBA {
-	return coverFit([]image.Image{bg}, w, h)
+	return coverFit(mipLevels(bg), w, h)
+}
+
+// mipLevels returns img as *image.RGBA followed by its successive halvings
+// while both sides are at least 512 pixels. An *image.Uniform is returned
+// alone.
+func mipLevels(img image.Image) []image.Image {
+	if u, ok := img.(*image.Uniform); ok {
+		return []image.Image{u}
+	}
+	b := img.Bounds()
+	rgba, ok := img.(*image.RGBA)
+	if !ok || b.Min != (image.Point{}) {
+		rgba = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
+	}
+	levels := []image.Image{rgba}
+	for m := rgba; m.Rect.Dx() >= 512 && m.Rect.Dy() >= 512; {
+		m = halve(m)
+		levels = append(levels, m)
+	}
+	return levels
 }
 
 // coverFit does CoverFit from the best level of a mip chain (each level half
 // the size of the one before): the smallest level that still covers w×h, so
 // that the final bilinear step never shrinks by more than 2 and does not
-// alias.
+// alias, and so a cheap bilinear sampler is enough.
 func coverFit(levels []image.Image, w, h int) *image.RGBA {
 	src := levels[0]
 	for _, l := range levels[1:] {
@@ -45,7 +66,7 @@ func coverFit(levels []image.Image, w, h int) *image.RGBA {
 		draw.Draw(out, out.Rect, src, sr.Min, draw.Src)
 		return out
 	}
-	xdraw.BiLinear.Scale(out, out.Rect, src, sr, xdraw.Src, nil)
+	xdraw.ApproxBiLinear.Scale(out, out.Rect, src, sr, xdraw.Src, nil)
 	return out
 }
 

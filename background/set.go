@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	"os"
 	"path/filepath"
 	"sort"
@@ -89,19 +88,8 @@ func NewSet(items ...Background) *Set {
 // Add appends a background to the set. It is not safe to call Add while
 // other goroutines use the Set.
 func (s *Set) Add(name string, img image.Image) {
-	if u, ok := img.(*image.Uniform); ok { // a plain colour: nothing to shrink
-		s.items = append(s.items, Background{Name: name, Image: u, levels: []image.Image{u}})
-		return
-	}
-	b := img.Bounds()
-	rgba := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
-	levels := []image.Image{rgba}
-	for m := rgba; m.Rect.Dx() >= 512 && m.Rect.Dy() >= 512; {
-		m = halve(m)
-		levels = append(levels, m)
-	}
-	s.items = append(s.items, Background{Name: name, Image: rgba, levels: levels})
+	levels := mipLevels(img)
+	s.items = append(s.items, Background{Name: name, Image: levels[0], levels: levels})
 }
 
 // Len returns the number of backgrounds.
