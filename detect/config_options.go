@@ -1,0 +1,106 @@
+package detect
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/phantom-vlm/phantom/internal/ort"
+)
+
+// Device selects where the ONNX Runtime detectors run.
+type Device string
+
+// The devices. DeviceAuto uses CUDA when ONNX Runtime can, and otherwise the
+// CPU (logging one line the first time); DeviceCUDA fails when CUDA cannot be
+// used; DeviceCPU never tries CUDA.
+const (
+	DeviceAuto Device = "auto"
+	DeviceCPU  Device = "cpu"
+	DeviceCUDA Device = "cuda"
+)
+
+// ParseDevice parses "auto", "cpu" or "cuda"; the empty string is auto.
+func ParseDevice(s string) (Device, error) {
+	d, err := ort.ParseDevice(s)
+	if err != nil {
+		return "", fmt.Errorf("detect: unknown device %q (want auto, cpu or cuda)", s)
+	}
+	return Device(d), nil
+}
+
+// ErrCUDAUnavailable is returned (wrapped) by the ONNX Runtime detectors'
+// constructors under DeviceCUDA when CUDA cannot be used.
+var ErrCUDAUnavailable = ort.ErrCUDAUnavailable
+
+// ErrModelSignature is returned (wrapped) when a model file's inputs or
+// outputs are not what the detector expects; the message says what was
+// expected and what was found.
+var ErrModelSignature = ort.ErrSignature
+
+// modelOptions is the configuration shared by the ONNX Runtime detectors. A
+// zero threshold means the detector's own default.
+type modelOptions struct {
+	device     Device
+	cudaDevice int
+	threads    int
+	library    string
+	logger     *slog.Logger
+	confidence float64 // score threshold
+	iou        float64 // NMS IoU threshold
+}
+
+// ModelOption configures an ONNX Runtime detector or segmenter.
+type ModelOption func(*modelOptions)
+
+// WithDevice selects the device (default DeviceAuto).
+func WithDevice(d Device) ModelOption { return func(o *modelOptions) { o.device = d } }
+
+// WithCUDADevice selects the CUDA device id (default 0).
+func WithCUDADevice(id int) ModelOption { return func(o *modelOptions) { o.cudaDevice = id } }
+
+// WithThreads sets the number of threads one model run may use (default:
+// ONNX Runtime's choice, one per physical core).
+func WithThreads(n int) ModelOption { return func(o *modelOptions) { o.threads = n } }
+
+// WithORTLibrary names the ONNX Runtime shared library to load, when this is
+// the first model the process opens (default: $PHANTOM_ORT_LIB, then the
+// cache directory, then the system's library directories).
+func WithORTLibrary(path string) ModelOption { return func(o *modelOptions) { o.library = path } }
+
+// WithLogger sets where detectors log (the CUDA fallback line). Default
+// slog.Default().
+func WithLogger(l *slog.Logger) ModelOption { return func(o *modelOptions) { o.logger = l } }
+
+// WithConfidence sets the score threshold of a YOLO or YuNet detector
+// (defaults: YOLO 0.25, YuNet 0.6).
+func WithConfidence(c float64) ModelOption { return func(o *modelOptions) { o.confidence = c } }
+
+// WithIoU sets the NMS IoU threshold (defaults: YOLO 0.45, YuNet 0.3).
+func WithIoU(t float64) ModelOption { return func(o *modelOptions) { o.iou = t } }
+
+func newModelOptions(opts []ModelOption) modelOptions {
+	o := modelOptions{device: DeviceAuto, logger: slog.Default()}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// ortOptions translates the options for the ONNX Runtime seam.
+func (o modelOptions) ortOptions() []ort.Option {
+	return []ort.Option{
+		ort.WithDevice(ort.Device(o.device)),
+		ort.WithCUDADevice(o.cudaDevice),
+		ort.WithIntraOpThreads(o.threads),
+		ort.WithLibrary(o.library),
+		ort.WithLogger(o.logger),
+	}
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,178 @@
+package detect
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/phantom-vlm/phantom/internal/ort"
+)
+
+var yunetStrides = []int{8, 16, 32}
+
+// YuNet is OpenCV Zoo's YuNet face detector (MIT licence) on ONNX Runtime,
+// with five landmarks per face. Its outputs are cls, obj, bbox and kps at
+// strides 8, 16 and 32 (cls_8 … kps_32). The photo goes in as BGR 0..255,
+// scaled to fit the model's input and placed at its top-left corner (zero
+// padding), as OpenCV's FaceDetectorYN does.
+//
+// A YuNet is safe for concurrent use. Close releases it.
+type YuNet struct {
+	sess *ort.Session
+	w, h int
+	conf float64
+	iou  float64
+	pool *floatPool
+	file string
+}
+
+// NewYuNet loads a YuNet model. Defaults: score threshold 0.6, NMS IoU 0.3
+// (WithConfidence, WithIoU), device auto. An export with a dynamic input size
+// runs at 640×640. A file without YuNet's outputs gives an error wrapping
+// ErrModelSignature.
+func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
+	o := newModelOptions(opts)
+	if err := ort.Init(o.library); err != nil {
+		return nil, err
+	}
+	got, err := ort.Inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	want := ort.Signature{Inputs: []ort.TensorSpec{{Type: ort.Float32, Shape: []int64{1, 3, -1, -1}}}}
+	for _, s := range yunetStrides {
+		for _, k := range []struct {
+			name string
+			n    int64
+		}{{"cls", 1}, {"obj", 1}, {"bbox", 4}, {"kps", 10}} {
+			want.Outputs = append(want.Outputs, ort.TensorSpec{Name: fmt.Sprintf("%s_%d", k.name, s), Type: ort.Float32, Shape: []int64{1, -1, k.n}})
+		}
+	}
+	res, err := want.Resolve(got)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a YuNet model: %w", path, err)
+	}
+	y := &YuNet{file: filepath.Base(path), conf: orDefault(o.confidence, 0.6), iou: orDefault(o.iou, 0.3)}
+	y.h, y.w = int(res.Inputs[0].Shape[2]), int(res.Inputs[0].Shape[3])
+	if y.h <= 0 || y.w <= 0 {
+		y.h, y.w = 640, 640
+	}
+	if y.h%32 != 0 || y.w%32 != 0 {
+		return nil, fmt.Errorf("%s: %w: YuNet input %dx%d is not a multiple of 32", path, ErrModelSignature, y.w, y.h)
+	}
+	want.Inputs[0].Name = res.Inputs[0].Name
+	if y.sess, err = ort.Open(path, want, o.ortOptions()...); err != nil {
+		return nil, err
+	}
+	y.pool = newFloatPool(3 * y.w * y.h)
+	return y, nil
+}
+
+// Name returns "yunet:" and the model's file name.
+func (y *YuNet) Name() string { return "yunet:" + y.file }
+
+// Provider returns the execution provider the session asked for.
+func (y *YuNet) Provider() string { return y.sess.Provider() }
+
+// DetectFaces returns the faces in img, highest score first.
+func (y *YuNet) DetectFaces(ctx context.Context, img image.Image) ([]Face, error) {
+	return y.detect(ctx, img, nil)
+}
+
+func (y *YuNet) preprocess(img image.Image) (*[]float32, letterbox) {
+	src := toRGBA(img)
+	l := newLetterbox(src.Rect.Dx(), src.Rect.Dy(), y.w, y.h, false)
+	buf := y.pool.get()
+	fillCHW(*buf, src, l, pixelNorm{bgr: true, mul: [3]float32{1, 1, 1}})
+	return buf, l
+}
+
+func (y *YuNet) detect(ctx context.Context, img image.Image, t *yoloTiming) ([]Face, error) {
+	if img.Bounds().Empty() {
+		return nil, nil
+	}
+	t0 := time.Now()
+	buf, l := y.preprocess(img)
+	defer y.pool.put(buf)
+	t1 := time.Now()
+	outs, err := y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, *buf))
+	if err != nil {
+		return nil, err
+	}
+	t2 := time.Now()
+	faces, err := y.decode(outs, l, img.Bounds())
+	if t != nil {
+		t.pre, t.run, t.post = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
+	}
+	return faces, err
+}
+
+func (y *YuNet) decode(outs []ort.Tensor, l letterbox, bounds image.Rectangle) ([]Face, error) {
+	var faces []Face
+	// score = sqrt(cls*obj) >= conf  <=>  cls*obj >= conf².
+	c2 := float32(y.conf * y.conf)
+	for si, s := range yunetStrides {
+		cls, err1 := outs[4*si].Float32s()
+		obj, err2 := outs[4*si+1].Float32s()
+		bbox, err3 := outs[4*si+2].Float32s()
+		kps, err4 := outs[4*si+3].Float32s()
+		for _, err := range []error{err1, err2, err3, err4} {
+			if err != nil {
+				return nil, fmt.Errorf("decoding %s: %w", y.file, err)
+			}
+		}
+		cols := y.w / s
+		n := cols * (y.h / s)
+		if len(cls) != n || len(obj) != n || len(bbox) != 4*n || len(kps) != 10*n {
+			return nil, fmt.Errorf("decoding %s: stride %d outputs have %d/%d/%d/%d values, expected %d cells", y.file, s, len(cls), len(obj), len(bbox), len(kps), n)
+		}
+		fs := float64(s)
+		for i := range n {
+			c := min(max(cls[i], 0), 1)
+			o := min(max(obj[i], 0), 1)
+			if c*o < c2 {
+				continue
+			}
+			col, row := float64(i%cols), float64(i/cols)
+			b := bbox[4*i : 4*i+4]
+			cx, cy := (col+float64(b[0]))*fs, (row+float64(b[1]))*fs
+			w, h := math.Exp(float64(b[2]))*fs, math.Exp(float64(b[3]))*fs
+			f := Face{Box: Box{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2, Score: math.Sqrt(float64(c * o))}}
+			f.Landmarks = make([]Point, 5)
+			for k := range 5 {
+				f.Landmarks[k] = Point{X: (col + float64(kps[10*i+2*k])) * fs, Y: (row + float64(kps[10*i+2*k+1])) * fs}
+			}
+			faces = append(faces, f)
+		}
+	}
+	boxes := make([]Box, len(faces))
+	for i, f := range faces {
+		boxes[i] = f.Box
+	}
+	keep := NMS(boxes, y.iou)
+	out := make([]Face, 0, len(keep))
+	for _, k := range keep {
+		f := faces[k]
+		f.X1, f.Y1 = l.toPhoto(f.X1, f.Y1)
+		f.X2, f.Y2 = l.toPhoto(f.X2, f.Y2)
+		f.Box = f.Box.Clip(bounds)
+		for j := range f.Landmarks {
+			f.Landmarks[j].X, f.Landmarks[j].Y = l.toPhoto(f.Landmarks[j].X, f.Landmarks[j].Y)
+		}
+		if f.Width() > 0 && f.Height() > 0 {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Close releases the model.
+func (y *YuNet) Close() error {
+	if y == nil || y.sess == nil {
+		return nil
+	}
+	return y.sess.Close()
+}
