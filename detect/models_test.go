@@ -144,4 +144,3 @@ func TestFetchModel(t *testing.T) {
 		t.Error("server never hit")
 	}
 }
-
