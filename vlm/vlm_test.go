@@ -266,8 +266,10 @@ func TestFailures(t *testing.T) {
 			attempts: 2,
 		},
 		{
-			name:     "400 is permanent",
-			steps:    func(be backend) []step { return []step{replyJSON(400, []byte(`{"error":{"message":"invalid image","type":"invalid_request_error","param":null,"code":null}}`))} },
+			name: "400 is permanent",
+			steps: func(be backend) []step {
+				return []step{replyJSON(400, []byte(`{"error":{"message":"invalid image","type":"invalid_request_error","param":null,"code":null}}`))}
+			},
 			wantErr:  []error{vlm.ErrPermanent},
 			attempts: 1,
 			status:   400,
@@ -287,8 +289,10 @@ func TestFailures(t *testing.T) {
 			status:   404,
 		},
 		{
-			name:     "404 model not found (OpenAI shape)",
-			steps:    func(be backend) []step { return []step{replyJSON(404, fixture(t, "openai_error_model_not_found.json"))} },
+			name: "404 model not found (OpenAI shape)",
+			steps: func(be backend) []step {
+				return []step{replyJSON(404, fixture(t, "openai_error_model_not_found.json"))}
+			},
 			wantErr:  []error{vlm.ErrPermanent, vlm.ErrModelNotFound},
 			attempts: 1,
 			status:   404,
@@ -652,7 +656,10 @@ func TestConstructorErrors(t *testing.T) {
 		{"empty model", func() error { _, err := vlm.NewOllama("", ""); return err }},
 		{"bad URL", func() error { _, err := vlm.NewOpenAI("localhost:8000", "m"); return err }},
 		{"zero attempts", func() error { _, err := vlm.NewOllama("", "m", vlm.WithMaxAttempts(0)); return err }},
-		{"bad backoff", func() error { _, err := vlm.NewOllama("", "m", vlm.WithBackoff(time.Second, time.Millisecond)); return err }},
+		{"bad backoff", func() error {
+			_, err := vlm.NewOllama("", "m", vlm.WithBackoff(time.Second, time.Millisecond))
+			return err
+		}},
 		{"unknown backend", func() error { _, err := vlm.New("grpc", "http://x", "m"); return err }},
 	}
 	for _, tt := range tests {
