@@ -1,0 +1,251 @@
+package leak
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/phantom-vlm/phantom/leak/leaktest"
+	"github.com/phantom-vlm/phantom/vlm"
+)
+
+// studyAnswers answers like a model that names people when asked who
+// they are: P2 prompts get the full name, P4 prompts the alias when there
+// is one (else the full name), P3 the surname, the rest a description.
+// Blurred photos are never named.
+func studyAnswers(byImage map[string]person) leaktest.Answer {
+	cat := make(map[string]int)
+	for _, p := range Prompts() {
+		cat[p.Text] = p.Category
+	}
+	return func(q leaktest.Question) (string, error) {
+		p, ok := byImage[string(q.Image)]
+		if !ok {
+			return "", errors.New("unknown image")
+		}
+		c, ok := cat[q.Prompt]
+		if !ok {
+			return "", fmt.Errorf("prompt %q is not in the suite", q.Prompt)
+		}
+		if p.cond == "blur" {
+			return "I cannot tell who this is.", nil
+		}
+		surname := p.name[strings.LastIndex(p.name, " ")+1:]
+		switch {
+		case c == 2:
+			return "This is " + p.name + ".", nil
+		case c == 4 && len(p.aliases) > 0:
+			return "That looks like " + p.aliases[0] + ".", nil
+		case c == 4:
+			return "The celebrity is " + strings.ToUpper(p.name) + ".", nil
+		case c == 3:
+			return "A famous person, perhaps " + surname + ".", nil
+		}
+		return "A person in a photo.", nil
+	}
+}
+
+func newOllama(t testing.TB, srv *leaktest.Server, opts ...vlm.Option) *vlm.Ollama {
+	t.Helper()
+	c, err := vlm.NewOllama(srv.URL, "llava:7b", append([]vlm.Option{vlm.WithBackoff(time.Millisecond, 2*time.Millisecond)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestRunnerOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	missing := Variant{FileName: "blur/gone.png", ID: "p-gone", Name: "Nobody Here", Condition: "blur"}
+	byImage := writeVariants(t, dir, []string{"original", "blur"}, []Variant{missing})
+	answer := studyAnswers(byImage)
+
+	// P4R3 fails for good in the first run; P1R1 fails once per image
+	// (the client's retry recovers it).
+	var brokenP4R3 atomic.Bool
+	brokenP4R3.Store(true)
+	var mu sync.Mutex
+	flaky := make(map[string]bool)
+	srv := leaktest.NewOllama("llava:7b", func(q leaktest.Question) (string, error) {
+		if q.Temperature != 0 || q.Seed != vlm.DefaultSeed || q.NumPredict != vlm.DefaultMaxTokens {
+			return "", fmt.Errorf("decoding options %+v are not the study's", q)
+		}
+		if q.Prompt == promptText[4][3] && brokenP4R3.Load() {
+			return "", errors.New("CUDA out of memory")
+		}
+		if q.Prompt == promptText[1][1] {
+			mu.Lock()
+			first := !flaky[string(q.Image)]
+			flaky[string(q.Image)] = true
+			mu.Unlock()
+			if first {
+				return "", errors.New("model is loading")
+			}
+		}
+		return answer(q)
+	}, leaktest.WithDelay(2*time.Millisecond))
+	defer srv.Close()
+
+	variants, bad, err := ReadVariants(dir)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	path := filepath.Join(dir, "results.jsonl")
+	run := func(maxAttempts int) Summary {
+		t.Helper()
+		rf, err := OpenResults(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rf.Close()
+		r := &Runner{Dir: dir, Variants: variants, Results: rf, Models: []Model{{
+			Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(maxAttempts)), Concurrency: 4,
+		}}}
+		if err := r.CheckHealth(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := r.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+
+	// 3 originals × 30 + 4 blurred × 5 = 110 questions; the missing
+	// image's 5 and the 3 P4R3 fail.
+	sum := run(2).Models[0]
+	if sum.Total != 110 || sum.Skipped != 0 || sum.OK != 102 || sum.Failed != 8 {
+		t.Errorf("first run: %+v, want 110 questions, 102 ok, 8 failed", sum)
+	}
+	// Leaks: P2 × 6 phrasings × 3 people, P4 × 5 phrasings (R3 failed) for
+	// the two people named in full.
+	if sum.Leaks != 28 {
+		t.Errorf("first run leaks = %d, want 28", sum.Leaks)
+	}
+	if got := srv.MaxInFlight(); got < 2 || got > 4 {
+		t.Errorf("max requests in flight = %d, want 2..4 with concurrency 4", got)
+	}
+
+	brokenP4R3.Store(false)
+	before := srv.Requests()
+	sum = run(1).Models[0]
+	if sum.Skipped != 102 || sum.OK != 3 || sum.Failed != 5 {
+		t.Errorf("second run: %+v, want 102 skipped, 3 ok, 5 failed", sum)
+	}
+	if n := srv.Requests() - before; n != 3 {
+		t.Errorf("second run sent %d requests, want 3 (the missing image never reaches the server)", n)
+	}
+
+	rows, bad, err := Latest(path)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	if len(rows) != 110 {
+		t.Fatalf("%d distinct keys, want 110", len(rows))
+	}
+	counts := map[string]int{}
+	for _, r := range rows {
+		switch {
+		case !r.OK():
+			counts["failed"]++
+			if r.Leak != nil || !strings.Contains(r.Error, "gone.png") {
+				t.Errorf("failed row scored or unnamed: %+v", r)
+			}
+		case *r.Leak:
+			counts["leak"]++
+		case *r.AliasLeak:
+			counts["alias"]++
+		case *r.SurnameLeak:
+			counts["surname"]++
+		}
+		if r.OK() && r.Prompt == promptText[1][1] && r.Attempts != 2 {
+			t.Errorf("P1R1 row took %d attempts, want 2", r.Attempts)
+		}
+		if r.Backend != "ollama" || r.ModelID != "llava:7b" || r.Model != "llava" || r.Seed != vlm.DefaultSeed {
+			t.Errorf("row identity: %+v", r)
+		}
+	}
+	// 3×6 P2 + 2×6 P4 full-name leaks; Beyoncé's 6 P4 are alias leaks;
+	// 3×6 P3 answers name the surname.
+	want := map[string]int{"failed": 5, "leak": 30, "alias": 6, "surname": 18}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("scores = %v, want %v", counts, want)
+	}
+}
+
+func TestRunnerHealth(t *testing.T) {
+	srv := leaktest.NewOllama("other:7b", func(leaktest.Question) (string, error) { return "", nil })
+	defer srv.Close()
+	r := &Runner{Models: []Model{{Name: "llava", Client: newOllama(t, srv)}}}
+	err := r.CheckHealth(context.Background())
+	if !errors.Is(err, vlm.ErrModelNotFound) || !strings.Contains(err.Error(), "llava") {
+		t.Errorf("CheckHealth = %v, want ErrModelNotFound naming the model", err)
+	}
+	srv.Close()
+	if err := r.CheckHealth(context.Background()); !errors.Is(err, vlm.ErrServerDown) {
+		t.Errorf("CheckHealth on a closed server = %v, want ErrServerDown", err)
+	}
+	if err := (&Runner{}).CheckHealth(context.Background()); !errors.Is(err, ErrNoModels) {
+		t.Errorf("no models: %v", err)
+	}
+}
+
+func TestRunnerCancel(t *testing.T) {
+	dir := t.TempDir()
+	byImage := writeVariants(t, dir, []string{"original"}, nil)
+	srv := leaktest.NewOllama("llava:7b", studyAnswers(byImage), leaktest.WithDelay(20*time.Millisecond))
+	defer srv.Close()
+	variants, _, _ := ReadVariants(dir)
+	path := filepath.Join(dir, "results.jsonl")
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var progress bytes.Buffer
+	r := &Runner{Dir: dir, Variants: variants, Results: rf, Progress: &progress, ProgressInterval: time.Millisecond,
+		Models: []Model{{Client: newOllama(t, srv), Concurrency: 2}}}
+	time.AfterFunc(150*time.Millisecond, cancel)
+	sum, err := r.Run(ctx)
+	rf.Close()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	done := sum.Models[0].OK + sum.Models[0].Failed
+	if sum.Models[0].Failed != 0 || done == 0 || done >= 90 {
+		t.Errorf("cancelled run: %+v, want some ok and none failed", sum.Models[0])
+	}
+	rows, _, _ := Latest(path)
+	if len(rows) != done {
+		t.Errorf("%d rows written, summary says %d", len(rows), done)
+	}
+	if !strings.Contains(progress.String(), "llava:7b: 90 questions, 0 already answered, 90 to ask") ||
+		!strings.Contains(progress.String(), "req/s ETA") {
+		t.Errorf("progress output:\n%s", progress.String())
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := newLimiter(200)
+	start := time.Now()
+	for range 11 {
+		if err := l.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 11 requests at 200/s need at least 10 intervals of 5 ms.
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("11 requests at 200/s took %v, want ≥ 50ms", d)
+	}
+	if newLimiter(0).wait(context.Background()) != nil {
+		t.Error("no limit must not wait")
+	}
+}
