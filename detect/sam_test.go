@@ -1,0 +1,197 @@
+package detect
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/ort"
+)
+
+// maskRect returns the bounding rectangle of a mask's non-zero pixels and
+// their count.
+func maskRect(a *image.Alpha) (image.Rectangle, int) {
+	n := 0
+	for _, v := range a.Pix {
+		if v != 0 {
+			n++
+		}
+	}
+	return nonZeroBounds(a), n
+}
+
+// TestSAMTiny runs the generated encoder and decoder of tools/onnxgen/sam.py:
+// the decoder's masks follow the box prompt (by label 2 and 3, in the 1024
+// frame) and its best IoU falls on the exact box only when the encoder saw a
+// correctly normalised photo.
+func TestSAMTiny(t *testing.T) {
+	onnxOrSkip(t)
+	grey := uniform(400, 300, imagenetGrey)
+	white := uniform(400, 300, color.RGBA{255, 255, 255, 255})
+	boxes := []Box{{X1: 100, Y1: 50, X2: 300, Y2: 250}, {X1: 20, Y1: 10, X2: 120, Y2: 290}}
+	// Mask 2 of the tiny decoder is the box shrunk by 80 pixels of the 1024
+	// frame, 31.25 photo pixels (scale 2.56).
+	shrunk := func(r image.Rectangle) image.Rectangle { return r.Inset(31) }
+	tests := []struct {
+		name    string
+		encoder string
+		img     image.Image
+		want    []image.Rectangle
+		score   float64
+		tol     int // pixels the mask edges may be off
+	}{
+		{"nchw", "sam_tiny_encoder.onnx", grey,
+			[]image.Rectangle{image.Rect(100, 50, 300, 250), image.Rect(20, 10, 120, 290)}, 0.9, 0},
+		{"hwc", "sam_tiny_encoder_hwc.onnx", grey,
+			[]image.Rectangle{image.Rect(100, 50, 300, 250), image.Rect(20, 10, 120, 290)}, 0.9, 0},
+		{"unnormalised picks another mask", "sam_tiny_encoder.onnx", white,
+			[]image.Rectangle{shrunk(image.Rect(100, 50, 300, 250)), shrunk(image.Rect(20, 10, 120, 290))}, 0.7, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := NewSAM("testdata/"+tt.encoder, "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			masks, err := s.Segment(context.Background(), tt.img, boxes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(masks) != len(boxes) {
+				t.Fatalf("got %d masks for %d boxes", len(masks), len(boxes))
+			}
+			for i, m := range masks {
+				if m.Rect != tt.img.Bounds() {
+					t.Errorf("mask %d bounds %v; want %v", i, m.Rect, tt.img.Bounds())
+				}
+				r, n := maskRect(m.Alpha)
+				want := tt.want[i]
+				// A shrunk box's edge falls mid-pixel: tol allows for it.
+				if iabs(r.Min.X-want.Min.X) > tt.tol || iabs(r.Max.X-want.Max.X) > tt.tol ||
+					iabs(r.Min.Y-want.Min.Y) > tt.tol || iabs(r.Max.Y-want.Max.Y) > tt.tol {
+					t.Errorf("mask %d covers %v; want %v", i, r, want)
+				}
+				if n != r.Dx()*r.Dy() {
+					t.Errorf("mask %d: %d pixels set in %v: not a full rectangle", i, n, r)
+				}
+				if m.Score < tt.score-0.02 || m.Score > tt.score+0.02 {
+					t.Errorf("mask %d score %.3f; want %.2f", i, m.Score, tt.score)
+				}
+			}
+		})
+	}
+}
+
+func iabs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// TestSAMMaskLowRes checks the scaling of a mask given in the 1024 frame at
+// low resolution back to the photo.
+func TestSAMMaskLowRes(t *testing.T) {
+	f := newSAMFrame(400, 200) // 1024×512 in the frame
+	// A 256×256 low-res mask whose left half of the photo area is on.
+	low := make([]float32, 256*256)
+	for y := range 128 {
+		for x := range 128 {
+			low[y*256+x] = 5
+		}
+		for x := 128; x < 256; x++ {
+			low[y*256+x] = -5
+		}
+	}
+	for y := 128; y < 256; y++ { // padding area: on, must be ignored
+		for x := range 256 {
+			low[y*256+x] = 5
+		}
+	}
+	m, err := samMask(ort.NewFloat32([]int64{1, 1, 256, 256}, low), ort.NewFloat32([]int64{1, 1}, []float32{0.8}), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, n := maskRect(m.Alpha)
+	if r != image.Rect(0, 0, 200, 200) || n != 200*200 {
+		t.Errorf("low-res mask maps to %v (%d pixels); want (0,0)-(200,200)", r, n)
+	}
+}
+
+func TestSAMNoBoxes(t *testing.T) {
+	onnxOrSkip(t)
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	masks, err := s.Segment(context.Background(), uniform(10, 10, imagenetGrey), nil)
+	if err != nil || len(masks) != 0 {
+		t.Errorf("no boxes: %d masks, err %v", len(masks), err)
+	}
+}
+
+func TestSAMWrongModels(t *testing.T) {
+	onnxOrSkip(t)
+	tests := []struct{ enc, dec string }{
+		{"gdino_tiny.onnx", "sam_tiny_decoder.onnx"},
+		{"sam_tiny_encoder.onnx", "sam_tiny_encoder.onnx"},
+		{"sam_tiny_decoder.onnx", "sam_tiny_decoder.onnx"},
+	}
+	for _, tt := range tests {
+		_, err := NewSAM("testdata/"+tt.enc, "testdata/"+tt.dec, SAMDevice("cpu"))
+		if !errors.Is(err, ort.ErrSignature) {
+			t.Errorf("NewSAM(%s, %s): err = %v; want ErrSignature", tt.enc, tt.dec, err)
+		}
+	}
+}
+
+func BenchmarkSAMTiny(b *testing.B) {
+	onnxOrSkip(b)
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	img := uniform(1280, 960, imagenetGrey)
+	box := Box{X1: 100, Y1: 100, X2: 600, Y2: 900}
+	ctx := context.Background()
+	in, f := s.preprocess(img)
+	emb, _, err := s.embed(ctx, img)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := s.dec.Run(ctx, f.decodeInputs(emb, box)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("preprocess", func(b *testing.B) {
+		for b.Loop() {
+			s.preprocess(img)
+		}
+	})
+	b.Run("run-encoder", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.enc.Run(ctx, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("run-decoder", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.dec.Run(ctx, f.decodeInputs(emb, box)...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("postprocess", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := samMask(out[0], out[1], f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
