@@ -2,7 +2,8 @@ package pipeline
 
 // Row is one line of OUT/metadata.jsonl: one condition variant of one photo.
 // The file is the Hugging Face "imagefolder" metadata file, so FileName is
-// relative to OUT.
+// relative to OUT. Every row has every key (empty values included), so that
+// the columns' types are the same in every row.
 type Row struct {
 	// FileName is the variant's path relative to OUT ("blur/3f2a….jpg").
 	FileName string `json:"file_name"`
@@ -10,7 +11,7 @@ type Row struct {
 	ID string `json:"id"`
 	// Name is the person's name; Aliases are other names they go by.
 	Name    string   `json:"name"`
-	Aliases []string `json:"aliases,omitempty"`
+	Aliases []string `json:"aliases"`
 	// Source is the photo's path as the source gave it.
 	Source string `json:"source"`
 	// Condition is one of the six study conditions.
@@ -19,13 +20,13 @@ type Row struct {
 	Faces  int `json:"faces"`
 	People int `json:"people"`
 	// FaceDetector, PersonDetector and Segmenter name the detectors and models used.
-	FaceDetector   string `json:"face_detector,omitempty"`
-	PersonDetector string `json:"person_detector,omitempty"`
-	Segmenter      string `json:"segmenter,omitempty"`
+	FaceDetector   string `json:"face_detector"`
+	PersonDetector string `json:"person_detector"`
+	Segmenter      string `json:"segmenter"`
 	// Seed is the run's seed; Background is the file name of the landscape
 	// used ("" for conditions without one, "white" for white).
 	Seed       int64  `json:"seed"`
-	Background string `json:"background,omitempty"`
+	Background string `json:"background"`
 	// Width and Height are the variant's size in pixels.
 	Width  int `json:"width"`
 	Height int `json:"height"`

@@ -1,0 +1,584 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phantom-vlm/phantom/background"
+	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/imageio"
+)
+
+// ErrNoBackgrounds is returned by New when a landscape condition is asked
+// for and no background set was given.
+var ErrNoBackgrounds = errors.New("pipeline: the landscape conditions need backgrounds and none were found")
+
+// ErrSettingsChanged is returned by Run when OUT was started with other
+// settings (seed, conditions, format, grid) than this run's: resuming would
+// mix two datasets.
+var ErrSettingsChanged = errors.New("pipeline: OUT was built with other settings")
+
+// Analyzer detects faces, people and masks in a photo; *detect.Analyzer is
+// one.
+type Analyzer interface {
+	Analyze(ctx context.Context, img image.Image) (*detect.Scene, error)
+}
+
+// Filter decides whether a photo is kept (the OCR filter of PROTOCOL.md §1).
+// For a dropped photo, evidence is written to filtered.jsonl as JSON.
+// A Filter is called from several workers at once and must be safe for
+// concurrent use.
+type Filter interface {
+	Keep(ctx context.Context, img *image.RGBA, rec Record) (keep bool, evidence any, err error)
+}
+
+// FilterFunc adapts a function to Filter.
+type FilterFunc func(ctx context.Context, img *image.RGBA, rec Record) (bool, any, error)
+
+// Keep calls f.
+func (f FilterFunc) Keep(ctx context.Context, img *image.RGBA, rec Record) (bool, any, error) {
+	return f(ctx, img, rec)
+}
+
+// Option configures a Builder.
+type Option func(*Builder)
+
+// WithConditions sets the conditions to render (default: all six).
+func WithConditions(cs ...Condition) Option {
+	return func(b *Builder) { b.conds = append([]Condition(nil), cs...) }
+}
+
+// WithAnalyzer sets one analyzer shared by every worker; it must be safe for
+// concurrent use. The builder does not close it.
+func WithAnalyzer(a Analyzer) Option {
+	return func(b *Builder) { b.shared, b.newAnalyzer = a, nil }
+}
+
+// WithAnalyzerPool makes one analyzer per worker with newAnalyzer, for
+// detectors that are not safe for concurrent use. The builder closes each
+// one that has a Close method when the run ends.
+func WithAnalyzerPool(newAnalyzer func() (Analyzer, error)) Option {
+	return func(b *Builder) { b.newAnalyzer, b.shared = newAnalyzer, nil }
+}
+
+// WithFilter sets the OCR filter; without one every photo is kept.
+func WithFilter(f Filter) Option { return func(b *Builder) { b.filter = f } }
+
+// WithBackgrounds sets the landscape set; each photo's landscape is
+// set.Pick(seed, id).
+func WithBackgrounds(set *background.Set) Option { return func(b *Builder) { b.bgs = set } }
+
+// WithSeed sets the seed of the landscape choice (default 0).
+func WithSeed(seed int64) Option { return func(b *Builder) { b.seed = seed } }
+
+// WithWorkers sets how many photos are built at once (default: the number
+// of CPUs).
+func WithWorkers(n int) Option { return func(b *Builder) { b.workers = n } }
+
+// WithFormat sets the variants' file format: "jpg" (default, quality 95) or
+// "png".
+func WithFormat(ext string) Option { return func(b *Builder) { b.format = ext } }
+
+// WithGrid sets the pixelation grid (default 10: 10×10 cells per face).
+func WithGrid(n int) Option { return func(b *Builder) { b.grid = n } }
+
+// WithShard builds only the photos of one shard.
+func WithShard(s Shard) Option { return func(b *Builder) { b.shard = s } }
+
+// WithProgress writes progress to w: a bar redrawn in place when w is a
+// terminal, plain log lines otherwise. Failures are printed there too.
+func WithProgress(w io.Writer) Option { return func(b *Builder) { b.progressW = w } }
+
+// WithContactSheet sets how many photos the contact sheet shows (default 6;
+// 0 writes none).
+func WithContactSheet(photos int) Option { return func(b *Builder) { b.sheetPhotos = photos } }
+
+// Builder builds the condition variants of a photo collection into one
+// output folder. Make one with New and call Run.
+type Builder struct {
+	out         string
+	conds       []Condition
+	shared      Analyzer
+	newAnalyzer func() (Analyzer, error)
+	filter      Filter
+	bgs         *background.Set
+	seed        int64
+	workers     int
+	format      string
+	grid        int
+	shard       Shard
+	progressW   io.Writer
+	sheetPhotos int
+}
+
+// New returns a Builder that writes to the folder out.
+func New(out string, opts ...Option) (*Builder, error) {
+	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{0, 1}, sheetPhotos: 6}
+	for _, o := range opts {
+		o(b)
+	}
+	switch b.format = strings.TrimPrefix(strings.ToLower(b.format), "."); b.format {
+	case "jpeg":
+		b.format = "jpg"
+	case "jpg", "png":
+	default:
+		return nil, fmt.Errorf("pipeline: unknown format %q (use jpg or png)", b.format)
+	}
+	if len(b.conds) == 0 {
+		return nil, errors.New("pipeline: no conditions")
+	}
+	for _, c := range b.conds {
+		if !c.valid() {
+			return nil, fmt.Errorf("pipeline: unknown condition %q", c)
+		}
+		if c.NeedsBackgrounds() && b.bgs == nil {
+			return nil, ErrNoBackgrounds
+		}
+	}
+	if b.workers < 1 {
+		b.workers = 1
+	}
+	if b.grid < 1 {
+		return nil, fmt.Errorf("pipeline: grid %d must be at least 1", b.grid)
+	}
+	if err := b.shard.validate(); err != nil {
+		return nil, err
+	}
+	if b.shared == nil && b.newAnalyzer == nil {
+		return nil, errors.New("pipeline: no analyzer (use WithAnalyzer or WithAnalyzerPool)")
+	}
+	return b, nil
+}
+
+// settings is OUT/build.json: what a resumed run must agree with.
+type settings struct {
+	Conditions []Condition `json:"conditions"`
+	Format     string      `json:"format"`
+	Seed       int64       `json:"seed"`
+	Grid       int         `json:"grid"`
+}
+
+func (b *Builder) settings() settings {
+	return settings{Conditions: b.conds, Format: b.format, Seed: b.seed, Grid: b.grid}
+}
+
+func (s settings) equal(o settings) bool {
+	return joinConditions(s.Conditions) == joinConditions(o.Conditions) && s.Format == o.Format && s.Seed == o.Seed && s.Grid == o.Grid
+}
+
+func readSettings(out string) (settings, bool, error) {
+	var s settings
+	data, err := os.ReadFile(filepath.Join(out, "build.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, err
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, false, fmt.Errorf("%s: %w", filepath.Join(out, "build.json"), err)
+	}
+	return s, true, nil
+}
+
+// prepare creates OUT's folders, checks or writes build.json and removes
+// what a killed run left behind: temporary files, and variant and scene
+// files of photos that are not in the journal.
+func prepare(out string, s settings, j *journal) error {
+	for _, c := range s.Conditions {
+		if err := os.MkdirAll(filepath.Join(out, string(c)), 0o755); err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(out, "scenes"), 0o755); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return cleanOrphans(out, j)
+}
+
+func writeSettings(out string, s settings) error {
+	old, ok, err := readSettings(out)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if !old.equal(s) {
+			return fmt.Errorf("%w: %s has conditions %s, format %s, seed %d, grid %d; this run asks for conditions %s, format %s, seed %d, grid %d (use another output folder)",
+				ErrSettingsChanged, out, joinConditions(old.Conditions), old.Format, old.Seed, old.Grid,
+				joinConditions(s.Conditions), s.Format, s.Seed, s.Grid)
+		}
+		return nil
+	}
+	data, _ := json.MarshalIndent(s, "", "  ")
+	return imageio.WriteFileAtomic(filepath.Join(out, "build.json"), append(data, '\n'))
+}
+
+// cleanOrphans removes temporary files anywhere in OUT's own folders and
+// the variant and scene files of photos without a done journal entry.
+func cleanOrphans(out string, j *journal) error {
+	dirs := []string{out, filepath.Join(out, "scenes")}
+	for _, c := range AllConditions {
+		dirs = append(dirs, filepath.Join(out, string(c)))
+	}
+	for _, d := range dirs {
+		ents, err := os.ReadDir(d)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("pipeline: %w", err)
+		}
+		for _, e := range ents {
+			name := e.Name()
+			remove := imageio.IsTemp(name)
+			if !remove && d != out && !e.IsDir() {
+				id := strings.TrimSuffix(name, filepath.Ext(name))
+				if isID(id) {
+					ent, ok := j.entries[id]
+					remove = !ok || ent.Status != statusDone
+				}
+			}
+			if remove {
+				if err := os.Remove(filepath.Join(d, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return fmt.Errorf("pipeline: removing leftover: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// task is one photo to build.
+type task struct {
+	rec Record
+	id  string
+}
+
+// Run builds every record into OUT and writes metadata.jsonl,
+// filtered.jsonl, failed.jsonl, summary.json and contact-sheet.png. Photos
+// already complete in OUT's journal are skipped; photos of other shards are
+// skipped. A bad input is recorded in failed.jsonl and never stops the run.
+// When ctx is cancelled, Run stops taking photos, lets none be half-recorded,
+// writes the outputs for what is complete and returns ctx's error with the
+// summary.
+func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
+	start := time.Now()
+	cpu0 := cpuTime()
+	if err := os.MkdirAll(b.out, 0o755); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	unlock, err := lockOut(b.out)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := writeSettings(b.out, b.settings()); err != nil {
+		return nil, err
+	}
+	j, err := openJournal(filepath.Join(b.out, "journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	if err := prepare(b.out, b.settings(), j); err != nil {
+		return nil, err
+	}
+
+	prog := newProgress(b.progressW)
+	run := &RunStats{Workers: b.workers, Photos: len(recs)}
+
+	// Hash every photo first: the ID decides the shard and whether the
+	// journal already has it, and the totals make an honest progress bar.
+	ids, srcFails := b.hashAll(ctx, recs)
+	var tasks []task
+	seen := map[string]bool{}
+	for i, r := range recs {
+		if srcFails[i] != nil {
+			run.Failed++
+			continue
+		}
+		id := ids[i]
+		switch {
+		case !b.shard.Has(id):
+			run.OtherShard++
+		case seen[id]:
+			run.Duplicates++
+		case j.has(id):
+			run.Resumed++
+		default:
+			tasks = append(tasks, task{rec: r, id: id})
+		}
+		seen[id] = true
+	}
+	var failures []*FailedRow
+	// Source failures have no ID, so no shard: shard 0 reports them.
+	if b.shard.I == 0 {
+		for _, f := range srcFails {
+			if f != nil {
+				failures = append(failures, f)
+				prog.logf("failed: %s: %s", f.Source, f.Error)
+			}
+		}
+	}
+
+	prog.start(len(tasks))
+	runErr := b.work(ctx, tasks, j, prog, run)
+	prog.finish()
+	run.WallSeconds = time.Since(start).Seconds()
+	run.CPUSeconds = cpuTime() - cpu0
+	if run.WallSeconds > 0 {
+		run.PhotosPerSecond = float64(run.Processed) / run.WallSeconds
+		run.CPUUtilisation = run.CPUSeconds / (run.WallSeconds * float64(runtime.GOMAXPROCS(0)))
+	}
+	sum, err := finalize(b.out, b.settings(), j, failures, run, b.sheetPhotos)
+	if err != nil {
+		return sum, err
+	}
+	if runErr != nil {
+		return sum, runErr
+	}
+	return sum, ctx.Err()
+}
+
+// hashAll reads every photo once to compute its ID, on b.workers
+// goroutines. A record that cannot be read gets a FailedRow instead.
+func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []*FailedRow) {
+	ids := make([]string, len(recs))
+	fails := make([]*FailedRow, len(recs))
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < b.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				r := recs[i]
+				if r.Err != nil {
+					fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "source", Error: r.Err.Error()}
+					continue
+				}
+				data, err := os.ReadFile(r.Path)
+				if err != nil {
+					fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "read", Error: err.Error()}
+					continue
+				}
+				ids[i] = PhotoID(data, r.Source)
+			}
+		}()
+	}
+	for i := range recs {
+		if ctx.Err() != nil {
+			break
+		}
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+	return ids, fails
+}
+
+// work builds the tasks on b.workers goroutines.
+func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *progress, run *RunStats) error {
+	ch := make(chan task)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for w := 0; w < b.workers; w++ {
+		a := b.shared
+		if a == nil {
+			na, err := b.newAnalyzer()
+			if err != nil {
+				close(ch)
+				wg.Wait()
+				return fmt.Errorf("pipeline: making a detector: %w", err)
+			}
+			a = na
+			defer func() {
+				if c, ok := na.(io.Closer); ok {
+					c.Close()
+				}
+			}()
+		}
+		wg.Add(1)
+		go func(a Analyzer) {
+			defer wg.Done()
+			for t := range ch {
+				e, err := b.buildOne(ctx, a, t)
+				if ctx.Err() != nil {
+					return // cancelled mid-photo: it is redone next run
+				}
+				if err == nil {
+					err = j.add(e)
+				}
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				run.Processed++
+				switch e.Status {
+				case statusDone:
+					run.Built++
+				case statusFiltered:
+					run.Filtered++
+				case statusFailed:
+					run.Failed++
+				}
+				mu.Unlock()
+				if e.Failed != nil {
+					prog.logf("failed: %s (%s): %s", e.Failed.Source, e.Failed.Stage, e.Failed.Error)
+				}
+				prog.add(1)
+			}
+		}(a)
+	}
+feed:
+	for _, t := range tasks {
+		select {
+		case ch <- t:
+		case <-ctx.Done():
+			break feed
+		}
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+	}
+	close(ch)
+	wg.Wait()
+	return firstErr
+}
+
+// buildOne builds one photo and returns its journal entry. A bad input gives
+// an entry with status failed and a nil error; the error is for faults of
+// OUT itself (a full disk), which stop the run.
+func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, error) {
+	r := t.rec
+	e := &entry{ID: t.id, Source: r.Source, StageMS: map[string]float64{}}
+	fail := func(stage string, err error) (*entry, error) {
+		e.Status = statusFailed
+		e.Failed = &FailedRow{ID: t.id, Source: r.Source, Path: r.Path, Name: r.Name, Stage: stage, Error: err.Error()}
+		return e, nil
+	}
+	clock := time.Now()
+	lap := func(stage string) {
+		now := time.Now()
+		e.StageMS[stage] += float64(now.Sub(clock).Microseconds()) / 1000
+		clock = now
+	}
+
+	data, err := os.ReadFile(r.Path)
+	if err != nil {
+		return fail("read", err)
+	}
+	if PhotoID(data, r.Source) != t.id {
+		return fail("read", fmt.Errorf("%s changed while the build was running", r.Path))
+	}
+	img, _, err := imageio.Decode(data)
+	if err != nil {
+		return fail("decode", &imageio.Error{Op: "decode", Path: r.Path, Err: err})
+	}
+	data = nil
+	lap("decode")
+
+	if b.filter != nil {
+		keep, ev, err := b.filter.Keep(ctx, img, r)
+		if err != nil {
+			return fail("ocr", fmt.Errorf("%s: %w", r.Path, err))
+		}
+		lap("ocr")
+		if !keep {
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				raw = nil
+			}
+			e.Status = statusFiltered
+			e.Filtered = &FilteredRow{ID: t.id, Source: r.Source, Name: r.Name, Evidence: raw}
+			return e, nil
+		}
+	}
+
+	scene, err := a.Analyze(ctx, img)
+	if err != nil {
+		return fail("detect", fmt.Errorf("%s: %w", r.Path, err))
+	}
+	lap("detect")
+	sceneJSON, err := json.Marshal(scene)
+	if err != nil {
+		return fail("detect", fmt.Errorf("%s: scene: %w", r.Path, err))
+	}
+	if err := imageio.WriteFileAtomic(filepath.Join(b.out, "scenes", t.id+".json"), sceneJSON); err != nil {
+		return nil, err
+	}
+	lap("write")
+
+	var bg background.Background
+	if b.bgs != nil {
+		bg = b.bgs.Pick(b.seed, t.id)
+	}
+	format := imageio.JPEG
+	if b.format == "png" {
+		format = imageio.PNG
+	}
+	base := Row{
+		ID: t.id, Name: r.Name, Aliases: r.Aliases, Source: r.Source,
+		Faces: len(scene.Faces), People: len(scene.People),
+		FaceDetector: scene.Detectors["face"], PersonDetector: scene.Detectors["person"], Segmenter: scene.Detectors["segmenter"],
+		Seed: b.seed,
+	}
+	if base.Aliases == nil {
+		base.Aliases = []string{}
+	}
+	err = Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg}, func(v Variant) error {
+		lap("render")
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		enc, err := imageio.Encode(v.Image, format)
+		if err != nil {
+			return fmt.Errorf("%s: encoding %s: %w", r.Path, v.Condition, err)
+		}
+		lap("encode")
+		rel := string(v.Condition) + "/" + t.id + "." + b.format
+		if err := imageio.WriteFileAtomic(filepath.Join(b.out, filepath.FromSlash(rel)), enc); err != nil {
+			return &outError{err}
+		}
+		lap("write")
+		row := base
+		row.FileName, row.Condition, row.Background = rel, string(v.Condition), v.Background
+		row.Width, row.Height = v.Image.Rect.Dx(), v.Image.Rect.Dy()
+		e.Rows = append(e.Rows, row)
+		return nil
+	})
+	var oe *outError
+	switch {
+	case errors.As(err, &oe):
+		return nil, oe.err
+	case err != nil:
+		return fail("render", err)
+	}
+	e.Status = statusDone
+	return e, nil
+}
+
+// outError marks a failure to write OUT, which stops the run.
+type outError struct{ err error }
+
+func (e *outError) Error() string { return e.err.Error() }

@@ -1,0 +1,197 @@
+package pipeline
+
+import (
+	"fmt"
+	"image"
+	"image/draw"
+	"strings"
+
+	"github.com/phantom-vlm/phantom/anonymize"
+	"github.com/phantom-vlm/phantom/background"
+	"github.com/phantom-vlm/phantom/detect"
+)
+
+// Condition names one of the study's image variants (PROTOCOL.md §2).
+type Condition string
+
+// The six conditions, in the study's order.
+const (
+	Original      Condition = "original"
+	Blur          Condition = "blur"
+	Landscape     Condition = "landscape"
+	White         Condition = "white"
+	LandscapeBlur Condition = "landscape+blur"
+	WhiteBlur     Condition = "white+blur"
+)
+
+// AllConditions lists the six conditions in the study's order.
+var AllConditions = []Condition{Original, Blur, Landscape, White, LandscapeBlur, WhiteBlur}
+
+// Pixelated reports whether the condition pixelates the faces.
+func (c Condition) Pixelated() bool { return c == Blur || c == LandscapeBlur || c == WhiteBlur }
+
+// base returns the condition without its pixelation: original, landscape or white.
+func (c Condition) base() Condition {
+	switch c {
+	case Blur:
+		return Original
+	case LandscapeBlur:
+		return Landscape
+	case WhiteBlur:
+		return White
+	}
+	return c
+}
+
+// NeedsBackgrounds reports whether the condition composites onto a landscape.
+func (c Condition) NeedsBackgrounds() bool { return c.base() == Landscape }
+
+func (c Condition) valid() bool {
+	for _, k := range AllConditions {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseConditions parses a comma-separated list of condition names ("all"
+// or "" for the six). The result keeps the study's order and has no
+// duplicates.
+func ParseConditions(s string) ([]Condition, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "all" {
+		return append([]Condition(nil), AllConditions...), nil
+	}
+	want := map[Condition]bool{}
+	for _, part := range strings.Split(s, ",") {
+		c := Condition(strings.ToLower(strings.TrimSpace(part)))
+		if c == "" {
+			continue
+		}
+		if !c.valid() {
+			return nil, fmt.Errorf("pipeline: unknown condition %q (want some of %s)", part, joinConditions(AllConditions))
+		}
+		want[c] = true
+	}
+	var out []Condition
+	for _, c := range AllConditions {
+		if want[c] {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("pipeline: no condition in %q", s)
+	}
+	return out, nil
+}
+
+func joinConditions(cs []Condition) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, ",")
+}
+
+// Variant is one rendered condition of a photo.
+type Variant struct {
+	Condition Condition
+	Image     *image.RGBA
+	// Background is the landscape's name, "white", or "" for none.
+	Background string
+}
+
+// RenderOptions are the settings of Render.
+type RenderOptions struct {
+	// Grid is the pixelation grid (cells per side); 0 means 10.
+	Grid int
+	// Landscape is the background for the landscape conditions.
+	Landscape background.Background
+}
+
+// Render renders the given conditions of photo from one scene and calls emit
+// for each, in the order given. The original's image is photo itself; every
+// other variant is a new image, which emit may keep. Each base (the
+// original, the landscape composite, the white composite) is made once and
+// its pixelated condition is derived from a copy of it, so faces are
+// pixelated after compositing. Render stops at emit's first error.
+func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderOptions, emit func(Variant) error) error {
+	grid := o.Grid
+	if grid <= 0 {
+		grid = 10
+	}
+	want := map[Condition]bool{}
+	for _, c := range conds {
+		want[c] = true
+	}
+	var mask *image.Alpha
+	personMask := func() *image.Alpha {
+		if mask == nil {
+			mask = scene.PersonMask()
+		}
+		return mask
+	}
+	bases := []Condition{Original, Landscape, White}
+	for _, b := range bases {
+		blurred := Condition(string(b) + "+blur")
+		if b == Original {
+			blurred = Blur
+		}
+		if !want[b] && !want[blurred] {
+			continue
+		}
+		var img *image.RGBA
+		bgName := ""
+		switch b {
+		case Original:
+			img = photo
+		case Landscape:
+			if o.Landscape.Image == nil {
+				return fmt.Errorf("pipeline: condition %s needs a background and none was given", b)
+			}
+			img = o.Landscape.Composite(photo, personMask())
+			bgName = o.Landscape.Name
+		case White:
+			img = background.White(photo, personMask())
+			bgName = "white"
+		}
+		if want[b] {
+			if err := emit(Variant{Condition: b, Image: img, Background: bgName}); err != nil {
+				return err
+			}
+		}
+		if want[blurred] {
+			px := img
+			if want[b] || b == Original {
+				px = cloneRGBA(img)
+			}
+			PixelateFaces(px, scene.Faces, grid)
+			if err := emit(Variant{Condition: blurred, Image: px, Background: bgName}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PixelateFaces pixelates every face box of faces in img on a grid×grid grid.
+func PixelateFaces(img *image.RGBA, faces []detect.Face, grid int) {
+	for _, f := range faces {
+		r := f.Box.Rect().Intersect(img.Rect)
+		if r.Empty() {
+			continue
+		}
+		anonymize.Pixelate(img, r, grid)
+	}
+}
+
+func cloneRGBA(src *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(src.Rect)
+	if src.Stride == out.Stride && len(src.Pix) == len(out.Pix) {
+		copy(out.Pix, src.Pix)
+		return out
+	}
+	draw.Draw(out, out.Rect, src, src.Rect.Min, draw.Src)
+	return out
+}

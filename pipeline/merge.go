@@ -1,0 +1,158 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Merge gathers the outputs of several builds (the shards of one
+// collection, built with the same settings) into out: variant and scene
+// files are hard-linked (copied when a link is not possible), journals are
+// united, and metadata.jsonl, filtered.jsonl, failed.jsonl, summary.json and
+// the contact sheet are written for the whole. A photo found in several
+// inputs is taken once. out may already hold a merge or a build with the same
+// settings; it must not be one of the inputs.
+func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Summary, error) {
+	if len(ins) == 0 {
+		return nil, errors.New("pipeline: merge: no inputs")
+	}
+	absOut, _ := filepath.Abs(out)
+	var s settings
+	for i, in := range ins {
+		if absIn, _ := filepath.Abs(in); absIn == absOut {
+			return nil, fmt.Errorf("pipeline: merge: %s is both an input and the output", in)
+		}
+		si, ok, err := readSettings(in)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: merge: %w", err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("pipeline: merge: %s has no build.json: not a phantom build output", in)
+		}
+		if i == 0 {
+			s = si
+		} else if !si.equal(s) {
+			return nil, fmt.Errorf("%w: %s and %s differ (conditions, format, seed or grid)", ErrSettingsChanged, ins[0], in)
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	unlock, err := lockOut(out)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := writeSettings(out, s); err != nil {
+		return nil, err
+	}
+	j, err := openJournal(filepath.Join(out, "journal.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	if err := prepare(out, s, j); err != nil {
+		return nil, err
+	}
+	run := &RunStats{}
+	var extra []*FailedRow
+	seenFail := map[string]bool{}
+	for _, in := range ins {
+		f, err := os.Open(filepath.Join(in, "journal.jsonl"))
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: merge: %w", err)
+		}
+		entries, _, err := readJournal(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: merge: %s: %w", in, err)
+		}
+		for _, e := range sortedEntries(entries) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			run.Photos++
+			if j.has(e.ID) {
+				run.Duplicates++
+				continue
+			}
+			if e.Status == statusDone {
+				files := []string{"scenes/" + e.ID + ".json"}
+				for _, r := range e.Rows {
+					files = append(files, r.FileName)
+				}
+				for _, rel := range files {
+					if err := linkOrCopy(filepath.Join(in, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))); err != nil {
+						return nil, fmt.Errorf("pipeline: merge: %w", err)
+					}
+				}
+			}
+			if err := j.add(e); err != nil {
+				return nil, err
+			}
+			run.Processed++
+		}
+		fails, err := readFailed(filepath.Join(in, "failed.jsonl"))
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: merge: %w", err)
+		}
+		for _, fr := range fails {
+			key := fr.Source + "\x00" + fr.Error
+			if fr.ID == "" && !seenFail[key] {
+				seenFail[key] = true
+				extra = append(extra, fr)
+			}
+		}
+	}
+	return finalize(out, s, j, extra, run, sheetPhotos)
+}
+
+func sortedEntries(m map[string]*entry) []*entry {
+	j := &journal{entries: m}
+	return j.sorted()
+}
+
+// readFailed reads a failed.jsonl file; a missing file has no rows.
+func readFailed(path string) ([]*FailedRow, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []*FailedRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<16), 1<<24)
+	for sc.Scan() {
+		var r FailedRow
+		if json.Unmarshal(sc.Bytes(), &r) == nil && r.Source != "" {
+			out = append(out, &r)
+		}
+	}
+	return out, sc.Err()
+}
+
+// linkOrCopy puts src at dst: a hard link when the file system allows,
+// otherwise an atomic copy.
+func linkOrCopy(src, dst string) error {
+	tmp := filepath.Join(filepath.Dir(dst), tempName(filepath.Base(dst)))
+	if err := os.Link(src, tmp); err == nil {
+		if err := os.Rename(tmp, dst); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		return nil
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(dst, data)
+}
