@@ -1,0 +1,44 @@
+# phantom — make targets. `make demo` and `make test` are the two commands a
+# newcomer needs on a fresh Debian 12 machine (as root, with Go installed).
+
+GO      ?= go
+CACHE   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/phantom
+BIN     := bin/phantom
+DEMO    ?= demo-out
+
+.PHONY: all setup models build demo test bench vet fmt clean
+
+all: build
+
+## setup: install native dependencies, ONNX Runtime, backgrounds and sample photos
+setup:
+	scripts/setup.sh
+
+## models: setup, plus the ISNet person-mask model into $(CACHE)/models
+models:
+	scripts/setup.sh --models
+
+## build: build bin/phantom
+build:
+	$(GO) build -o $(BIN) ./cmd/phantom
+
+## demo: the main job on the sample photos with the no-weights OpenCV default
+demo: setup build
+	rm -rf $(DEMO)
+	$(BIN) build "$(CACHE)/samples" -o $(DEMO) --backgrounds "$(CACHE)/backgrounds" --no-models
+	@echo "variants in $(DEMO)/, contact sheet: $(DEMO)/contact-sheet.png"
+
+## test: setup, then vet and run every test
+test: setup
+	$(GO) vet ./...
+	$(GO) test ./...
+
+## bench: run the benchmarks once each
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+fmt:
+	gofmt -l -w .
+
+clean:
+	rm -rf bin $(DEMO)
