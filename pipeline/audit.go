@@ -34,7 +34,7 @@ type Auditor struct {
 // AuditReport is the result of an audit.
 type AuditReport struct {
 	// Detector names the face detector used.
-	Detector string `json:"detector"`
+	Detector string  `json:"detector"`
 	IoU      float64 `json:"iou"`
 	// Conditions has one line per pixelated condition found, in the study's order.
 	Conditions []ConditionAudit `json:"conditions"`
