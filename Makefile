@@ -25,7 +25,7 @@ build:
 ## demo: the main job on the sample photos with the no-weights OpenCV default
 demo: setup build
 	rm -rf $(DEMO)
-	$(BIN) build "$(CACHE)/samples" -o $(DEMO) --backgrounds "$(CACHE)/backgrounds" --no-models
+	$(BIN) build "$(CACHE)/samples" -o $(DEMO) --backgrounds "$(CACHE)/backgrounds" --models none
 	@echo "variants in $(DEMO)/, contact sheet: $(DEMO)/contact-sheet.png"
 
 ## test: setup, then vet and run every test
