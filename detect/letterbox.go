@@ -65,25 +65,33 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 	plane := l.w * l.h
 	dst = dst[:3*plane]
 	srcW, srcH := img.Rect.Dx(), img.Rect.Dy()
-	// Horizontal taps, shared by every row.
-	x0s := make([]int32, l.rw)
-	fxs := make([]float32, l.rw)
+	// Horizontal taps, shared by every row: byte offsets of the two source
+	// pixels and the weight of the second, in 1/2048ths (fixed point).
+	const one = 1 << 11
+	type tap struct{ i, j, w int32 }
+	taps := make([]tap, l.rw)
 	sx := float64(srcW) / float64(l.rw)
 	for x := range l.rw {
 		f := (float64(x)+0.5)*sx - 0.5
 		i := int(math.Floor(f))
-		w := float32(f - float64(i))
+		w := f - float64(i)
 		if i < 0 {
 			i, w = 0, 0
 		}
+		j := i + 1
 		if i >= srcW-1 {
-			i, w = srcW-1, 0
+			i, j, w = srcW-1, srcW-1, 0
 		}
-		x0s[x], fxs[x] = int32(i), w
+		taps[x] = tap{int32(4 * i), int32(4 * j), int32(math.Round(w * one))}
 	}
-	ch := [3]int{0, 1, 2}
+	c0, c2 := 0, 2
 	if n.bgr {
-		ch = [3]int{2, 1, 0}
+		c0, c2 = 2, 0
+	}
+	// Blended values are in units of 1/(2048*2048) of a pixel level.
+	var mul [3]float32
+	for c := range 3 {
+		mul[c] = n.mul[c] / (one * one)
 	}
 	sy := float64(srcH) / float64(l.rh)
 	rows := func(y0, y1 int) {
@@ -101,7 +109,7 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 			}
 			f := (float64(y)+0.5)*sy - 0.5
 			iy := int(math.Floor(f))
-			fy := float32(f - float64(iy))
+			fy := f - float64(iy)
 			if iy < 0 {
 				iy, fy = 0, 0
 			}
@@ -109,26 +117,34 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 			if iy >= srcH-1 {
 				iy, iy2, fy = srcH-1, srcH-1, 0
 			}
+			wy := int32(math.Round(fy * one))
 			r0 := img.Pix[iy*img.Stride : iy*img.Stride+srcW*4]
 			r1 := img.Pix[iy2*img.Stride : iy2*img.Stride+srcW*4]
 			base := out*l.w + l.padX
-			for c := range 3 {
-				sc := ch[c]
-				mul, add := n.mul[c], n.add[c]
-				p := dst[c*plane+base : c*plane+base+l.rw]
-				for x := range p {
-					i := int(x0s[x])*4 + sc
-					j := i
-					if int(x0s[x]) < srcW-1 {
-						j = i + 4
-					}
-					fx := fxs[x]
-					a0, a1 := float32(r0[i]), float32(r0[j])
-					b0, b1 := float32(r1[i]), float32(r1[j])
-					top := a0 + (a1-a0)*fx
-					bot := b0 + (b1-b0)*fx
-					p[x] = (top+(bot-top)*fy)*mul + add
-				}
+			p0 := dst[c0*plane+base : c0*plane+base+l.rw]
+			p1 := dst[plane+base : plane+base+l.rw]
+			p2 := dst[c2*plane+base : c2*plane+base+l.rw]
+			p1 = p1[:len(p0)]
+			p2 = p2[:len(p0)]
+			m0, m1, m2 := mul[c0], mul[1], mul[c2]
+			a0, a1, a2 := n.add[c0], n.add[1], n.add[c2]
+			tp := taps[:len(p0)]
+			for x, t := range tp {
+				a := r0[t.i : t.i+3 : t.i+3]
+				b := r0[t.j : t.j+3 : t.j+3]
+				c := r1[t.i : t.i+3 : t.i+3]
+				d := r1[t.j : t.j+3 : t.j+3]
+				wx := t.w
+				// top and bottom rows, then between them
+				tr := int32(a[0])*(one-wx) + int32(b[0])*wx
+				br := int32(c[0])*(one-wx) + int32(d[0])*wx
+				tg := int32(a[1])*(one-wx) + int32(b[1])*wx
+				bg := int32(c[1])*(one-wx) + int32(d[1])*wx
+				tb := int32(a[2])*(one-wx) + int32(b[2])*wx
+				bb := int32(c[2])*(one-wx) + int32(d[2])*wx
+				p0[x] = float32(tr*(one-wy)+br*wy)*m0 + a0
+				p1[x] = float32(tg*(one-wy)+bg*wy)*m1 + a1
+				p2[x] = float32(tb*(one-wy)+bb*wy)*m2 + a2
 			}
 		}
 	}

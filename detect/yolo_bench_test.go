@@ -1,0 +1,116 @@
+package detect
+
+import (
+	"context"
+	"image"
+	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/ort"
+)
+
+// The benchmarks split each model's detection into its stages: Pre
+// (letterbox into the input tensor), Run (ONNX Runtime alone, on that
+// tensor), Post (decoding, NMS, mapping back) and Detect (all of it, as a
+// caller sees it). Run them with PHANTOM_MODELS and PHANTOM_DATA set:
+//
+//	go test ./detect -run '^$' -bench 'YOLO|YuNet' -benchtime 20x
+
+type stageModel interface {
+	preprocess(image.Image) (*[]float32, letterbox)
+	runTensor(context.Context, []float32) ([]ort.Tensor, error)
+	decodeOut([]ort.Tensor, letterbox, image.Rectangle) (int, error)
+	put(*[]float32)
+}
+
+func (m *yoloModel) runTensor(ctx context.Context, in []float32) ([]ort.Tensor, error) {
+	return m.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(m.h), int64(m.w)}, in))
+}
+func (m *yoloModel) decodeOut(o []ort.Tensor, l letterbox, b image.Rectangle) (int, error) {
+	d, err := m.decode(o, l, b)
+	return len(d), err
+}
+func (m *yoloModel) put(b *[]float32) { m.pool.put(b) }
+
+func (y *YuNet) runTensor(ctx context.Context, in []float32) ([]ort.Tensor, error) {
+	return y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, in))
+}
+func (y *YuNet) decodeOut(o []ort.Tensor, l letterbox, b image.Rectangle) (int, error) {
+	d, err := y.decode(o, l, b)
+	return len(d), err
+}
+func (y *YuNet) put(b *[]float32) { y.pool.put(b) }
+
+func benchStages(b *testing.B, m stageModel, photo string) {
+	img := realPhoto(b, photo)
+	ctx := context.Background()
+	buf, l := m.preprocess(img)
+	outs, err := m.runTensor(ctx, *buf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Pre", func(b *testing.B) {
+		for b.Loop() {
+			bb, _ := m.preprocess(img)
+			m.put(bb)
+		}
+	})
+	b.Run("Run", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := m.runTensor(ctx, *buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Post", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			n, _ = m.decodeOut(outs, l, img.Bounds())
+		}
+		b.ReportMetric(float64(n), "dets")
+	})
+	m.put(buf)
+}
+
+func BenchmarkYOLOLiteFace(b *testing.B) {
+	d := sharedYOLOFace(b, "yolov8-lite-t-face.onnx")
+	for _, p := range []string{"photos/eileen-collins.png", "photos/crowd-selfie.jpg"} {
+		b.Run(p[7:], func(b *testing.B) {
+			benchStages(b, d.m, p)
+			b.Run("Detect", func(b *testing.B) {
+				img := realPhoto(b, p)
+				for b.Loop() {
+					d.DetectFaces(context.Background(), img)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkYuNet(b *testing.B) {
+	d := sharedYuNet(b)
+	for _, p := range []string{"photos/eileen-collins.png", "photos/crowd-selfie.jpg"} {
+		b.Run(p[7:], func(b *testing.B) {
+			benchStages(b, d, p)
+			b.Run("Detect", func(b *testing.B) {
+				img := realPhoto(b, p)
+				for b.Loop() {
+					d.DetectFaces(context.Background(), img)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkYOLOPerson(b *testing.B) {
+	d := sharedYOLOPerson(b)
+	p := "photos/two-people-night.jpg"
+	b.Run(p[7:], func(b *testing.B) {
+		benchStages(b, d.m, p)
+		b.Run("Detect", func(b *testing.B) {
+			img := realPhoto(b, p)
+			for b.Loop() {
+				d.DetectPeople(context.Background(), img)
+			}
+		})
+	})
+}
