@@ -45,8 +45,8 @@ var ErrPromptTooLong = errors.New("detect: prompt longer than 256 tokens")
 // A query is kept when, for some phrase of the prompt, the largest sigmoid
 // score over that phrase's tokens exceeds the box threshold; its label is
 // the words of that phrase whose scores exceed the text threshold (the whole
-// phrase when none does). There is no NMS unless GDINONMS asks for it: the
-// model's set prediction seldom gives duplicates.
+// phrase when none does). There is no NMS unless GDINOParams.NMS asks for
+// it: the model's set prediction seldom gives duplicates.
 //
 // A GroundingDINO is safe for concurrent use: the prompt is tokenised once
 // and the ONNX Runtime session is thread-safe.
@@ -54,49 +54,37 @@ type GroundingDINO struct {
 	sess    *ort.Session
 	name    string
 	text    gdinoText
-	cfg     gdinoConfig
+	params  GDINOParams
 	fixedW  int
 	fixedH  int
 	boolIn  [2]bool // attention_mask, text_token_mask take bool (else int64)
 	int32In bool    // input_ids, position_ids, token_type_ids take int32
 }
 
-type gdinoConfig struct {
-	prompt   string
-	boxThr   float64
-	textThr  float64
-	nms      float64
-	ortOpts  []ort.Option
-	maxSide  int
-	shortSid int
+// GDINOParams are Grounding DINO's prompt and thresholds. A zero field
+// means the default.
+type GDINOParams struct {
+	// Prompt is one phrase ("person", the default) or several separated by
+	// " . " ("person . dog"). It is lower-cased and made to end with "." as
+	// Grounding DINO expects.
+	Prompt string
+	// BoxThreshold (default 0.35) keeps a query whose best phrase scores
+	// above it.
+	BoxThreshold float64
+	// TextThreshold (default 0.25) selects the words of the label.
+	TextThreshold float64
+	// NMS, when above 0, removes boxes that overlap a higher-scoring box by
+	// more IoU than this. Off by default.
+	NMS float64
 }
 
-// GDINOOption configures NewGroundingDINO.
-type GDINOOption func(*gdinoConfig)
-
-// GDINOPrompt sets the text prompt: one phrase ("person") or several
-// separated by " . " ("person . dog"). It is lower-cased and ends with "."
-// as Grounding DINO expects.
-func GDINOPrompt(p string) GDINOOption { return func(c *gdinoConfig) { c.prompt = p } }
-
-// GDINOBoxThreshold sets the box threshold (default 0.35).
-func GDINOBoxThreshold(t float64) GDINOOption { return func(c *gdinoConfig) { c.boxThr = t } }
-
-// GDINOTextThreshold sets the text threshold (default 0.25).
-func GDINOTextThreshold(t float64) GDINOOption { return func(c *gdinoConfig) { c.textThr = t } }
-
-// GDINONMS removes boxes that overlap a higher-scoring box by more than iou
-// (0, the default, keeps every box).
-func GDINONMS(iou float64) GDINOOption { return func(c *gdinoConfig) { c.nms = iou } }
-
-// GDINODevice selects "auto" (the default), "cpu" or "cuda".
-func GDINODevice(device string) GDINOOption {
-	return func(c *gdinoConfig) { c.ortOpts = append(c.ortOpts, ort.WithDevice(ort.Device(device))) }
-}
-
-// GDINOThreads sets ONNX Runtime's intra-op thread count (0: one per core).
-func GDINOThreads(n int) GDINOOption {
-	return func(c *gdinoConfig) { c.ortOpts = append(c.ortOpts, ort.WithIntraOpThreads(n)) }
+func (p GDINOParams) withDefaults() GDINOParams {
+	if p.Prompt == "" {
+		p.Prompt = DefaultGDINOPrompt
+	}
+	p.BoxThreshold = orDefault(p.BoxThreshold, DefaultGDINOBoxThreshold)
+	p.TextThreshold = orDefault(p.TextThreshold, DefaultGDINOTextThreshold)
+	return p
 }
 
 // gdinoSignature is what the export must look like: the six inputs by name
@@ -117,29 +105,33 @@ var gdinoSignature = ort.Signature{
 }
 
 // NewGroundingDINO opens a Grounding DINO export and the bert-base-uncased
-// vocab.txt its text encoder was trained with.
-func NewGroundingDINO(modelPath, vocabPath string, opts ...GDINOOption) (*GroundingDINO, error) {
-	cfg := gdinoConfig{
-		prompt: DefaultGDINOPrompt, boxThr: DefaultGDINOBoxThreshold, textThr: DefaultGDINOTextThreshold,
-		maxSide: gdinoMaxSide, shortSid: gdinoShortSide,
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
+// vocab.txt its text encoder was trained with, with the study's prompt
+// "person" and thresholds. WithConfidence sets the box threshold; the
+// other options choose the device and threads.
+func NewGroundingDINO(modelPath, vocabPath string, opts ...ModelOption) (*GroundingDINO, error) {
+	o := newModelOptions(opts)
+	return NewGroundingDINOWith(modelPath, vocabPath, GDINOParams{BoxThreshold: o.confidence}, opts...)
+}
+
+// NewGroundingDINOWith is NewGroundingDINO with its own prompt and
+// thresholds.
+func NewGroundingDINOWith(modelPath, vocabPath string, p GDINOParams, opts ...ModelOption) (*GroundingDINO, error) {
+	p = p.withDefaults()
+	o := newModelOptions(opts)
 	tok, err := wordpiece.Load(vocabPath)
 	if err != nil {
 		return nil, fmt.Errorf("detect: grounding dino vocabulary: %w", err)
 	}
-	text, err := buildGDINOText(tok, cfg.prompt)
+	text, err := buildGDINOText(tok, p.Prompt)
 	if err != nil {
 		return nil, err
 	}
-	sess, err := ort.Open(modelPath, gdinoSignature, cfg.ortOpts...)
+	sess, err := ort.Open(modelPath, gdinoSignature, o.ortOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("detect: grounding dino: %w", err)
 	}
 	sig := sess.Signature()
-	d := &GroundingDINO{sess: sess, text: text, cfg: cfg, name: "grounding-dino:" + filepath.Base(modelPath)}
+	d := &GroundingDINO{sess: sess, text: text, params: p, name: "grounding-dino:" + filepath.Base(modelPath)}
 	if s := sig.Inputs[0].Shape; s[2] > 0 && s[3] > 0 {
 		d.fixedH, d.fixedW = int(s[2]), int(s[3])
 	}
@@ -191,7 +183,7 @@ func (d *GroundingDINO) inputSize(w, h int) (int, int) {
 	if d.fixedW > 0 {
 		return d.fixedW, d.fixedH
 	}
-	return gdinoResize(w, h, d.cfg.shortSid, d.cfg.maxSide)
+	return gdinoResize(w, h, gdinoShortSide, gdinoMaxSide)
 }
 
 // gdinoResize is Grounding DINO's RandomResize([800], max_size=1333) at
@@ -272,13 +264,13 @@ func (d *GroundingDINO) postprocess(out []ort.Tensor, w, h int) ([]Person, error
 		return nil, fmt.Errorf("detect: grounding dino: %w: logits %v and boxes %v do not fit %d text tokens",
 			ort.ErrSignature, ls, bs, len(d.text.ids))
 	}
-	people := gdinoDecode(logits[:nq*nt], nt, boxes[:nq*4], d.text.phrases, d.cfg.boxThr, d.cfg.textThr, float64(w), float64(h))
-	if d.cfg.nms > 0 && len(people) > 1 {
+	people := gdinoDecode(logits[:nq*nt], nt, boxes[:nq*4], d.text.phrases, d.params.BoxThreshold, d.params.TextThreshold, float64(w), float64(h))
+	if d.params.NMS > 0 && len(people) > 1 {
 		bx := make([]Box, len(people))
 		for i, p := range people {
 			bx[i] = p.Box
 		}
-		keep := NMS(bx, d.cfg.nms)
+		keep := NMS(bx, d.params.NMS)
 		kept := make([]Person, len(keep))
 		for i, k := range keep {
 			kept[i] = people[k]

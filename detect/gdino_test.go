@@ -140,28 +140,28 @@ func TestGroundingDINOTiny(t *testing.T) {
 		name  string
 		model string
 		img   image.Image
-		opts  []GDINOOption
+		p     GDINOParams
 		want  []want
 	}{
-		{"person", "gdino_tiny.onnx", grey, nil,
+		{"person", "gdino_tiny.onnx", grey, GDINOParams{},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"fixed-size export", "gdino_tiny_fixed.onnx", grey, nil,
+		{"fixed-size export", "gdino_tiny_fixed.onnx", grey, GDINOParams{},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"normalisation matters", "gdino_tiny.onnx", white, nil,
+		{"normalisation matters", "gdino_tiny.onnx", white, GDINOParams{},
 			[]want{{q0, "person", sig(3)}, {q2, "person", sig(-0.4)}}},
-		{"box threshold", "gdino_tiny.onnx", grey, []GDINOOption{GDINOBoxThreshold(0.5)},
+		{"box threshold", "gdino_tiny.onnx", grey, GDINOParams{BoxThreshold: 0.5},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}}},
-		{"two phrases", "gdino_tiny.onnx", grey, []GDINOOption{GDINOPrompt("person . dog")},
+		{"two phrases", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "person . dog"},
 			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"dog only", "gdino_tiny.onnx", grey, []GDINOOption{GDINOPrompt("dog")},
+		{"dog only", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "dog"},
 			[]want{{q4, "dog", sig(2)}}},
 		// "the person" gives "person" position id 1: the model (like the
 		// real one) then does not see the phrase it encodes.
-		{"other phrase", "gdino_tiny.onnx", grey, []GDINOOption{GDINOPrompt("the person")}, nil},
+		{"other phrase", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "the person"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := NewGroundingDINO("testdata/"+tt.model, "testdata/gdino_vocab.txt", append(tt.opts, GDINODevice("cpu"))...)
+			d, err := NewGroundingDINOWith("testdata/"+tt.model, "testdata/gdino_vocab.txt", tt.p, WithDevice(DeviceCPU))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +188,7 @@ func TestGroundingDINOTiny(t *testing.T) {
 // an all-true text mask (what a plain BERT call would give) it finds nothing.
 func TestGroundingDINOTinyRejectsNaiveText(t *testing.T) {
 	onnxOrSkip(t)
-	d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", GDINODevice("cpu"))
+	d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", WithDevice(DeviceCPU))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,14 +220,14 @@ func TestGroundingDINOErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "nope.onnx") {
 		t.Errorf("missing model: err = %v", err)
 	}
-	if _, err := NewGroundingDINO("testdata/sam_tiny_decoder.onnx", "testdata/gdino_vocab.txt", GDINODevice("cpu")); !errors.Is(err, ort.ErrSignature) {
+	if _, err := NewGroundingDINO("testdata/sam_tiny_decoder.onnx", "testdata/gdino_vocab.txt", WithDevice(DeviceCPU)); !errors.Is(err, ort.ErrSignature) {
 		t.Errorf("SAM decoder as Grounding DINO: err = %v; want ErrSignature", err)
 	}
 }
 
 func BenchmarkGroundingDINOTiny(b *testing.B) {
 	onnxOrSkip(b)
-	d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", GDINODevice("cpu"))
+	d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", WithDevice(DeviceCPU))
 	if err != nil {
 		b.Fatal(err)
 	}

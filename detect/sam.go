@@ -45,23 +45,6 @@ type SAM struct {
 	encShape []int64
 }
 
-type samConfig struct {
-	ortOpts []ort.Option
-}
-
-// SAMOption configures NewSAM.
-type SAMOption func(*samConfig)
-
-// SAMDevice selects "auto" (the default), "cpu" or "cuda".
-func SAMDevice(device string) SAMOption {
-	return func(c *samConfig) { c.ortOpts = append(c.ortOpts, ort.WithDevice(ort.Device(device))) }
-}
-
-// SAMThreads sets ONNX Runtime's intra-op thread count (0: one per core).
-func SAMThreads(n int) SAMOption {
-	return func(c *samConfig) { c.ortOpts = append(c.ortOpts, ort.WithIntraOpThreads(n)) }
-}
-
 var samEncoderSignature = ort.Signature{
 	Inputs:  []ort.TensorSpec{{}},
 	Outputs: []ort.TensorSpec{{Type: ort.Float32, Shape: []int64{1, 256, 64, 64}}},
@@ -82,13 +65,11 @@ var samDecoderSignature = ort.Signature{
 	},
 }
 
-// NewSAM opens a SAM (or MobileSAM) encoder and decoder.
-func NewSAM(encoderPath, decoderPath string, opts ...SAMOption) (*SAM, error) {
-	var cfg samConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	enc, err := ort.Open(encoderPath, samEncoderSignature, cfg.ortOpts...)
+// NewSAM opens a SAM (or MobileSAM) encoder and decoder. The options choose
+// the device and threads.
+func NewSAM(encoderPath, decoderPath string, opts ...ModelOption) (*SAM, error) {
+	ortOpts := newModelOptions(opts).ortOptions()
+	enc, err := ort.Open(encoderPath, samEncoderSignature, ortOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("detect: sam encoder: %w", err)
 	}
@@ -122,7 +103,7 @@ func NewSAM(encoderPath, decoderPath string, opts ...SAMOption) (*SAM, error) {
 		return nil, fmt.Errorf("detect: sam encoder %s: %w: input %q is %s %v; expected float32 [1 3 1024 1024] or [H W 3] / [1 H W 3] pixels",
 			encoderPath, ort.ErrSignature, in.Name, in.Type, sh)
 	}
-	dec, err := ort.Open(decoderPath, samDecoderSignature, cfg.ortOpts...)
+	dec, err := ort.Open(decoderPath, samDecoderSignature, ortOpts...)
 	if err != nil {
 		enc.Close()
 		return nil, fmt.Errorf("detect: sam decoder: %w", err)

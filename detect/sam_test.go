@@ -51,7 +51,7 @@ func TestSAMTiny(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := NewSAM("testdata/"+tt.encoder, "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+			s, err := NewSAM("testdata/"+tt.encoder, "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,7 +123,7 @@ func TestSAMMaskLowRes(t *testing.T) {
 
 func TestSAMNoBoxes(t *testing.T) {
 	onnxOrSkip(t)
-	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestSAMWrongModels(t *testing.T) {
 		{"sam_tiny_decoder.onnx", "sam_tiny_decoder.onnx"},
 	}
 	for _, tt := range tests {
-		_, err := NewSAM("testdata/"+tt.enc, "testdata/"+tt.dec, SAMDevice("cpu"))
+		_, err := NewSAM("testdata/"+tt.enc, "testdata/"+tt.dec, WithDevice(DeviceCPU))
 		if !errors.Is(err, ort.ErrSignature) {
 			t.Errorf("NewSAM(%s, %s): err = %v; want ErrSignature", tt.enc, tt.dec, err)
 		}
@@ -151,7 +151,7 @@ func TestSAMWrongModels(t *testing.T) {
 
 func BenchmarkSAMTiny(b *testing.B) {
 	onnxOrSkip(b)
-	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", SAMDevice("cpu"))
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
 	if err != nil {
 		b.Fatal(err)
 	}
