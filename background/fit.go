@@ -66,8 +66,55 @@ func coverFit(levels []image.Image, w, h int) *image.RGBA {
 		draw.Draw(out, out.Rect, src, sr.Min, draw.Src)
 		return out
 	}
-	xdraw.ApproxBiLinear.Scale(out, out.Rect, src, sr, xdraw.Src, nil)
+	if rgba, ok := src.(*image.RGBA); ok {
+		bilinear(out, rgba, sr)
+	} else {
+		xdraw.ApproxBiLinear.Scale(out, out.Rect, src, sr, xdraw.Src, nil)
+	}
 	return out
+}
+
+// taps holds, for each output coordinate along one axis, the two source
+// coordinates around its sample point and the weight of the second (0–256).
+type taps struct {
+	i0, i1 []int
+	f      []uint32
+}
+
+func newTaps(n, lo, span int) taps {
+	t := taps{i0: make([]int, n), i1: make([]int, n), f: make([]uint32, n)}
+	for i := 0; i < n; i++ {
+		p := float64(lo) + (float64(i)+0.5)*float64(span)/float64(n) - 0.5
+		p = math.Max(float64(lo), math.Min(p, float64(lo+span-1)))
+		i0 := int(p)
+		t.i0[i], t.i1[i] = i0, min(i0+1, lo+span-1)
+		t.f[i] = uint32(math.Round((p - float64(i0)) * 256))
+	}
+	return t
+}
+
+// bilinear samples the sr part of src bilinearly into all of dst, in fixed
+// point. dst.Rect must start at (0, 0).
+func bilinear(dst, src *image.RGBA, sr image.Rectangle) {
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	xt := newTaps(w, sr.Min.X, sr.Dx())
+	yt := newTaps(h, sr.Min.Y, sr.Dy())
+	for y := 0; y < h; y++ {
+		r0 := src.Pix[(yt.i0[y]-src.Rect.Min.Y)*src.Stride:]
+		r1 := src.Pix[(yt.i1[y]-src.Rect.Min.Y)*src.Stride:]
+		fy := yt.f[y]
+		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		for x := 0; x < w; x++ {
+			a := 4 * (xt.i0[x] - src.Rect.Min.X)
+			b := 4 * (xt.i1[x] - src.Rect.Min.X)
+			fx := xt.f[x]
+			for k := 0; k < 4; k++ {
+				top := uint32(r0[a+k])*(256-fx) + uint32(r0[b+k])*fx
+				bot := uint32(r1[a+k])*(256-fx) + uint32(r1[b+k])*fx
+				d[4*x+k] = uint8((top*(256-fy) + bot*fy + 1<<15) >> 16)
+			}
+		}
+	}
 }
 
 // halve returns m at half its size, each pixel the mean of a 2×2 block.
