@@ -3,6 +3,7 @@ package vlm
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -216,4 +217,24 @@ func (c *core) modelNotFound(available []string) error {
 // healthError wraps a failed health request.
 func (c *core) healthError(err error) error {
 	return fmt.Errorf("vlm: %s health: %w", c.backend, err)
+}
+
+// spliceBase64 writes the base64 encoding of img into a marshalled request
+// body right after the first occurrence of marker, which ends inside an
+// empty or prefix-only JSON string. It spares encoding/json a scan of the
+// image's base64 text, the largest part of every request. The marker
+// begins with a structural quote, which cannot occur unescaped inside any
+// string value of the body, so the first occurrence is the right one.
+func spliceBase64(body, marker, img []byte) ([]byte, error) {
+	i := bytes.Index(body, marker)
+	if i < 0 {
+		return nil, fmt.Errorf("vlm: internal error: no image slot in the request body")
+	}
+	i += len(marker)
+	n := base64.StdEncoding.EncodedLen(len(img))
+	out := make([]byte, len(body)+n)
+	copy(out, body[:i])
+	base64.StdEncoding.Encode(out[i:i+n], img)
+	copy(out[i+n:], body[i:])
+	return out, nil
 }

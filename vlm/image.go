@@ -8,6 +8,7 @@ import (
 	_ "image/gif" // decoders for downscaling
 	"image/jpeg"
 	_ "image/png"
+	"math"
 	"net/http"
 	"strings"
 )
@@ -15,6 +16,9 @@ import (
 // maxDecodePixels refuses to decode images larger than this to downscale
 // them.
 const maxDecodePixels = 200_000_000
+
+// minSide is the smallest longer side downscale shrinks an image to.
+const minSide = 16
 
 // detectMIME returns the image media type of data, or "" when it is not a
 // known image format.
@@ -66,7 +70,7 @@ func downscale(data []byte, maxBytes, maxSide, quality int) ([]byte, error) {
 	if ic.Width*ic.Height > maxDecodePixels {
 		return nil, fmt.Errorf("%w: %d×%d pixels is too large to decode", ErrImage, ic.Width, ic.Height)
 	}
-	src, _, err := image.Decode(bytes.NewReader(data))
+	src, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: decode to downscale: %w", ErrImage, err)
 	}
@@ -79,16 +83,24 @@ func downscale(data []byte, maxBytes, maxSide, quality int) ([]byte, error) {
 	if maxSide > 0 && side > maxSide {
 		side = maxSide
 	}
+	if maxBytes > 0 && len(data) > maxBytes && format == "jpeg" {
+		// A JPEG's size grows with its area: start near the side that
+		// should fit rather than at full size.
+		side = min(side, max(minSide, int(float64(max(b.Dx(), b.Dy()))*math.Sqrt(float64(maxBytes)/float64(len(data))))))
+	}
 	for {
 		w, h := fit(b.Dx(), b.Dy(), side)
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, boxResize(flat, w, h), &jpeg.Options{Quality: quality}); err != nil {
 			return nil, fmt.Errorf("%w: encode JPEG: %w", ErrImage, err)
 		}
-		if maxBytes <= 0 || buf.Len() <= maxBytes || side <= 16 {
+		if maxBytes <= 0 || buf.Len() <= maxBytes || side <= minSide {
 			return buf.Bytes(), nil
 		}
-		side = side * 3 / 4
+		// Shrink by the square root of the excess, with a margin, and by
+		// at least a tenth so that the loop ends.
+		f := min(0.9, 0.95*math.Sqrt(float64(maxBytes)/float64(buf.Len())))
+		side = max(minSide, int(float64(side)*f))
 	}
 }
 

@@ -3,7 +3,6 @@ package vlm
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,14 +91,18 @@ func (o *Ollama) encode(req Request) ([]byte, error) {
 	opt := req.Options.Resolved()
 	msg := ollamaMessage{Role: "user", Content: req.Prompt}
 	if len(img) > 0 {
-		msg.Images = []string{base64.StdEncoding.EncodeToString(img)}
+		msg.Images = []string{""} // filled in by spliceBase64
 	}
-	return json.Marshal(ollamaRequest{
+	body, err := json.Marshal(ollamaRequest{
 		Model:    o.model,
 		Messages: []ollamaMessage{msg},
 		Stream:   false,
 		Options:  ollamaOptions{Temperature: opt.Temperature, Seed: opt.Seed, NumPredict: opt.MaxTokens},
 	})
+	if err != nil || len(img) == 0 {
+		return body, err
+	}
+	return spliceBase64(body, []byte(`"images":["`), img)
 }
 
 // parseOllama reads an answer that is one JSON object or, from a server

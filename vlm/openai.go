@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -97,11 +96,12 @@ func (o *OpenAI) encode(req Request) ([]byte, error) {
 	}
 	opt := req.Options.Resolved()
 	parts := []openaiPart{{Type: "text", Text: req.Prompt}}
+	prefix := "data:" + mime + ";base64,"
 	if len(img) > 0 {
-		url := "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(img)
-		parts = append(parts, openaiPart{Type: "image_url", ImageURL: &openaiImageURL{URL: url}})
+		// The base64 data is filled in by spliceBase64.
+		parts = append(parts, openaiPart{Type: "image_url", ImageURL: &openaiImageURL{URL: prefix}})
 	}
-	return json.Marshal(openaiRequest{
+	body, err := json.Marshal(openaiRequest{
 		Model:       o.model,
 		Messages:    []openaiMessage{{Role: "user", Content: parts}},
 		Temperature: opt.Temperature,
@@ -109,6 +109,14 @@ func (o *OpenAI) encode(req Request) ([]byte, error) {
 		MaxTokens:   opt.MaxTokens,
 		Stream:      false,
 	})
+	if err != nil || len(img) == 0 {
+		return body, err
+	}
+	marker, err := json.Marshal(prefix)
+	if err != nil {
+		return nil, err
+	}
+	return spliceBase64(body, append([]byte(`"url":`), marker[:len(marker)-1]...), img)
 }
 
 // parseOpenAI reads a chat completion. It also accepts a server-sent event

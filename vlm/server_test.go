@@ -37,6 +37,8 @@ type fakeServer struct {
 	steps map[string][]step
 	next  map[string]int
 	reqs  []recorded
+	// discard drops request bodies instead of recording them (benchmarks).
+	discard bool
 }
 
 func newFakeServer(t testing.TB, script map[string][]step) *fakeServer {
@@ -50,6 +52,9 @@ func newFakeServer(t testing.TB, script map[string][]step) *fakeServer {
 func (fs *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	fs.mu.Lock()
+	if fs.discard {
+		body = nil
+	}
 	fs.reqs = append(fs.reqs, recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
 	steps := fs.steps[r.URL.Path]
 	i := fs.next[r.URL.Path]
