@@ -77,7 +77,7 @@ func identityFigure(rows []IdentityRow, top, bottom int, cond string) ([]byte, e
 	} else {
 		p.Title.Text = fmt.Sprintf("Leak rate per person (%s), %d people", cond, len(rows))
 	}
-	p.X.Label.Text = "% answers naming the person (95% Wilson interval)"
+	p.X.Label.Text = "% answers naming the person, with 95% Wilson interval; (n) = scored answers"
 	p.X.Min, p.X.Max = 0, 100
 	p.X.Tick.Marker = plot.ConstantTicks(percentTicks(10))
 	p.Add(plotter.NewGrid())
@@ -117,9 +117,11 @@ func distributionFigure(rows []IdentityRow, cond string) ([]byte, error) {
 	for i := range bins {
 		bins[i] = plotter.HistogramBin{Min: float64(i) * width, Max: float64(i+1) * width}
 	}
+	most := 0.0
 	for _, r := range rows {
 		i := min(int(r.Rate()/width), len(bins)-1)
 		bins[i].Weight++
+		most = math.Max(most, bins[i].Weight)
 	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Distribution of per-person leak rates (%s), %d people", cond, len(rows))
@@ -130,7 +132,7 @@ func distributionFigure(rows []IdentityRow, cond string) ([]byte, error) {
 	h := &plotter.Histogram{Bins: bins, Width: width, FillColor: barColor, LineStyle: plotter.DefaultLineStyle}
 	h.LineStyle.Color = color.White
 	p.Add(plotter.NewGrid(), h)
-	p.Y.Min = 0
+	p.Y.Min, p.Y.Max = 0, most*1.08+0.5
 	return renderPNG(p, 7*vg.Inch, 4.5*vg.Inch)
 }
 
@@ -157,6 +159,7 @@ func frequencyFigure(pts []FrequencyPoint, rho float64, cond string) ([]byte, er
 	p.X.Label.Text = "name count in the text corpus (log scale)"
 	p.Y.Label.Text = "% answers naming the person"
 	p.Y.Min, p.Y.Max = 0, 100
+	p.Y.Tick.Marker = plot.ConstantTicks(percentTicks(10))
 	p.Add(plotter.NewGrid())
 	if len(xys) > 0 {
 		p.X.Scale = plot.LogScale{}
