@@ -207,11 +207,7 @@ func (c *core) get(ctx context.Context, path string) ([]byte, error) {
 
 // modelNotFound is the health error for a model the server does not list.
 func (c *core) modelNotFound(available []string) error {
-	list := "none"
-	if len(available) > 0 {
-		list = strings.Join(available, ", ")
-	}
-	return fmt.Errorf("vlm: %s at %s: %w: model %q not loaded; available: %s", c.backend, c.baseURL, ErrModelNotFound, c.model, list)
+	return &ModelNotFoundError{Backend: c.backend, URL: c.baseURL, Model: c.model, Available: available}
 }
 
 // healthError wraps a failed health request.

@@ -99,6 +99,27 @@ func (e *HTTPError) Is(target error) bool {
 	return false
 }
 
+// ModelNotFoundError is Health's error for a server that answers but does
+// not serve the client's model. It matches ErrModelNotFound with errors.Is.
+type ModelNotFoundError struct {
+	Backend string
+	URL     string
+	Model   string
+	// Available lists the models the server does serve.
+	Available []string
+}
+
+func (e *ModelNotFoundError) Error() string {
+	list := "none"
+	if len(e.Available) > 0 {
+		list = strings.Join(e.Available, ", ")
+	}
+	return fmt.Sprintf("vlm: %s at %s: model %q not loaded; available: %s", e.Backend, e.URL, e.Model, list)
+}
+
+// Unwrap returns ErrModelNotFound.
+func (e *ModelNotFoundError) Unwrap() error { return ErrModelNotFound }
+
 // AskError is the error of a failed Ask: the last attempt's cause and how
 // many attempts were made.
 type AskError struct {

@@ -15,9 +15,11 @@
 // larger than the client's image limit (see [WithImageLimit]); only then are
 // they decoded, downscaled and re-encoded as JPEG.
 //
-// Both clients retry connection errors, per-attempt timeouts, malformed
-// bodies, and HTTP 408, 429 and 5xx with jittered exponential backoff,
-// honouring Retry-After; any other 4xx fails at once. A failed Ask returns an
+// Both clients retry connection errors, per-attempt timeouts, malformed or
+// truncated bodies, errors reported inside a 200 answer, and HTTP 408, 429
+// and 5xx, with jittered exponential backoff, honouring Retry-After (seconds
+// or an HTTP date); any other 4xx fails at once. The caller's context is
+// honoured during requests and during backoff. A failed Ask returns an
 // [*AskError] that carries the number of attempts and wraps the last cause,
 // which callers test with errors.Is against the sentinel errors
 // ([ErrServerDown], [ErrModelNotFound], [ErrPermanent], ...) or with errors.As

@@ -556,6 +556,9 @@ func TestHealth(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Errorf("error %q does not say %q", err, tt.wantMsg)
 			}
+			if mnf, ok := errors.AsType[*vlm.ModelNotFoundError](err); ok != (tt.wantErr == vlm.ErrModelNotFound) || (ok && len(mnf.Available) == 0) {
+				t.Errorf("error %v: *ModelNotFoundError %v %+v", err, ok, mnf)
+			}
 		})
 	}
 }
