@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phantom-vlm/phantom/leak"
+	"github.com/phantom-vlm/phantom/leak/leaktest"
+)
+
+// TestQueryHelperProcess is not a test: it runs phantom's main with the
+// arguments after "--" when the parent test sets PHANTOM_QUERY_HELPER, so
+// that tests can run (and kill) phantom in a subprocess.
+func TestQueryHelperProcess(t *testing.T) {
+	if os.Getenv("PHANTOM_QUERY_HELPER") != "1" {
+		return
+	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Args = append([]string{"phantom"}, args...)
+	main()
+	os.Exit(0)
+}
+
+// phantomCmd returns a command running phantom with args in a subprocess.
+func phantomCmd(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestQueryHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "PHANTOM_QUERY_HELPER=1")
+	return cmd
+}
+
+// killFixture writes a variants folder of n people in two conditions and
+// returns it with a map from image bytes to name.
+func killFixture(t *testing.T, n int) (string, map[string]string) {
+	dir := t.TempDir()
+	names := make(map[string]string)
+	var meta bytes.Buffer
+	enc := json.NewEncoder(&meta)
+	for _, cond := range []string{"original", "blur"} {
+		os.MkdirAll(filepath.Join(dir, cond), 0o755)
+		for i := range n {
+			img := image.NewGray(image.Rect(0, 0, 4, 4))
+			img.Pix[0], img.Pix[1] = byte(i), byte(len(cond))
+			var b bytes.Buffer
+			png.Encode(&b, img)
+			name := fmt.Sprintf("Person%d Family%d", i, i)
+			names[b.String()] = name
+			file := fmt.Sprintf("%s/%03d.png", cond, i)
+			if err := os.WriteFile(filepath.Join(dir, file), b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			enc.Encode(leak.Variant{FileName: file, ID: fmt.Sprint("id", i), Name: name, Condition: cond})
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, leak.MetadataFile), meta.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, names
+}
+
+func countLines(t *testing.T, path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return bytes.Count(data, []byte("\n"))
+}
+
+// keyCounts returns how often each key occurs in a results file, and the
+// answer of each.
+func keyCounts(t *testing.T, path string) (map[string]int, map[string]string) {
+	counts, answers := make(map[string]int), make(map[string]string)
+	if _, err := leak.ReadResults(path, func(r *leak.Result) {
+		counts[r.Key]++
+		answers[r.Key] = r.Status + ": " + r.Answer
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return counts, answers
+}
+
+// TestQueryKillResume kills phantom query with SIGKILL mid-run, resumes it,
+// and compares the results with a clean run: every question answered once,
+// none missing, none duplicated.
+func TestQueryKillResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, names := killFixture(t, 6) // 6 × 30 + 6 × 5 = 210 questions
+	const total = 210
+	srv := leaktest.NewOllama("llava:7b", func(q leaktest.Question) (string, error) {
+		if strings.HasPrefix(q.Prompt, "Who") {
+			return "This is " + names[string(q.Image)] + ".", nil
+		}
+		return "A grey square.", nil
+	}, leaktest.WithDelay(15*time.Millisecond))
+	defer srv.Close()
+	args := func(results string) []string {
+		return []string{"query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--name", "llava",
+			"--concurrency", "4", "--results", results}
+	}
+
+	killed := filepath.Join(t.TempDir(), "killed.jsonl")
+	cmd := phantomCmd(args(killed)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for countLines(t, killed) < 40 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no progress before the kill; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	before := countLines(t, killed)
+	if before >= total {
+		t.Fatalf("the run finished (%d rows) before it was killed", before)
+	}
+	// A write torn by the kill (or a power loss) leaves half a line.
+	f, _ := os.OpenFile(killed, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"key":"0123456789abcdef0123456789abcdef","status":"ok","answer":"half`)
+	f.Close()
+
+	out, err := phantomCmd(args(killed)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("%d questions, %d answered before", total, before)) {
+		t.Errorf("resume output does not report %d answered before:\n%s", before, out)
+	}
+	clean := filepath.Join(t.TempDir(), "clean.jsonl")
+	if out, err := phantomCmd(args(clean)...).CombinedOutput(); err != nil {
+		t.Fatalf("clean run: %v\n%s", err, out)
+	}
+
+	gotCounts, gotAnswers := keyCounts(t, killed)
+	wantCounts, wantAnswers := keyCounts(t, clean)
+	if len(wantCounts) != total || countLines(t, clean) != total {
+		t.Fatalf("clean run: %d keys in %d lines, want %d", len(wantCounts), countLines(t, clean), total)
+	}
+	if n := countLines(t, killed); n != total {
+		t.Errorf("killed and resumed run has %d lines, want %d", n, total)
+	}
+	for k, n := range gotCounts {
+		if n != 1 {
+			t.Errorf("key %s written %d times", k, n)
+		}
+		if _, ok := wantCounts[k]; !ok {
+			t.Errorf("key %s not in the clean run", k)
+		}
+	}
+	for k, a := range wantAnswers {
+		if gotAnswers[k] != a {
+			t.Errorf("key %s: resumed %q, clean %q", k, gotAnswers[k], a)
+		}
+	}
+
+	// The report reads the resumed file alone.
+	rep := t.TempDir()
+	if out, err := phantomCmd("report", "--results", killed, "--out", rep).CombinedOutput(); err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	tableB, err := os.ReadFile(filepath.Join(rep, "table_b_blur.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both "Who" prompts (P2R0, P4R0) name all 6 people.
+	for _, line := range []string{"llava,P2,6,6,100.0000,", "llava,P4,6,6,100.0000,", "llava,P0,0,6,0.0000,"} {
+		if !strings.Contains(string(tableB), line) {
+			t.Errorf("table_b_blur.csv lacks %q:\n%s", line, tableB)
+		}
+	}
+}
+
+func TestQueryHealthMessage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, _ := killFixture(t, 1)
+	srv := leaktest.NewOllama("moondream:latest", func(leaktest.Question) (string, error) { return "", nil })
+	defer srv.Close()
+	results := filepath.Join(t.TempDir(), "r.jsonl")
+	out, err := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--results", results).CombinedOutput()
+	if err == nil {
+		t.Fatalf("query with a missing model succeeded:\n%s", out)
+	}
+	for _, want := range []string{"health check failed", "llava:7b", "not loaded", "moondream:latest", "ollama pull llava:7b"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if srv.Requests() != 0 {
+		t.Errorf("%d questions asked despite the failed health check", srv.Requests())
+	}
+	if _, err := os.Stat(results); !os.IsNotExist(err) {
+		t.Errorf("results file created despite the failed health check")
+	}
+}
+
+// TestQueryProgressLines checks the plain progress lines written when
+// stderr is not a terminal.
+func TestQueryProgressLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, _ := killFixture(t, 1)
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A square.", nil })
+	defer srv.Close()
+	cmd := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--prompts", "main",
+		"--results", filepath.Join(t.TempDir(), "r.jsonl"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	sc := bufio.NewScanner(&stderr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if len(lines) < 2 || lines[0] != "llava:7b: 10 questions, 0 already answered, 10 to ask" ||
+		!strings.HasPrefix(lines[len(lines)-1], "llava:7b 10/10 100%") || strings.Contains(stderr.String(), "\x1b[") {
+		t.Errorf("progress lines:\n%s", strings.Join(lines, "\n"))
+	}
+}
