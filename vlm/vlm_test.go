@@ -417,7 +417,7 @@ func TestParseErrorBody(t *testing.T) {
 }
 
 func TestBackoffGrowsAndIsCapped(t *testing.T) {
-	base, max := 10*time.Millisecond, 40*time.Millisecond
+	base, max := 10*time.Millisecond, 30*time.Millisecond
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			fs := newFakeServer(t, map[string][]step{be.chatPath: {replyJSON(502, []byte(`bad gateway`))}})
@@ -430,7 +430,7 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 				t.Fatalf("attempts %d (%v)", vlm.Attempts(err), err)
 			}
 			got := waits()
-			ceil := []time.Duration{10, 20, 40, 40, 40}
+			ceil := []time.Duration{10, 20, 30, 30, 30}
 			for i, d := range got {
 				hi := ceil[i] * time.Millisecond
 				if d < hi/2 || d > hi {
