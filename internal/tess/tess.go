@@ -68,6 +68,9 @@ type Config struct {
 	DPI int
 	// DataPath is the tessdata directory; "" uses Tesseract's default.
 	DataPath string
+	// Vars are Tesseract parameters to set, by name (for example
+	// "thresholding_method": "2" for Sauvola binarisation).
+	Vars map[string]string
 }
 
 // Word is one word Tesseract read, in the pixel coordinates of the image it
@@ -118,6 +121,9 @@ func New(cfg Config) (*Client, error) {
 	// Tesseract's warnings ("Empty page!!", "Estimating resolution") would
 	// otherwise go to stderr for every image.
 	c.SetVariable("debug_file", os.DevNull)
+	for k, v := range cfg.Vars {
+		c.SetVariable(gosseract.SettableVariable(k), v)
+	}
 	if cfg.DPI > 0 {
 		c.SetVariable("user_defined_dpi", strconv.Itoa(cfg.DPI))
 	}

@@ -1,0 +1,367 @@
+package ocrfilter
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/phantom-vlm/phantom/internal/tess"
+)
+
+// ErrClosed is returned by a Reader or Filter used after Close.
+var ErrClosed = errors.New("ocrfilter: closed")
+
+// PageSegMode is a Tesseract page segmentation mode (tesseract --help-psm).
+type PageSegMode int
+
+// The page segmentation modes worth trying on photos.
+const (
+	// PSMAuto is Tesseract's default: full page layout analysis.
+	PSMAuto PageSegMode = 3
+	// PSMSingleBlock assumes one uniform block of text.
+	PSMSingleBlock PageSegMode = 6
+	// PSMSparseText finds as much text as possible in no particular order;
+	// it suits scene text and is the default (see BENCHMARKS.md).
+	PSMSparseText PageSegMode = 11
+)
+
+// Word is one word read from an image.
+type Word struct {
+	// Text is the word as Tesseract read it.
+	Text string
+	// Box is the word's box in the pixel coordinates of the image given to
+	// Read or Decide (for a rotated pass, the box that holds the rotated
+	// word box).
+	Box image.Rectangle
+	// Confidence is Tesseract's word confidence, from 0 to 100.
+	Confidence float64
+	// Pass names the OCR pass that read the word: "original", "x2" for an
+	// upscaled copy, "rot+15" / "rot-15" for rotated copies.
+	Pass string
+	// Line counts the text lines of the pass in reading order, from 1.
+	Line int
+}
+
+type wordJSON struct {
+	Text       string  `json:"text"`
+	Box        [4]int  `json:"box"`
+	Confidence float64 `json:"conf"`
+	Pass       string  `json:"pass"`
+	Line       int     `json:"line"`
+}
+
+// MarshalJSON writes the word as {"text","box":[x1,y1,x2,y2],"conf","pass","line"}.
+func (w Word) MarshalJSON() ([]byte, error) {
+	return json.Marshal(wordJSON{
+		Text: w.Text, Box: [4]int{w.Box.Min.X, w.Box.Min.Y, w.Box.Max.X, w.Box.Max.Y},
+		Confidence: math.Round(w.Confidence*10) / 10, Pass: w.Pass, Line: w.Line,
+	})
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes.
+func (w *Word) UnmarshalJSON(b []byte) error {
+	var j wordJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*w = Word{Text: j.Text, Box: image.Rect(j.Box[0], j.Box[1], j.Box[2], j.Box[3]),
+		Confidence: j.Confidence, Pass: j.Pass, Line: j.Line}
+	return nil
+}
+
+// Option configures a Reader, a Matcher built by a Filter, or a Filter.
+type Option func(*config)
+
+type config struct {
+	lang        string
+	psm         PageSegMode
+	dpi         int
+	pool        int
+	upscaleMax  int
+	upscaleBy   float64
+	rotations   []float64
+	minRun      int
+	minConf     float64
+	minConfSet  bool
+	tessdataDir string
+}
+
+// Defaults chosen by measurement on the generated test set (see BENCHMARKS.md).
+const (
+	// DefaultMinRun is the shortest run of name characters that counts as a
+	// hit, the study's rule.
+	DefaultMinRun = 5
+	// DefaultMinConfidence is the lowest word confidence (0–100) a word needs
+	// to take part in matching.
+	DefaultMinConfidence = 0
+	// DefaultUpscaleBelow is the longest side, in pixels, under which the
+	// Reader also reads a copy upscaled by DefaultUpscaleFactor.
+	DefaultUpscaleBelow = 1000
+	// DefaultUpscaleFactor is the scale of that copy.
+	DefaultUpscaleFactor = 2
+	// DefaultDPI is the resolution Tesseract is told the image has.
+	DefaultDPI = 0
+)
+
+func defaults() config {
+	return config{
+		lang:       "eng",
+		psm:        PSMSparseText,
+		dpi:        DefaultDPI,
+		pool:       runtime.GOMAXPROCS(0),
+		upscaleMax: DefaultUpscaleBelow,
+		upscaleBy:  DefaultUpscaleFactor,
+		minRun:     DefaultMinRun,
+		minConf:    DefaultMinConfidence,
+	}
+}
+
+// WithLanguage sets Tesseract's language string, e.g. "eng" (the default) or
+// "eng+fra"; the trained data must be installed.
+func WithLanguage(lang string) Option { return func(c *config) { c.lang = lang } }
+
+// WithTessdata sets the directory that holds Tesseract's trained data;
+// by default Tesseract's own default is used (TESSDATA_PREFIX or the
+// compiled-in path).
+func WithTessdata(dir string) Option { return func(c *config) { c.tessdataDir = dir } }
+
+// WithPageSegMode sets the page segmentation mode (default PSMSparseText).
+func WithPageSegMode(m PageSegMode) Option { return func(c *config) { c.psm = m } }
+
+// WithDPI tells Tesseract the image's resolution (0, the default, lets
+// Tesseract assume 70 dpi for images that carry none).
+func WithDPI(dpi int) Option { return func(c *config) { c.dpi = dpi } }
+
+// WithPoolSize sets how many Tesseract engines may run at once (default
+// GOMAXPROCS). Each engine holds about 20 MB for "eng".
+func WithPoolSize(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.pool = n
+		}
+	}
+}
+
+// WithUpscale makes the Reader also read a copy of the image scaled by factor
+// when its longer side is under maxSide pixels. WithUpscale(0, 0) turns the
+// upscaled pass off.
+func WithUpscale(maxSide int, factor float64) Option {
+	return func(c *config) { c.upscaleMax, c.upscaleBy = maxSide, factor }
+}
+
+// WithRotations makes the Reader also read copies of the image rotated by
+// each of the given angles, in degrees (counter-clockwise positive), to catch
+// tilted text; for example WithRotations(-15, 15). None by default.
+func WithRotations(degrees ...float64) Option {
+	return func(c *config) { c.rotations = append([]float64(nil), degrees...) }
+}
+
+// WithMinRun sets the shortest run of name characters that counts (default 5).
+func WithMinRun(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.minRun = n
+		}
+	}
+}
+
+// WithMinConfidence sets the lowest word confidence, 0 to 100, for a word to
+// take part in matching (default DefaultMinConfidence).
+func WithMinConfidence(conf float64) Option {
+	return func(c *config) { c.minConf, c.minConfSet = conf, true }
+}
+
+// Reader reads words from images with Tesseract. It is safe for concurrent
+// use: it keeps up to the pool size of Tesseract engines and hands one to each
+// call. Close it when done.
+type Reader struct {
+	cfg  config
+	sem  chan struct{}
+	mu   sync.Mutex
+	idle []*tess.Client
+	done bool
+}
+
+// NewReader starts a Reader. It starts one Tesseract engine at once, so a
+// missing language fails here; the others start when first needed.
+func NewReader(opts ...Option) (*Reader, error) {
+	cfg := defaults()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	r := &Reader{cfg: cfg, sem: make(chan struct{}, cfg.pool)}
+	cl, err := r.newClient()
+	if err != nil {
+		return nil, err
+	}
+	r.idle = append(r.idle, cl)
+	return r, nil
+}
+
+func (r *Reader) newClient() (*tess.Client, error) {
+	cl, err := tess.New(tess.Config{Lang: r.cfg.lang, PSM: int(r.cfg.psm), DPI: r.cfg.dpi, DataPath: r.cfg.tessdataDir})
+	if err != nil {
+		return nil, fmt.Errorf("ocrfilter: %w", err)
+	}
+	return cl, nil
+}
+
+func (r *Reader) acquire(ctx context.Context) (*tess.Client, error) {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	r.mu.Lock()
+	if r.done {
+		r.mu.Unlock()
+		<-r.sem
+		return nil, ErrClosed
+	}
+	if n := len(r.idle); n > 0 {
+		cl := r.idle[n-1]
+		r.idle = r.idle[:n-1]
+		r.mu.Unlock()
+		return cl, nil
+	}
+	r.mu.Unlock()
+	cl, err := r.newClient()
+	if err != nil {
+		<-r.sem
+		return nil, err
+	}
+	return cl, nil
+}
+
+func (r *Reader) release(cl *tess.Client) {
+	r.mu.Lock()
+	if r.done {
+		cl.Close()
+	} else {
+		r.idle = append(r.idle, cl)
+	}
+	r.mu.Unlock()
+	<-r.sem
+}
+
+// Close frees the Reader's idle engines; engines in use are freed when their
+// call returns. Calls after Close fail with ErrClosed.
+func (r *Reader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return nil
+	}
+	r.done = true
+	for _, cl := range r.idle {
+		cl.Close()
+	}
+	r.idle = nil
+	return nil
+}
+
+// pass is one OCR pass: a transformed grey copy and the way back to the
+// input image's coordinates.
+type pass struct {
+	name string
+	img  *image.Gray
+	back func(image.Rectangle) image.Rectangle
+}
+
+// Passes returns the names of the OCR passes the Reader would run on an
+// image of the given size, in order.
+func (r *Reader) Passes(size image.Point) []string {
+	names := []string{"original"}
+	if r.upscale(size) {
+		names = append(names, "x"+strconv.FormatFloat(r.cfg.upscaleBy, 'g', -1, 64))
+	}
+	for _, d := range r.cfg.rotations {
+		names = append(names, rotName(d))
+	}
+	return names
+}
+
+func (r *Reader) upscale(size image.Point) bool {
+	return r.cfg.upscaleBy > 1 && r.cfg.upscaleMax > 0 && max(size.X, size.Y) < r.cfg.upscaleMax
+}
+
+func rotName(d float64) string {
+	return "rot" + strconv.FormatFloat(d, 'g', -1, 64)
+}
+
+// Read returns the words read from img by every pass, pass after pass, each
+// pass in its reading order. The context is checked before each pass.
+func (r *Reader) Read(ctx context.Context, img image.Image) ([]Word, error) {
+	if img == nil {
+		return nil, errors.New("ocrfilter: nil image")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cl, err := r.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer r.release(cl)
+
+	g := toGray(img)
+	b := g.Bounds()
+	passes := []pass{{name: "original", img: g, back: func(r image.Rectangle) image.Rectangle { return r }}}
+	if r.upscale(b.Size()) {
+		f := r.cfg.upscaleBy
+		passes = append(passes, pass{
+			name: "x" + strconv.FormatFloat(f, 'g', -1, 64),
+			img:  resizeGray(g, int(math.Round(float64(b.Dx())*f)), int(math.Round(float64(b.Dy())*f))),
+			back: func(q image.Rectangle) image.Rectangle {
+				sx := float64(b.Dx()) / math.Round(float64(b.Dx())*f)
+				sy := float64(b.Dy()) / math.Round(float64(b.Dy())*f)
+				return image.Rect(
+					b.Min.X+int(math.Floor(float64(q.Min.X)*sx)), b.Min.Y+int(math.Floor(float64(q.Min.Y)*sy)),
+					b.Min.X+int(math.Ceil(float64(q.Max.X)*sx)), b.Min.Y+int(math.Ceil(float64(q.Max.Y)*sy)),
+				).Intersect(b)
+			},
+		})
+	}
+	var words []Word
+	for i := 0; i < len(passes)+len(r.cfg.rotations); i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var p pass
+		if i < len(passes) {
+			p = passes[i]
+		} else {
+			d := r.cfg.rotations[i-len(passes)]
+			rot, back := rotateGray(g, d)
+			p = pass{name: rotName(d), img: rot, back: back}
+		}
+		tw, err := cl.Read(p.img)
+		if err != nil {
+			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p.name, err)
+		}
+		words = appendWords(words, tw, p)
+	}
+	return words, nil
+}
+
+// appendWords converts a pass's words, numbering its lines from 1 in reading
+// order.
+func appendWords(dst []Word, tw []tess.Word, p pass) []Word {
+	line := 0
+	var last [3]int
+	for i, w := range tw {
+		key := [3]int{w.Block, w.Par, w.Line}
+		if i == 0 || key != last {
+			line++
+			last = key
+		}
+		dst = append(dst, Word{Text: w.Text, Box: p.back(w.Box), Confidence: w.Conf, Pass: p.name, Line: line})
+	}
+	return dst
+}
