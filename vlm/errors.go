@@ -58,6 +58,7 @@ type HTTPError struct {
 	RetryAfter time.Duration
 }
 
+// Error describes the status, the server's message, and its type and code.
 func (e *HTTPError) Error() string {
 	var b strings.Builder
 	if e.InBody {
@@ -109,6 +110,7 @@ type ModelNotFoundError struct {
 	Available []string
 }
 
+// Error names the model, the server and the models it does serve.
 func (e *ModelNotFoundError) Error() string {
 	list := "none"
 	if len(e.Available) > 0 {
@@ -129,6 +131,7 @@ type AskError struct {
 	Err      error
 }
 
+// Error names the backend, the model, the attempts and the last cause.
 func (e *AskError) Error() string {
 	s := "s"
 	if e.Attempts == 1 {
@@ -137,6 +140,7 @@ func (e *AskError) Error() string {
 	return fmt.Sprintf("vlm: %s %s: %d attempt%s: %v", e.Backend, e.Model, e.Attempts, s, e.Err)
 }
 
+// Unwrap returns the last attempt's cause.
 func (e *AskError) Unwrap() error { return e.Err }
 
 // Attempts returns the number of attempts recorded in err's chain, or 0.

@@ -723,3 +723,38 @@ func TestOversizedImageIsDownscaled(t *testing.T) {
 		}
 	}
 }
+
+// countingTransport counts the requests it carries.
+type countingTransport struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ct.mu.Lock()
+	ct.n++
+	ct.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestWithHTTPClient(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			fs := newFakeServer(t, map[string][]step{be.chatPath: {be.ok(t)}})
+			ct := &countingTransport{}
+			c, err := be.newFn(fs.URL, vlm.WithHTTPClient(&http.Client{Transport: ct}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Ask(context.Background(), vlm.Request{Prompt: "hi"}); err != nil {
+				t.Fatal(err)
+			}
+			if ct.n != 1 {
+				t.Errorf("the given client carried %d requests, want 1", ct.n)
+			}
+			if err := c.(interface{ Close() error }).Close(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
