@@ -155,7 +155,7 @@ func (b *bar) line(tty bool, width int) string {
 	if left := b.total - done; left == 0 {
 		eta = "done"
 	} else if rate > 0 {
-		eta = (time.Duration(float64(left)/rate) * time.Second / time.Second).Round(time.Second).String()
+		eta = time.Duration(float64(left) / rate * float64(time.Second)).Round(time.Second).String()
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%-*s ", width, b.model)
