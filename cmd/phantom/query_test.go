@@ -246,3 +246,47 @@ func TestQueryProgressLines(t *testing.T) {
 		t.Errorf("progress lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestQueryStudyFile runs a two-model study file against two servers and
+// checks that each model's rows carry its name, backend and options.
+func TestQueryStudyFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, names := killFixture(t, 2)
+	answer := func(q leaktest.Question) (string, error) {
+		if q.Seed != 7 || q.NumPredict != 64 {
+			return "", fmt.Errorf("options seed %d, num_predict %d; want the study's 7, 64", q.Seed, q.NumPredict)
+		}
+		return "Maybe " + names[string(q.Image)], nil
+	}
+	a := leaktest.NewOllama("llava:7b", answer)
+	defer a.Close()
+	b := leaktest.NewOllama("bakllava:latest", answer)
+	defer b.Close()
+	study := filepath.Join(t.TempDir(), "study.yaml")
+	os.WriteFile(study, []byte(fmt.Sprintf(`prompts: main
+conditions: [blur]
+seed: 7
+max_tokens: 64
+models:
+  - {name: llava, backend: ollama, url: %s, model: "llava:7b", concurrency: 2}
+  - {backend: ollama, url: %s, model: bakllava, rate: 1000}
+`, a.URL, b.URL)), 0o644)
+	results := filepath.Join(t.TempDir(), "r.jsonl")
+	out, err := phantomCmd("query", "--variants", dir, "--study", study, "--results", results).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	perModel := make(map[string]int)
+	leak.ReadResults(results, func(r *leak.Result) {
+		if r.Condition != "blur" || r.Seed != 7 || r.MaxTokens != 64 || !r.OK() || !*r.Leak {
+			t.Errorf("row %+v", r)
+		}
+		perModel[r.Model+" "+r.ModelID]++
+	})
+	// 2 blurred variants × 5 main prompts per model.
+	if fmt.Sprint(perModel) != "map[bakllava bakllava:10 llava llava:7b:10]" {
+		t.Errorf("rows per model: %v\n%s", perModel, out)
+	}
+}

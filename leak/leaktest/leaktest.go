@@ -112,7 +112,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid request body: " + err.Error()})
 		return
 	}
-	if req.Model != s.model {
+	if req.Model != s.model && req.Model+":latest" != s.model { // Ollama reads "llava" as "llava:latest"
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
 		return
 	}
