@@ -82,6 +82,12 @@ func (c *core) ask(ctx context.Context, path string, body []byte, parse func([]b
 			break
 		}
 		wait := c.wait(n, last.retryAfter)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			// The caller's deadline would pass during the wait: fail now,
+			// with the cause, instead of sleeping into the deadline.
+			last.err = fmt.Errorf("%w (the context's deadline leaves no time to wait %v and retry)", last.err, wait.Round(time.Millisecond))
+			break
+		}
 		if c.cfg.onRetry != nil {
 			c.cfg.onRetry(RetryEvent{Attempt: n, Err: last.err, Wait: wait})
 		}

@@ -182,7 +182,9 @@ func WithAPIKeyEnv(name string) Option {
 // WithImageLimit sets when an image is downscaled before it is sent: when
 // it is larger than maxBytes (default DefaultMaxImageBytes) or its longer
 // side is longer than maxSide pixels (default 0: no side limit). A limit of
-// 0 is no limit. Images within the limits are sent byte for byte.
+// 0 is no limit. Images within the limits are sent byte for byte; a
+// downscaled image is a new JPEG (quality 90, transparency on white,
+// metadata such as EXIF dropped).
 func WithImageLimit(maxBytes, maxSide int) Option {
 	return func(c *config) error {
 		if maxBytes < 0 || maxSide < 0 {

@@ -758,3 +758,23 @@ func TestWithHTTPClient(t *testing.T) {
 		})
 	}
 }
+
+func TestNoWaitPastTheDeadline(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			fs := newFakeServer(t, map[string][]step{be.chatPath: {replyJSON(429, []byte(`{"error":"slow down"}`), "Retry-After", "30"), be.ok(t)}})
+			c, _ := be.newFn(fs.URL)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := c.Ask(ctx, vlm.Request{Prompt: "hi"})
+			var he *vlm.HTTPError
+			if !errors.As(err, &he) || he.Status != 429 || vlm.Attempts(err) != 1 {
+				t.Errorf("error %v after %d attempts, want the 429 after 1", err, vlm.Attempts(err))
+			}
+			if d := time.Since(start); d > time.Second {
+				t.Errorf("took %v: waited into the deadline", d)
+			}
+		})
+	}
+}
