@@ -182,3 +182,13 @@ func assertNoTemp(t testing.TB, out string) {
 		return nil
 	})
 }
+
+// testFaceDetector returns the face detector of testAnalyzer.
+func testFaceDetector(t testing.TB) detect.FaceDetector {
+	t.Helper()
+	a, ok := testAnalyzer(t).(*detect.Analyzer)
+	if !ok || a.Faces == nil {
+		t.Fatal("test analyzer has no face detector")
+	}
+	return a.Faces
+}
