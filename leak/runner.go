@@ -113,12 +113,15 @@ func (r *Runner) CheckHealth(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// job is one question for one model.
+// job is one question for one model, kept small (a study has millions):
+// the variant's index and the prompt's index in the suite.
 type job struct {
-	row    *Variant
-	prompt Prompt
-	key    string
+	variant int32
+	prompt  int8
 }
+
+// suite is the prompt suite indexed by job.prompt.
+var suite = Prompts()
 
 // Jobs returns the number of questions the run covers per model, before
 // skipping done keys.
@@ -157,28 +160,28 @@ func (r *Runner) wanted(condition string) bool {
 func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
-	seen := make(map[string]bool)
+	seen := make(map[[2]string]bool) // (image id, condition) of the variants planned
 	for i := range r.Variants {
 		row := &r.Variants[i]
-		if !r.wanted(row.Condition) {
-			continue
+		if !r.wanted(row.Condition) || seen[[2]string{row.ID, row.Condition}] {
+			continue // not selected, or a duplicated metadata row
 		}
+		seen[[2]string{row.ID, row.Condition}] = true
 		for _, p := range sel.For(row.Condition) {
-			k := Key(KeyInput{Model: name, Backend: backend, ImageID: row.ID,
-				Condition: row.Condition, Prompt: p.Text, Options: r.Options})
-			if seen[k] {
-				continue // a duplicated metadata row
-			}
-			seen[k] = true
 			total++
-			if r.Results.Done(k) {
+			if r.Results.Done(r.key(name, backend, row, p)) {
 				skipped++
 				continue
 			}
-			todo = append(todo, job{row: row, prompt: p, key: k})
+			todo = append(todo, job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)})
 		}
 	}
 	return todo, total, skipped
+}
+
+func (r *Runner) key(model, backend string, row *Variant, p Prompt) string {
+	return Key(KeyInput{Model: model, Backend: backend, ImageID: row.ID,
+		Condition: row.Condition, Prompt: p.Text, Options: r.Options})
 }
 
 // Run asks the questions not answered yet and appends a row for each
@@ -283,21 +286,22 @@ type imageCache struct {
 // ask asks one question. ok is false when the context ended the request.
 func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
 	opts := r.Options.Resolved()
+	row, p := &r.Variants[j.variant], suite[j.prompt]
 	res = &Result{
-		Key: j.key, Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
-		ImageID: j.row.ID, FileName: j.row.FileName, Name: j.row.Name, Aliases: j.row.Aliases,
-		Condition: j.row.Condition, Category: j.prompt.CategoryName(), Phrasing: j.prompt.Phrasing,
-		Prompt: j.prompt.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
+		Key: r.key(m.name(), m.Client.Backend(), row, p), Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
+		ImageID: row.ID, FileName: row.FileName, Name: row.Name, Aliases: row.Aliases,
+		Condition: row.Condition, Category: p.CategoryName(), Phrasing: p.Phrasing,
+		Prompt: p.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
 	}
-	if cache.name != j.row.FileName || cache.data == nil {
-		data, typ, err := loadImage(r.Dir, j.row.FileName)
+	if cache.name != row.FileName || cache.data == nil {
+		data, typ, err := loadImage(r.Dir, row.FileName)
 		if err != nil {
 			res.Status, res.Error, res.Time = StatusFailed, err.Error(), time.Now().UTC()
 			return res, true
 		}
-		*cache = imageCache{name: j.row.FileName, data: data, mime: typ}
+		*cache = imageCache{name: row.FileName, data: data, mime: typ}
 	}
-	resp, err := m.Client.Ask(ctx, vlm.Request{Image: cache.data, MIME: cache.mime, Prompt: j.prompt.Text, Options: r.Options})
+	resp, err := m.Client.Ask(ctx, vlm.Request{Image: cache.data, MIME: cache.mime, Prompt: p.Text, Options: r.Options})
 	if err != nil && ctx.Err() != nil {
 		return nil, false
 	}
@@ -307,7 +311,7 @@ func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (re
 		return res, true
 	}
 	res.Status, res.Answer = StatusOK, resp.Text
-	res.SetScores(NewTarget(j.row.Name, j.row.Aliases...).Score(resp.Text))
+	res.SetScores(NewTarget(row.Name, row.Aliases...).Score(resp.Text))
 	return res, true
 }
 
