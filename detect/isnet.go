@@ -1,0 +1,169 @@
+package detect
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"path/filepath"
+
+	"github.com/phantom-vlm/phantom/internal/ort"
+)
+
+// ISNet's crop and mask extents, as fractions of the person box's width and
+// height added on every side: the model sees the box plus isnetContext, for
+// context, and the mask is kept within the box plus isnetBleed, since a
+// salient-object model also picks up a neighbour who stands in the crop.
+const (
+	isnetContext = 0.1
+	isnetBleed   = 0.02
+	isnetFloor   = 0.1 // normalised output below this is 0, above 1-this is 255
+)
+
+// ISNet is a person segmenter built on ISNet (DIS), a salient-object
+// matting model: it runs on each person's box crop, extended by a margin,
+// and its mask is placed back into a mask of the whole photo. It implements
+// Segmenter and needs no prompt, so it works with any person detector.
+//
+// The crop (the box plus 10% on every side, for context) is fitted into the
+// model's input (1024×1024 for the known weights; read from the file)
+// keeping its aspect ratio, centred and padded with mid grey, as RGB scaled
+// to x/255 - 0.5: stretching a tall person box to a square makes the model
+// lose the person. The output "output" is min-max normalised to 0..1,
+// resized back to the crop and stored as a soft mask (0 below 0.1, 255 above
+// 0.9, linear between), kept within
+// the box plus 2% on every side: ISNet segments whatever stands out, so a
+// neighbour inside the crop would otherwise join the mask. Where two people
+// overlap, both masks may hold both.
+//
+// An ISNet is safe for concurrent use: it holds no per-photo state, and its
+// ONNX Runtime session is thread-safe.
+type ISNet struct {
+	sess    *ort.Session
+	name    string
+	w, h    int
+	context float64
+	bleed   float64
+}
+
+var isnetSignature = ort.Signature{
+	Inputs:  []ort.TensorSpec{{Name: "input", Type: ort.Float32, Shape: []int64{1, 3, -1, -1}}},
+	Outputs: []ort.TensorSpec{{Name: "output", Type: ort.Float32, Shape: []int64{1, 1, -1, -1}}},
+}
+
+// NewISNet opens an ISNet export (isnet-quint8.onnx). The options choose the
+// device and threads.
+func NewISNet(modelPath string, opts ...ModelOption) (*ISNet, error) {
+	sess, err := ort.Open(modelPath, isnetSignature, newModelOptions(opts).ortOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("detect: isnet: %w", err)
+	}
+	n := &ISNet{sess: sess, name: "isnet:" + filepath.Base(modelPath), w: 1024, h: 1024, context: isnetContext, bleed: isnetBleed}
+	if s := sess.Signature().Inputs[0].Shape; s[2] > 0 && s[3] > 0 {
+		n.h, n.w = int(s[2]), int(s[3])
+	}
+	return n, nil
+}
+
+// Name identifies the segmenter and its model file.
+func (n *ISNet) Name() string { return n.name }
+
+// Close releases the ONNX Runtime session.
+func (n *ISNet) Close() error { return n.sess.Close() }
+
+// Segment returns one soft mask per box, with img's bounds; the model runs
+// once per box.
+func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Mask, error) {
+	b := img.Bounds()
+	if b.Empty() && len(boxes) > 0 {
+		return nil, fmt.Errorf("detect: isnet: empty image")
+	}
+	rgba := toRGBA(img)
+	masks := make([]Mask, len(boxes))
+	for i, box := range boxes {
+		crop := grow(box, n.context).Rect().Intersect(rgba.Rect)
+		keep := grow(box, n.bleed).Rect().Intersect(crop)
+		a := image.NewAlpha(rgba.Rect)
+		if !crop.Empty() {
+			in := n.preprocess(rgba, crop)
+			out, err := n.sess.Run(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("detect: isnet: box %d: %w", i, err)
+			}
+			if err := n.postprocess(out[0], crop, keep, a); err != nil {
+				return nil, fmt.Errorf("detect: isnet: box %d: %w", i, err)
+			}
+		}
+		a.Rect = a.Rect.Add(b.Min)
+		masks[i] = Mask{Alpha: a}
+	}
+	return masks, nil
+}
+
+// grow returns the box extended by frac of its width and height on every
+// side.
+func grow(box Box, frac float64) Box {
+	mx, my := box.Width()*frac, box.Height()*frac
+	return Box{X1: box.X1 - mx, Y1: box.Y1 - my, X2: box.X2 + mx, Y2: box.Y2 + my, Score: box.Score}
+}
+
+// fit returns where the crop lies in the model input: scaled to fit,
+// keeping its aspect ratio, and centred.
+func (n *ISNet) fit(crop image.Rectangle) image.Rectangle {
+	s := min(float64(n.w)/float64(crop.Dx()), float64(n.h)/float64(crop.Dy()))
+	fw := min(n.w, max(1, int(float64(crop.Dx())*s+0.5)))
+	fh := min(n.h, max(1, int(float64(crop.Dy())*s+0.5)))
+	x0, y0 := (n.w-fw)/2, (n.h-fh)/2
+	return image.Rect(x0, y0, x0+fw, y0+fh)
+}
+
+// preprocess resizes the crop into the model input: RGB, x/255 - 0.5,
+// letterboxed with 0 (mid grey).
+func (n *ISNet) preprocess(rgba *image.RGBA, crop image.Rectangle) ort.Tensor {
+	pix := make([]float32, 3*n.w*n.h)
+	mul := [3]float32{1.0 / 255, 1.0 / 255, 1.0 / 255}
+	add := [3]float32{-0.5, -0.5, -0.5}
+	f := n.fit(crop)
+	off := f.Min.Y*n.w + f.Min.X
+	dst := planes{data: pix[off:], w: n.w, h: n.h}
+	resample(rgba, crop, f.Dx(), f.Dy(), dst, mul, add)
+	return ort.NewFloat32([]int64{1, 3, int64(n.h), int64(n.w)}, pix)
+}
+
+// postprocess min-max normalises the output, resizes it to the crop and
+// writes its keep part into a (which has photo-origin bounds).
+func (n *ISNet) postprocess(out ort.Tensor, crop, keep image.Rectangle, a *image.Alpha) error {
+	d, err := out.Float32s()
+	if err != nil {
+		return err
+	}
+	sh := out.Shape
+	if len(sh) != 4 || int(sh[2]*sh[3]) > len(d) || sh[2] <= 0 || sh[3] <= 0 {
+		return fmt.Errorf("%w: output shape %v", ort.ErrSignature, sh)
+	}
+	oh, ow := int(sh[2]), int(sh[3])
+	d = d[:oh*ow]
+	lo, hi := d[0], d[0]
+	for _, v := range d {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi <= lo {
+		return nil // a flat output: nothing stands out
+	}
+	f := n.fit(crop)
+	sx, sy := float64(ow)/float64(n.w), float64(oh)/float64(n.h)
+	plane := samplePlane(d, ow, oh, float64(f.Min.X)*sx, float64(f.Min.Y)*sy, float64(f.Dx())*sx, float64(f.Dy())*sy, crop.Dx(), crop.Dy())
+	// Normalised value v becomes alpha (v-0.1)/0.8, clamped: the faint
+	// haze ISNet leaves over a background would otherwise show the crop's
+	// rectangle in a composite, and near-certain pixels become fully on.
+	span := hi - lo
+	lo += isnetFloor * span
+	scale := 255 / (span * (1 - 2*isnetFloor))
+	for y := keep.Min.Y; y < keep.Max.Y; y++ {
+		row := a.Pix[a.PixOffset(keep.Min.X, y):a.PixOffset(keep.Max.X, y)]
+		src := plane[(y-crop.Min.Y)*crop.Dx()+keep.Min.X-crop.Min.X:]
+		for x := range row {
+			row[x] = uint8(min(max((src[x]-lo)*scale+0.5, 0), 255))
+		}
+	}
+	return nil
+}
