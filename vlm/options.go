@@ -11,11 +11,17 @@ import (
 
 // Defaults of the client options.
 const (
-	DefaultMaxAttempts   = 5
-	DefaultBackoffBase   = 500 * time.Millisecond
-	DefaultBackoffMax    = 30 * time.Second
+	// DefaultMaxAttempts is how many attempts Ask makes in all.
+	DefaultMaxAttempts = 5
+	// DefaultBackoffBase is the ceiling of the first wait between attempts.
+	DefaultBackoffBase = 500 * time.Millisecond
+	// DefaultBackoffMax caps the backoff's ceiling.
+	DefaultBackoffMax = 30 * time.Second
+	// DefaultMaxRetryAfter caps the wait a server asks for.
 	DefaultMaxRetryAfter = 2 * time.Minute
-	DefaultTimeout       = 5 * time.Minute
+	// DefaultTimeout is the time limit of one attempt; a model on a CPU
+	// may take minutes per answer.
+	DefaultTimeout = 5 * time.Minute
 	// DefaultMaxImageBytes is the size above which an image is downscaled
 	// and re-encoded before it is sent.
 	DefaultMaxImageBytes = 20 << 20
