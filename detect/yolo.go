@@ -493,7 +493,12 @@ func (y *YOLOFace) DetectFaces(ctx context.Context, img image.Image) ([]Face, er
 }
 
 // Close releases the model.
-func (y *YOLOFace) Close() error { return y.m.close() }
+func (y *YOLOFace) Close() error {
+	if y == nil {
+		return nil
+	}
+	return y.m.close()
+}
 
 // YOLOPerson is a person detector on a COCO YOLOv8 model (class 0 = person),
 // such as Ultralytics' yolov8n ([1, 84, 8400] output); end-to-end and
@@ -537,4 +542,9 @@ func (y *YOLOPerson) DetectPeople(ctx context.Context, img image.Image) ([]Perso
 }
 
 // Close releases the model.
-func (y *YOLOPerson) Close() error { return y.m.close() }
+func (y *YOLOPerson) Close() error {
+	if y == nil {
+		return nil
+	}
+	return y.m.close()
+}
