@@ -20,7 +20,7 @@ import (
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
-// benchVariants writes n original photos, 512×512 JPEGs of about 60 KB.
+// benchVariants writes n original photos, 512×512 JPEGs of about 35 KB.
 func benchVariants(b *testing.B, n int) (string, []Variant) {
 	dir := b.TempDir()
 	os.MkdirAll(filepath.Join(dir, "original"), 0o755)
