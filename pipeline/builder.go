@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -546,7 +547,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 	if base.Aliases == nil {
 		base.Aliases = []string{}
 	}
-	err = Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg}, func(v Variant) error {
+	err = Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg, InPlace: true}, func(v Variant) error {
 		lap("render")
 		if err := ctx.Err(); err != nil {
 			return err
@@ -574,6 +575,9 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 	case err != nil:
 		return fail("render", err)
 	}
+	sort.SliceStable(e.Rows, func(i, j int) bool {
+		return conditionIndex(Condition(e.Rows[i].Condition)) < conditionIndex(Condition(e.Rows[j].Condition))
+	})
 	e.Status = statusDone
 	return e, nil
 }

@@ -108,14 +108,20 @@ type RenderOptions struct {
 	Grid int
 	// Landscape is the background for the landscape conditions.
 	Landscape background.Background
+	// InPlace lets Render pixelate photo itself and pixelate each composite
+	// in place for its +blur condition, instead of copying: emit must be
+	// done with a variant's image when it returns. The original is then
+	// rendered last, after the composites that need the unpixelated photo.
+	InPlace bool
 }
 
 // Render renders the given conditions of photo from one scene and calls emit
-// for each, in the order given. The original's image is photo itself; every
-// other variant is a new image, which emit may keep. Each base (the
-// original, the landscape composite, the white composite) is made once and
-// its pixelated condition is derived from a copy of it, so faces are
-// pixelated after compositing. Render stops at emit's first error.
+// for each. Each base (the original, the landscape composite, the white
+// composite) is made once and its pixelated condition is derived from it,
+// so faces are pixelated after compositing. Without InPlace, variants come
+// in the study's order, photo is left as it is, the original's image is
+// photo itself and every other variant is a new image that emit may keep.
+// Render stops at emit's first error.
 func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderOptions, emit func(Variant) error) error {
 	grid := o.Grid
 	if grid <= 0 {
@@ -133,6 +139,9 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 		return mask
 	}
 	bases := []Condition{Original, Landscape, White}
+	if o.InPlace {
+		bases = []Condition{Landscape, White, Original}
+	}
 	for _, b := range bases {
 		blurred := Condition(string(b) + "+blur")
 		if b == Original {
@@ -163,7 +172,7 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 		}
 		if want[blurred] {
 			px := img
-			if want[b] || b == Original {
+			if !o.InPlace && (want[b] || b == Original) {
 				px = cloneRGBA(img)
 			}
 			PixelateFaces(px, scene.Faces, grid)
@@ -173,6 +182,16 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 		}
 	}
 	return nil
+}
+
+// conditionIndex is c's place in the study's order.
+func conditionIndex(c Condition) int {
+	for i, k := range AllConditions {
+		if k == c {
+			return i
+		}
+	}
+	return len(AllConditions)
 }
 
 // PixelateFaces pixelates every face box of faces in img on a grid×grid grid.

@@ -184,3 +184,32 @@ func TestRenderSubsetAndNoDetections(t *testing.T) {
 		t.Error("landscape without a background did not fail")
 	}
 }
+
+func TestRenderInPlaceMatchesCopies(t *testing.T) {
+	scene := testScene()
+	bg := image.NewRGBA(image.Rect(0, 0, 50, 50))
+	for i := range bg.Pix {
+		bg.Pix[i] = uint8(i * 7)
+	}
+	land := background.NewSet(background.Background{Name: "b", Image: bg}).Pick(0, "p")
+	collect := func(inPlace bool) map[Condition][]uint8 {
+		out := map[Condition][]uint8{}
+		err := Render(testPhoto(), scene, AllConditions, RenderOptions{Landscape: land, InPlace: inPlace}, func(v Variant) error {
+			out[v.Condition] = append([]uint8(nil), v.Image.Pix...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	a, b := collect(false), collect(true)
+	if len(a) != 6 || len(b) != 6 {
+		t.Fatalf("%d and %d variants", len(a), len(b))
+	}
+	for c, pix := range a {
+		if !reflect.DeepEqual(pix, b[c]) {
+			t.Errorf("%s differs in place", c)
+		}
+	}
+}

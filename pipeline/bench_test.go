@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/phantom-vlm/phantom/background"
+	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/imageio"
+)
+
+// benchScene is a 1000×1000 photo (1 MP) with two faces and one person
+// whose mask covers the middle third, as a portrait's would.
+func benchScene() (*image.RGBA, *detect.Scene) {
+	const n = 1000
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	m := image.NewAlpha(img.Rect)
+	for y := 150; y < n; y++ {
+		for x := 330; x < 670; x++ {
+			m.Pix[m.PixOffset(x, y)] = 255
+		}
+	}
+	return img, &detect.Scene{
+		Width: n, Height: n,
+		Faces: []detect.Face{
+			{Box: detect.Box{X1: 420, Y1: 160, X2: 580, Y2: 360}},
+			{Box: detect.Box{X1: 100, Y1: 100, X2: 180, Y2: 200}},
+		},
+		People: []detect.Person{{Box: detect.Box{X1: 330, Y1: 150, X2: 670, Y2: n}}},
+		Masks:  []detect.Mask{{Alpha: m}},
+	}
+}
+
+func benchBackground(b *testing.B) background.Background {
+	if root := os.Getenv("PHANTOM_DATA"); root != "" {
+		img, err := imageio.Load(filepath.Join(root, "backgrounds", "evening-glow.jpg"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return background.NewSet(background.Background{Name: "evening-glow.jpg", Image: img}).Pick(0, "x")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 2560, 1600))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	return background.NewSet(background.Background{Name: "gen", Image: img}).Pick(0, "x")
+}
+
+// BenchmarkRenderSixConditions renders the six conditions of a 1 MP photo
+// from a ready scene on one goroutine (no detection, no encoding); the
+// ms/MP metric is the cost on top of detection.
+func BenchmarkRenderSixConditions(b *testing.B) {
+	photo, scene := benchScene()
+	opts := RenderOptions{Grid: 10, Landscape: benchBackground(b), InPlace: true}
+	mp := float64(photo.Rect.Dx()*photo.Rect.Dy()) / 1e6
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if err := Render(photo, scene, AllConditions, opts, func(Variant) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Wall time and the process's CPU time: on a shared machine the second
+	// is the cost itself.
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N)/mp, "ms/MP")
+	b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N)/mp, "cpu-ms/MP")
+}
+
+// BenchmarkEncodeSixConditions encodes the six variants of a 1 MP photo as
+// the builder writes them (JPEG quality 95, or PNG).
+func BenchmarkEncodeSixConditions(b *testing.B) {
+	photo, scene := benchScene()
+	var vs []*image.RGBA
+	Render(photo, scene, AllConditions, RenderOptions{Grid: 10, Landscape: benchBackground(b)}, func(v Variant) error {
+		vs = append(vs, v.Image)
+		return nil
+	})
+	for _, f := range []imageio.Format{imageio.JPEG, imageio.PNG} {
+		b.Run(string(f), func(b *testing.B) {
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				for _, v := range vs {
+					if _, err := imageio.Encode(v, f); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/photo")
+			b.ReportMetric((cpuTime()-cpu0)*1000/float64(b.N), "cpu-ms/photo")
+		})
+	}
+}
+
+// BenchmarkBuild builds the sample photos of $PHANTOM_DATA/photos (the OCR
+// filter off: it has its own benchmark) with two workers and reports
+// photos/s, CPU utilisation and the mean time per photo of each stage.
+func BenchmarkBuild(b *testing.B) {
+	root := os.Getenv("PHANTOM_DATA")
+	if root == "" {
+		b.Skip("PHANTOM_DATA not set")
+	}
+	paths, err := imageio.Walk(filepath.Join(root, "photos"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var recs []Record
+	for _, p := range paths {
+		recs = append(recs, Record{Path: p, Source: filepath.Base(p), Name: "Unknown Person"})
+	}
+	set := background.NewSet()
+	for _, n := range []string{"evening-glow.jpg", "forest-path.jpg", "lake-dusk.jpg"} {
+		img, err := imageio.Load(filepath.Join(root, "backgrounds", n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		set.Add(n, img)
+	}
+	an := testAnalyzer(b)
+	b.ResetTimer()
+	var last *Summary
+	for i := 0; i < b.N; i++ {
+		bl, err := New(b.TempDir(), WithAnalyzer(an), WithBackgrounds(set), WithWorkers(2), WithContactSheet(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if last, err = bl.Run(context.Background(), recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(last.Run.PhotosPerSecond, "photos/s")
+	b.ReportMetric(100*last.Run.CPUUtilisation, "%cpu")
+	for st, ss := range last.Stages {
+		b.ReportMetric(ss.MeanMS, st+"-ms/photo")
+	}
+	b.Logf("GOMAXPROCS %d, %d photos, detectors %s", runtime.GOMAXPROCS(0), last.Built, detectorNames(an))
+}
+
+func detectorNames(a Analyzer) string {
+	if da, ok := a.(*detect.Analyzer); ok {
+		s := ""
+		for _, d := range []interface{ Name() string }{da.Faces, da.People, da.Segmenter} {
+			if d != nil {
+				s += d.Name() + " "
+			}
+		}
+		return s
+	}
+	return "?"
+}
