@@ -32,8 +32,10 @@ const (
 // resized back to the crop and stored as a soft mask (0 below 0.1, 255 above
 // 0.9, linear between), kept within
 // the box plus 2% on every side: ISNet segments whatever stands out, so a
-// neighbour inside the crop would otherwise join the mask. Where two people
-// overlap, both masks may hold both.
+// neighbour inside the crop would otherwise join the mask. Where the boxes
+// of two people overlap, a pixel both masks claim goes to the mask that is
+// clearly surer of it, or else to the person whose box centre is nearer
+// (in units of box size).
 //
 // An ISNet is safe for concurrent use: it holds no per-photo state, and its
 // ONNX Runtime session is thread-safe.
@@ -93,10 +95,50 @@ func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Ma
 				return nil, fmt.Errorf("detect: isnet: box %d: %w", i, err)
 			}
 		}
-		a.Rect = a.Rect.Add(b.Min)
 		masks[i] = Mask{Alpha: a}
 	}
+	resolveOverlaps(masks, boxes, n.bleed)
+	for i := range masks {
+		masks[i].Rect = masks[i].Rect.Add(b.Min)
+	}
 	return masks, nil
+}
+
+// resolveOverlaps gives each pixel claimed by more than one mask to a single
+// one: the mask with the highest alpha when it leads by more than 32, else
+// the one whose box centre is nearest in box-size units. Only the
+// intersections of the boxes grown by bleed (where masks may be non-zero)
+// are visited.
+func resolveOverlaps(masks []Mask, boxes []Box, bleed float64) {
+	for i := range boxes {
+		for j := i + 1; j < len(boxes); j++ {
+			r := grow(boxes[i], bleed).Rect().Intersect(grow(boxes[j], bleed).Rect()).Intersect(masks[i].Rect)
+			for y := r.Min.Y; y < r.Max.Y; y++ {
+				for x := r.Min.X; x < r.Max.X; x++ {
+					o := masks[i].PixOffset(x, y)
+					ai, aj := masks[i].Pix[o], masks[j].Pix[o]
+					if ai == 0 || aj == 0 {
+						continue
+					}
+					iWins := int(ai)-int(aj) > 32 ||
+						(int(aj)-int(ai) <= 32 && centreDist(boxes[i], x, y) <= centreDist(boxes[j], x, y))
+					if iWins {
+						masks[j].Pix[o] = 0
+					} else {
+						masks[i].Pix[o] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// centreDist is the squared distance of pixel (x, y) from the box's centre
+// in units of the box's width and height.
+func centreDist(b Box, x, y int) float64 {
+	dx := (float64(x) + 0.5 - (b.X1+b.X2)/2) / max(b.Width(), 1)
+	dy := (float64(y) + 0.5 - (b.Y1+b.Y2)/2) / max(b.Height(), 1)
+	return dx*dx + dy*dy
 }
 
 // grow returns the box extended by frac of its width and height on every

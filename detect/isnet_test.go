@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"slices"
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
@@ -115,6 +116,34 @@ func TestISNetWrongModel(t *testing.T) {
 	onnxOrSkip(t)
 	if _, err := NewISNet("testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU)); !errors.Is(err, ort.ErrSignature) {
 		t.Errorf("err = %v; want ErrSignature", err)
+	}
+}
+
+func TestResolveOverlaps(t *testing.T) {
+	bounds := image.Rect(0, 0, 10, 1)
+	mk := func(v ...uint8) Mask {
+		a := image.NewAlpha(bounds)
+		copy(a.Pix, v)
+		return Mask{Alpha: a}
+	}
+	boxes := []Box{{X1: 0, Y1: 0, X2: 6, Y2: 1}, {X1: 4, Y1: 0, X2: 10, Y2: 1}}
+	masks := []Mask{
+		mk(255, 255, 255, 255, 255, 255, 0, 0, 0, 0),
+		mk(0, 0, 0, 0, 255, 40, 255, 255, 255, 255),
+	}
+	resolveOverlaps(masks, boxes, 0)
+	// x=4: equal alphas; its centre 4.5 is 0.25 box widths from box 0's
+	// centre (3) and 0.42 from box 1's (7): box 0. x=5: box 0 is surer.
+	want0 := []uint8{255, 255, 255, 255, 255, 255, 0, 0, 0, 0}
+	want1 := []uint8{0, 0, 0, 0, 0, 0, 255, 255, 255, 255}
+	if !slices.Equal(masks[0].Pix, want0) || !slices.Equal(masks[1].Pix, want1) {
+		t.Errorf("got %v and %v; want %v and %v", masks[0].Pix, masks[1].Pix, want0, want1)
+	}
+	// Nearer box 1's centre: box 1 keeps it.
+	masks = []Mask{mk(0, 0, 0, 0, 0, 200, 0, 0, 0, 0), mk(0, 0, 0, 0, 0, 210, 0, 0, 0, 0)}
+	resolveOverlaps(masks, []Box{{X1: 0, Y1: 0, X2: 6, Y2: 1}, {X1: 5, Y1: 0, X2: 7, Y2: 1}}, 0)
+	if masks[0].Pix[5] != 0 || masks[1].Pix[5] != 210 {
+		t.Errorf("x=5: got %d and %d; want 0 and 210", masks[0].Pix[5], masks[1].Pix[5])
 	}
 }
 
