@@ -84,29 +84,52 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 		}
 		taps[x] = tap{int32(4 * i), int32(4 * j), int32(math.Round(w * one))}
 	}
-	c0, c2 := 0, 2
+	// Output channel c reads source byte src[c] of each RGBA pixel.
+	src := [3]int32{0, 1, 2}
 	if n.bgr {
-		c0, c2 = 2, 0
-	}
-	// Blended values are in units of 1/(2048*2048) of a pixel level.
-	var mul [3]float32
-	for c := range 3 {
-		mul[c] = n.mul[c] / (one * one)
+		src = [3]int32{2, 1, 0}
 	}
 	sy := float64(srcH) / float64(l.rh)
+	// rows fills output rows y0..y1. It interpolates each source row it needs
+	// horizontally once, into planar float rows already scaled by mul (the
+	// values are exact in float32: 8-bit levels times 11-bit weights), and
+	// keeps the last two, which consecutive output rows share when the photo
+	// is scaled up; then it blends two such rows per output row.
 	rows := func(y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			out := l.padY + y
-			// Padding columns of this row.
+		var hbuf [2][3][]float32
+		for k := range hbuf {
 			for c := range 3 {
-				p := dst[c*plane+out*l.w : c*plane+(out+1)*l.w]
-				for x := 0; x < l.padX; x++ {
-					p[x] = n.pad[c]
-				}
-				for x := l.padX + l.rw; x < l.w; x++ {
-					p[x] = n.pad[c]
+				hbuf[k][c] = make([]float32, l.rw)
+			}
+		}
+		hrow := [2]int{-1, -1}
+		horiz := func(sy int) [3][]float32 {
+			for k := range 2 {
+				if hrow[k] == sy {
+					return hbuf[k]
 				}
 			}
+			// Replace the row that is not the other one in use: the older.
+			k := 0
+			if hrow[0] > hrow[1] {
+				k = 1
+			}
+			hrow[k] = sy
+			r := img.Pix[sy*img.Stride : sy*img.Stride+srcW*4]
+			for c := range 3 {
+				h := hbuf[k][c]
+				h = h[:len(taps)]
+				m := n.mul[c] / one
+				off := src[c]
+				for x, t := range taps {
+					a, b := int32(r[t.i+off]), int32(r[t.j+off])
+					h[x] = float32(a*(one-t.w)+b*t.w) * m
+				}
+			}
+			return hbuf[k]
+		}
+		for y := y0; y < y1; y++ {
+			out := l.padY + y
 			f := (float64(y)+0.5)*sy - 0.5
 			iy := int(math.Floor(f))
 			fy := f - float64(iy)
@@ -117,34 +140,35 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 			if iy >= srcH-1 {
 				iy, iy2, fy = srcH-1, srcH-1, 0
 			}
-			wy := int32(math.Round(fy * one))
-			r0 := img.Pix[iy*img.Stride : iy*img.Stride+srcW*4]
-			r1 := img.Pix[iy2*img.Stride : iy2*img.Stride+srcW*4]
-			base := out*l.w + l.padX
-			p0 := dst[c0*plane+base : c0*plane+base+l.rw]
-			p1 := dst[plane+base : plane+base+l.rw]
-			p2 := dst[c2*plane+base : c2*plane+base+l.rw]
-			p1 = p1[:len(p0)]
-			p2 = p2[:len(p0)]
-			m0, m1, m2 := mul[c0], mul[1], mul[c2]
-			a0, a1, a2 := n.add[c0], n.add[1], n.add[c2]
-			tp := taps[:len(p0)]
-			for x, t := range tp {
-				a := r0[t.i : t.i+3 : t.i+3]
-				b := r0[t.j : t.j+3 : t.j+3]
-				c := r1[t.i : t.i+3 : t.i+3]
-				d := r1[t.j : t.j+3 : t.j+3]
-				wx := t.w
-				// top and bottom rows, then between them
-				tr := int32(a[0])*(one-wx) + int32(b[0])*wx
-				br := int32(c[0])*(one-wx) + int32(d[0])*wx
-				tg := int32(a[1])*(one-wx) + int32(b[1])*wx
-				bg := int32(c[1])*(one-wx) + int32(d[1])*wx
-				tb := int32(a[2])*(one-wx) + int32(b[2])*wx
-				bb := int32(c[2])*(one-wx) + int32(d[2])*wx
-				p0[x] = float32(tr*(one-wy)+br*wy)*m0 + a0
-				p1[x] = float32(tg*(one-wy)+bg*wy)*m1 + a1
-				p2[x] = float32(tb*(one-wy)+bb*wy)*m2 + a2
+			wy := float32(math.Round(fy*one)) / one
+			gy := 1 - wy
+			top := horiz(iy)
+			bot := top
+			if wy != 0 {
+				bot = horiz(iy2)
+				top = horiz(iy) // still cached: horiz keeps two rows
+			}
+			for c := range 3 {
+				row := dst[c*plane+out*l.w : c*plane+(out+1)*l.w]
+				pad := n.pad[c]
+				for x := 0; x < l.padX; x++ {
+					row[x] = pad
+				}
+				for x := l.padX + l.rw; x < l.w; x++ {
+					row[x] = pad
+				}
+				p := row[l.padX : l.padX+l.rw]
+				t, b := top[c][:len(p)], bot[c][:len(p)]
+				add := n.add[c]
+				if wy == 0 {
+					for x := range p {
+						p[x] = t[x] + add
+					}
+					continue
+				}
+				for x := range p {
+					p[x] = t[x]*gy + b[x]*wy + add
+				}
 			}
 		}
 	}
