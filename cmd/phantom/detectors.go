@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/spf13/pflag"
+
+	"github.com/phantom-vlm/phantom/detect"
+)
+
+// detectorFlags are the flags of every command that runs detectors.
+type detectorFlags struct {
+	models  string
+	device  string
+	threads int
+	quiet   bool
+}
+
+func (d *detectorFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&d.models, "models", "", `models folder (default $PHANTOM_MODELS, else the cache's; "none": the OpenCV default only)`)
+	f.StringVar(&d.device, "device", "auto", "where ONNX models run: auto, cpu or cuda")
+	f.IntVar(&d.threads, "threads", 0, "ONNX Runtime intra-op threads per model (0: ONNX Runtime's default)")
+	f.BoolVarP(&d.quiet, "quiet", "q", false, "do not log which detectors are used")
+}
+
+// open builds the Analyzer the flags ask for, logging to w which detector
+// each stage uses.
+func (d *detectorFlags) open(w io.Writer) (*detect.Analyzer, error) {
+	dev, err := detect.ParseDevice(d.device)
+	if err != nil {
+		return nil, err
+	}
+	return detect.NewAnalyzer(d.models, detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet)))
+}
+
+// cliLogger returns a text logger without timestamps, or one that discards
+// everything when quiet.
+func cliLogger(w io.Writer, quiet bool) *slog.Logger {
+	if quiet {
+		w = io.Discard
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
