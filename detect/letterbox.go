@@ -84,11 +84,6 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 		}
 		taps[x] = tap{int32(4 * i), int32(4 * j), int32(math.Round(w * one))}
 	}
-	// Output channel c reads source byte src[c] of each RGBA pixel.
-	src := [3]int32{0, 1, 2}
-	if n.bgr {
-		src = [3]int32{2, 1, 0}
-	}
 	sy := float64(srcH) / float64(l.rh)
 	// rows fills output rows y0..y1. It interpolates each source row it needs
 	// horizontally once, into planar float rows already scaled by mul (the
@@ -116,15 +111,19 @@ func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
 			}
 			hrow[k] = sy
 			r := img.Pix[sy*img.Stride : sy*img.Stride+srcW*4]
-			for c := range 3 {
-				h := hbuf[k][c]
-				h = h[:len(taps)]
-				m := n.mul[c] / one
-				off := src[c]
-				for x, t := range taps {
-					a, b := int32(r[t.i+off]), int32(r[t.j+off])
-					h[x] = float32(a*(one-t.w)+b*t.w) * m
-				}
+			h0, h1, h2 := hbuf[k][0][:len(taps)], hbuf[k][1][:len(taps)], hbuf[k][2][:len(taps)]
+			m0, m1, m2 := n.mul[0]/one, n.mul[1]/one, n.mul[2]/one
+			s0, s2 := 0, 2
+			if n.bgr {
+				s0, s2 = 2, 0
+			}
+			for x, t := range taps {
+				a := r[t.i : t.i+3 : t.i+3]
+				b := r[t.j : t.j+3 : t.j+3]
+				wa, wb := one-t.w, t.w
+				h0[x] = float32(int32(a[s0])*wa+int32(b[s0])*wb) * m0
+				h1[x] = float32(int32(a[1])*wa+int32(b[1])*wb) * m1
+				h2[x] = float32(int32(a[s2])*wa+int32(b[s2])*wb) * m2
 			}
 			return hbuf[k]
 		}

@@ -3,7 +3,9 @@ package detect
 import (
 	"context"
 	"image"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
@@ -40,6 +42,26 @@ func (y *YuNet) decodeOut(o []ort.Tensor, l letterbox, b image.Rectangle) (int, 
 }
 func (y *YuNet) put(b *[]float32) { y.pool.put(b) }
 
+// cpuTime returns the CPU time (user + system) the process has used so far:
+// the benchmarks report it per op as cpu-ms/op, which a busy machine
+// disturbs much less than wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loopCPU runs f b.N times and reports its CPU time per op.
+func loopCPU(b *testing.B, f func()) {
+	c0 := cpuTime()
+	for b.Loop() {
+		f()
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
 func benchStages(b *testing.B, m stageModel, photo string) {
 	img := realPhoto(b, photo)
 	ctx := context.Background()
@@ -49,23 +71,21 @@ func benchStages(b *testing.B, m stageModel, photo string) {
 		b.Fatal(err)
 	}
 	b.Run("Pre", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			bb, _ := m.preprocess(img)
 			m.put(bb)
-		}
+		})
 	})
 	b.Run("Run", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := m.runTensor(ctx, *buf); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("Post", func(b *testing.B) {
 		n := 0
-		for b.Loop() {
-			n, _ = m.decodeOut(outs, l, img.Bounds())
-		}
+		loopCPU(b, func() { n, _ = m.decodeOut(outs, l, img.Bounds()) })
 		b.ReportMetric(float64(n), "dets")
 	})
 	m.put(buf)
@@ -78,9 +98,7 @@ func BenchmarkYOLOLiteFace(b *testing.B) {
 			benchStages(b, d.m, p)
 			b.Run("Detect", func(b *testing.B) {
 				img := realPhoto(b, p)
-				for b.Loop() {
-					d.DetectFaces(context.Background(), img)
-				}
+				loopCPU(b, func() { d.DetectFaces(context.Background(), img) })
 			})
 		})
 	}
@@ -93,9 +111,7 @@ func BenchmarkYuNet(b *testing.B) {
 			benchStages(b, d, p)
 			b.Run("Detect", func(b *testing.B) {
 				img := realPhoto(b, p)
-				for b.Loop() {
-					d.DetectFaces(context.Background(), img)
-				}
+				loopCPU(b, func() { d.DetectFaces(context.Background(), img) })
 			})
 		})
 	}
@@ -108,9 +124,7 @@ func BenchmarkYOLOPerson(b *testing.B) {
 		benchStages(b, d.m, p)
 		b.Run("Detect", func(b *testing.B) {
 			img := realPhoto(b, p)
-			for b.Loop() {
-				d.DetectPeople(context.Background(), img)
-			}
+			loopCPU(b, func() { d.DetectPeople(context.Background(), img) })
 		})
 	})
 }
