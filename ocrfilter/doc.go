@@ -25,9 +25,11 @@
 // found in the two OCR words "LIONEL" "MESSI", in the one word "LIONELMESSI"
 // and in the letter-spaced "M E S S I" alike; "O'Brien" matches "OBRIEN".
 // Words are joined in reading order: two words are adjacent when they come
-// one after the other in the reading order of the same OCR pass, across line
-// breaks too (a name stacked over two lines on a magazine cover matches).
-// A word read with less than the minimum confidence is left out and breaks
+// one after the other on the same text line of the same OCR pass. Runs do
+// not cross line breaks: on photos, Tesseract's lines are often unrelated
+// scraps of texture, and joining them made chance runs (a name stacked over
+// two lines still matches through each part of five letters or more). A
+// word read with less than the minimum confidence is left out and breaks
 // adjacency.
 //
 // A name (or alias) with fewer than MinRun letters and digits is matched

@@ -37,57 +37,36 @@ type passRead struct {
 	dur   time.Duration
 }
 
-// candidate is one OCR pass the measurement tries.
-type candidate struct {
-	name    string
-	sauvola bool // Tesseract's Sauvola binarisation instead of Otsu
-	prep    func(g *image.Gray, img image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle)
-}
-
-func identity(r image.Rectangle) image.Rectangle { return r }
-
-var candidates = []candidate{
-	{"grey", false, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return g, identity }},
-	{"grey-sauvola", true, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return g, identity }},
-	{"inv-sauvola", true, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) {
-		return invertGray(g), identity
-	}},
-	{"x2", false, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) {
-		return resizeGray(g, 2*g.Bounds().Dx(), 2*g.Bounds().Dy()), func(r image.Rectangle) image.Rectangle {
-			return image.Rect(r.Min.X/2, r.Min.Y/2, (r.Max.X+1)/2, (r.Max.Y+1)/2)
-		}
-	}},
-	{"x2-sauvola", true, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) {
-		return resizeGray(g, 2*g.Bounds().Dx(), 2*g.Bounds().Dy()), func(r image.Rectangle) image.Rectangle {
-			return image.Rect(r.Min.X/2, r.Min.Y/2, (r.Max.X+1)/2, (r.Max.Y+1)/2)
-		}
-	}},
-	{"chroma-sauvola", true, func(_ *image.Gray, img image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) {
-		return chromaGray(img), identity
-	}},
-	{"rot15", false, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return rotateGray(g, 15) }},
-	{"rot-15", false, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return rotateGray(g, -15) }},
-	{"rot15-sauvola", true, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return rotateGray(g, 15) }},
-	{"rot-15-sauvola", true, func(g *image.Gray, _ image.Image) (*image.Gray, func(image.Rectangle) image.Rectangle) { return rotateGray(g, -15) }},
+// candidates are the OCR passes the measurement tries.
+var candidates = []Pass{
+	{},
+	{Binarize: Sauvola},
+	{Invert: true, Binarize: Sauvola},
+	{Scale: 2},
+	{Scale: 2, Binarize: Sauvola},
+	{Chroma: true, Binarize: Sauvola},
+	{Rotate: 15},
+	{Rotate: -15},
+	{Rotate: 15, Binarize: Sauvola},
+	{Rotate: -15, Binarize: Sauvola},
 }
 
 // readCandidates reads img with every candidate pass, timing each.
-func readCandidates(t testing.TB, otsu, sauvola *tess.Client, img image.Image) map[string]passRead {
-	g := toGray(img)
+func readCandidates(t testing.TB, cl *tess.Client, img image.Image) map[string]passRead {
+	src := prepared{img: img}
 	out := map[string]passRead{}
-	for _, c := range candidates {
+	for _, p := range candidates {
 		start := time.Now()
-		pg, back := c.prep(g, img)
-		cl := otsu
-		if c.sauvola {
-			cl = sauvola
+		g, back := p.prepare(&src)
+		if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
+			t.Fatal(err)
 		}
-		tw, err := cl.Read(pg)
+		tw, err := cl.Read(g)
 		if err != nil {
 			t.Error(err)
 			continue
 		}
-		out[c.name] = passRead{appendWords(nil, tw, pass{name: c.name, back: back}), time.Since(start)}
+		out[p.String()] = passRead{appendWords(nil, tw, p.String(), back), time.Since(start)}
 	}
 	return out
 }
@@ -117,18 +96,12 @@ func TestMeasure(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				otsu, err := tess.New(tess.Config{PSM: int(psm)})
+				cl, err := tess.New(tess.Config{PSM: int(psm)})
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				defer otsu.Close()
-				sauvola, err := tess.New(tess.Config{PSM: int(psm), Vars: map[string]string{"thresholding_method": "2"}})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				defer sauvola.Close()
+				defer cl.Close()
 				for {
 					mu.Lock()
 					i := next
@@ -137,7 +110,7 @@ func TestMeasure(t *testing.T) {
 					if i >= len(set) {
 						return
 					}
-					reads[i] = readCandidates(t, otsu, sauvola, set[i].Img)
+					reads[i] = readCandidates(t, cl, set[i].Img)
 				}
 			}()
 		}
@@ -164,12 +137,14 @@ func TestMeasure(t *testing.T) {
 			return st
 		}
 		for _, c := range candidates {
-			t.Logf("psm %2d pass %-16s: %s", psm, c.name, eval([]string{c.name}, 0, false))
+			t.Logf("psm %2d pass %-18s: %s", psm, c, eval([]string{c.String()}, 0, false))
 		}
-		// Every combination of up to four passes: keep the best few by
-		// recall at ≥ 20 px, then by time.
+		// Every combination of up to four passes at several minimum
+		// confidences: rank by recall at ≥ 20 px with a false drop costing
+		// two hits, then by time.
 		type combo struct {
 			passes []string
+			conf   float64
 			st     evalStats
 		}
 		var combos []combo
@@ -178,27 +153,30 @@ func TestMeasure(t *testing.T) {
 			var ps []string
 			for i := 0; i < n; i++ {
 				if mask&(1<<i) != 0 {
-					ps = append(ps, candidates[i].name)
+					ps = append(ps, candidates[i].String())
 				}
 			}
 			if len(ps) > 4 {
 				continue
 			}
-			combos = append(combos, combo{ps, eval(ps, 0, false)})
+			for _, conf := range []float64{0, 25, 50, 70} {
+				combos = append(combos, combo{ps, conf, eval(ps, conf, false)})
+			}
+		}
+		score := func(st evalStats) int {
+			return st.hit20*1000 + st.hitSmall - (st.cleanDrop+st.decoyDrop)*2000
 		}
 		slices.SortFunc(combos, func(a, b combo) int {
-			ra := a.st.hit20*1000 + a.st.hitSmall - a.st.cleanDrop*100 - a.st.decoyDrop*100
-			rb := b.st.hit20*1000 + b.st.hitSmall - b.st.cleanDrop*100 - b.st.decoyDrop*100
-			if ra != rb {
-				return rb - ra
+			if sa, sb := score(a.st), score(b.st); sa != sb {
+				return sb - sa
 			}
 			return int(a.st.dur - b.st.dur)
 		})
 		for k := 1; k <= 4; k++ {
 			shown := 0
 			for _, c := range combos {
-				if len(c.passes) == k && shown < 3 {
-					t.Logf("psm %2d best %d-pass %-45s: %s", psm, k, strings.Join(c.passes, "+"), c.st)
+				if len(c.passes) == k && shown < 4 {
+					t.Logf("psm %2d best %d-pass %-60s minconf %2.0f: %s", psm, k, strings.Join(c.passes, ","), c.conf, c.st)
 					shown++
 				}
 			}

@@ -120,8 +120,8 @@ func (m Matcher) Match(name string, aliases []string, words []Word) []Evidence {
 	return out
 }
 
-// texts splits words into stretches of adjacent words: same pass, one after
-// the other, each word confident enough and holding a letter or digit.
+// texts splits words into stretches of adjacent words: same pass and line,
+// one after the other, each word confident enough.
 func (m Matcher) texts(words []Word) []text {
 	var out []text
 	var cur text
@@ -132,7 +132,7 @@ func (m Matcher) texts(words []Word) []text {
 		cur = text{}
 	}
 	for i, w := range words {
-		if i > 0 && w.Pass != words[i-1].Pass {
+		if i > 0 && (w.Pass != words[i-1].Pass || w.Line != words[i-1].Line) {
 			flush()
 		}
 		if w.Confidence < m.MinConfidence {

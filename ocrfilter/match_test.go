@@ -7,14 +7,18 @@ import (
 	"testing"
 )
 
-// ws makes one pass of words from a space-separated string; a word written
-// "TEXT@conf" gets that confidence (default 90), and "|" starts a new pass.
+// ws makes words from a space-separated string; a word written "TEXT@conf"
+// gets that confidence (default 90), "/" starts a new line and "|" a new pass.
 func ws(s string) []Word {
 	var out []Word
-	pass := 0
+	pass, line := 0, 1
 	for i, f := range strings.Fields(s) {
-		if f == "|" {
-			pass++
+		switch f {
+		case "|":
+			pass, line = pass+1, 1
+			continue
+		case "/":
+			line++
 			continue
 		}
 		conf := 90.0
@@ -26,7 +30,7 @@ func ws(s string) []Word {
 			f = f[:at]
 		}
 		out = append(out, Word{Text: f, Box: image.Rect(10*i, 0, 10*i+8, 10), Confidence: conf,
-			Pass: []string{"original", "x2"}[pass], Line: 1})
+			Pass: []string{"original", "x2"}[pass], Line: line})
 	}
 	return out
 }
@@ -78,6 +82,9 @@ func TestMatch(t *testing.T) {
 		// Words of different passes are not adjacent.
 		{"Lionel Messi", nil, "MES | SI", 0, nil},
 		{"Lionel Messi", nil, "XX | MESSI", 0, []string{"messi=MESSI"}},
+		// Nor are words on different lines; each line matches on its own.
+		{"Lionel Messi", nil, "MES / SI", 0, nil},
+		{"Lionel Messi", nil, "LIONEL / MESSI", 0, []string{"lionel=LIONEL", "messi=MESSI"}},
 	}
 	for _, tt := range tests {
 		words := ws(tt.words)

@@ -83,9 +83,7 @@ type config struct {
 	psm         PageSegMode
 	dpi         int
 	pool        int
-	upscaleMax  int
-	upscaleBy   float64
-	rotations   []float64
+	passes      []Pass
 	minRun      int
 	minConf     float64
 	minConfSet  bool
@@ -100,25 +98,19 @@ const (
 	// DefaultMinConfidence is the lowest word confidence (0–100) a word needs
 	// to take part in matching.
 	DefaultMinConfidence = 0
-	// DefaultUpscaleBelow is the longest side, in pixels, under which the
-	// Reader also reads a copy upscaled by DefaultUpscaleFactor.
-	DefaultUpscaleBelow = 1000
-	// DefaultUpscaleFactor is the scale of that copy.
-	DefaultUpscaleFactor = 2
 	// DefaultDPI is the resolution Tesseract is told the image has.
 	DefaultDPI = 0
 )
 
 func defaults() config {
 	return config{
-		lang:       "eng",
-		psm:        PSMSparseText,
-		dpi:        DefaultDPI,
-		pool:       runtime.GOMAXPROCS(0),
-		upscaleMax: DefaultUpscaleBelow,
-		upscaleBy:  DefaultUpscaleFactor,
-		minRun:     DefaultMinRun,
-		minConf:    DefaultMinConfidence,
+		lang:    "eng",
+		psm:     PSMSparseText,
+		dpi:     DefaultDPI,
+		pool:    runtime.GOMAXPROCS(0),
+		passes:  DefaultPasses(),
+		minRun:  DefaultMinRun,
+		minConf: DefaultMinConfidence,
 	}
 }
 
@@ -148,18 +140,17 @@ func WithPoolSize(n int) Option {
 	}
 }
 
-// WithUpscale makes the Reader also read a copy of the image scaled by factor
-// when its longer side is under maxSide pixels. WithUpscale(0, 0) turns the
-// upscaled pass off.
-func WithUpscale(maxSide int, factor float64) Option {
-	return func(c *config) { c.upscaleMax, c.upscaleBy = maxSide, factor }
+// WithPasses sets the OCR passes the Reader runs on each image, in order
+// (default DefaultPasses()). Passes that do not apply to an image (an upscale
+// of a large image) are skipped.
+func WithPasses(ps ...Pass) Option {
+	return func(c *config) { c.passes = append([]Pass(nil), ps...) }
 }
 
-// WithRotations makes the Reader also read copies of the image rotated by
-// each of the given angles, in degrees (counter-clockwise positive), to catch
-// tilted text; for example WithRotations(-15, 15). None by default.
-func WithRotations(degrees ...float64) Option {
-	return func(c *config) { c.rotations = append([]float64(nil), degrees...) }
+// WithExtraPasses adds passes after the current ones, for example
+// WithExtraPasses(RotatedPasses(15)...) for tilted text.
+func WithExtraPasses(ps ...Pass) Option {
+	return func(c *config) { c.passes = append(append([]Pass(nil), c.passes...), ps...) }
 }
 
 // WithMinRun sets the shortest run of name characters that counts (default 5).
@@ -188,19 +179,25 @@ type Reader struct {
 	done bool
 }
 
-// NewReader starts a Reader. It starts one Tesseract engine at once, so a
-// missing language fails here; the others start when first needed.
+// NewReader starts a Reader and all its Tesseract engines, so that a
+// missing language fails here. Engines start here and not on first use
+// because Tesseract's start-up (through gosseract) points the process's
+// standard error at /dev/null for its duration, which would swallow what
+// other goroutines print meanwhile.
 func NewReader(opts ...Option) (*Reader, error) {
 	cfg := defaults()
 	for _, o := range opts {
 		o(&cfg)
 	}
 	r := &Reader{cfg: cfg, sem: make(chan struct{}, cfg.pool)}
-	cl, err := r.newClient()
-	if err != nil {
-		return nil, err
+	for range cfg.pool {
+		cl, err := r.newClient()
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.idle = append(r.idle, cl)
 	}
-	r.idle = append(r.idle, cl)
 	return r, nil
 }
 
@@ -266,33 +263,16 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-// pass is one OCR pass: a transformed grey copy and the way back to the
-// input image's coordinates.
-type pass struct {
-	name string
-	img  *image.Gray
-	back func(image.Rectangle) image.Rectangle
-}
-
-// Passes returns the names of the OCR passes the Reader would run on an
-// image of the given size, in order.
+// Passes returns the names of the OCR passes the Reader runs on an image of
+// the given size, in order.
 func (r *Reader) Passes(size image.Point) []string {
-	names := []string{"original"}
-	if r.upscale(size) {
-		names = append(names, "x"+strconv.FormatFloat(r.cfg.upscaleBy, 'g', -1, 64))
-	}
-	for _, d := range r.cfg.rotations {
-		names = append(names, rotName(d))
+	var names []string
+	for _, p := range r.cfg.passes {
+		if p.applies(size) {
+			names = append(names, p.String())
+		}
 	}
 	return names
-}
-
-func (r *Reader) upscale(size image.Point) bool {
-	return r.cfg.upscaleBy > 1 && r.cfg.upscaleMax > 0 && max(size.X, size.Y) < r.cfg.upscaleMax
-}
-
-func rotName(d float64) string {
-	return "rot" + strconv.FormatFloat(d, 'g', -1, 64)
 }
 
 // Read returns the words read from img by every pass, pass after pass, each
@@ -310,49 +290,31 @@ func (r *Reader) Read(ctx context.Context, img image.Image) ([]Word, error) {
 	}
 	defer r.release(cl)
 
-	g := toGray(img)
-	b := g.Bounds()
-	passes := []pass{{name: "original", img: g, back: func(r image.Rectangle) image.Rectangle { return r }}}
-	if r.upscale(b.Size()) {
-		f := r.cfg.upscaleBy
-		passes = append(passes, pass{
-			name: "x" + strconv.FormatFloat(f, 'g', -1, 64),
-			img:  resizeGray(g, int(math.Round(float64(b.Dx())*f)), int(math.Round(float64(b.Dy())*f))),
-			back: func(q image.Rectangle) image.Rectangle {
-				sx := float64(b.Dx()) / math.Round(float64(b.Dx())*f)
-				sy := float64(b.Dy()) / math.Round(float64(b.Dy())*f)
-				return image.Rect(
-					b.Min.X+int(math.Floor(float64(q.Min.X)*sx)), b.Min.Y+int(math.Floor(float64(q.Min.Y)*sy)),
-					b.Min.X+int(math.Ceil(float64(q.Max.X)*sx)), b.Min.Y+int(math.Ceil(float64(q.Max.Y)*sy)),
-				).Intersect(b)
-			},
-		})
-	}
+	src := prepared{img: img}
 	var words []Word
-	for i := 0; i < len(passes)+len(r.cfg.rotations); i++ {
+	for _, p := range r.cfg.passes {
+		if !p.applies(img.Bounds().Size()) {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var p pass
-		if i < len(passes) {
-			p = passes[i]
-		} else {
-			d := r.cfg.rotations[i-len(passes)]
-			rot, back := rotateGray(g, d)
-			p = pass{name: rotName(d), img: rot, back: back}
+		g, back := p.prepare(&src)
+		if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
+			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p, err)
 		}
-		tw, err := cl.Read(p.img)
+		tw, err := cl.Read(g)
 		if err != nil {
-			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p.name, err)
+			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p, err)
 		}
-		words = appendWords(words, tw, p)
+		words = appendWords(words, tw, p.String(), back)
 	}
 	return words, nil
 }
 
 // appendWords converts a pass's words, numbering its lines from 1 in reading
-// order.
-func appendWords(dst []Word, tw []tess.Word, p pass) []Word {
+// order and mapping boxes back to the input image.
+func appendWords(dst []Word, tw []tess.Word, pass string, back func(image.Rectangle) image.Rectangle) []Word {
 	line := 0
 	var last [3]int
 	for i, w := range tw {
@@ -361,7 +323,7 @@ func appendWords(dst []Word, tw []tess.Word, p pass) []Word {
 			line++
 			last = key
 		}
-		dst = append(dst, Word{Text: w.Text, Box: p.back(w.Box), Confidence: w.Conf, Pass: p.name, Line: line})
+		dst = append(dst, Word{Text: w.Text, Box: back(w.Box), Confidence: w.Conf, Pass: pass, Line: line})
 	}
 	return dst
 }

@@ -394,4 +394,3 @@ func genSet(t testing.TB, full bool) []sample {
 	}
 	return out
 }
-

@@ -3,6 +3,11 @@
 // it). It reads words with their boxes, confidences and layout numbers from a
 // grey image, and hides every cgo detail.
 //
+// Starting a Client (New) makes gosseract point the process's standard error
+// at /dev/null while Tesseract initialises, so output other goroutines print
+// meanwhile is lost: start clients up front, not in the middle of a batch.
+// New serialises start-ups, which must not overlap.
+//
 // A Client is not safe for concurrent use: Tesseract's API object holds the
 // current image and the recognition state. Use one Client per goroutine (the
 // ocrfilter package keeps a pool).
@@ -153,6 +158,11 @@ func (cl *Client) Read(img *image.Gray) ([]Word, error) {
 	if b.Dx() < 1 || b.Dy() < 1 {
 		return nil, nil
 	}
+	// Tesseract's Sauvola binarisation crashes on images a few pixels wide;
+	// pad small images on the right and bottom (boxes keep their place).
+	if b.Dx() < minSide || b.Dy() < minSide {
+		img = padGray(img, minSide)
+	}
 	if err := cl.c.SetImageFromBytes(EncodePGM(img)); err != nil {
 		return nil, fmt.Errorf("tess: set image: %w", err)
 	}
@@ -204,6 +214,42 @@ func EncodePGM(img *image.Gray) []byte {
 	for y := 0; y < h; y++ {
 		row := img.Pix[(y)*img.Stride : y*img.Stride+w]
 		n += copy(out[n:], row)
+	}
+	return out
+}
+
+// SetVariable sets a Tesseract parameter for the following reads (for
+// example "thresholding_method" to "0" for Otsu or "2" for Sauvola).
+func (cl *Client) SetVariable(name, value string) error {
+	if cl.c == nil {
+		return errors.New("tess: client is closed")
+	}
+	if err := cl.c.SetVariable(gosseract.SettableVariable(name), value); err != nil {
+		return fmt.Errorf("tess: set %s=%s: %w", name, value, err)
+	}
+	return nil
+}
+
+// minSide is the smallest width and height given to Tesseract.
+const minSide = 64
+
+// padGray copies img onto a canvas at least side×side, filled with the
+// image's mean grey, at the canvas's top-left corner.
+func padGray(img *image.Gray, side int) *image.Gray {
+	b := img.Bounds()
+	out := image.NewGray(image.Rect(0, 0, max(side, b.Dx()), max(side, b.Dy())))
+	var sum int
+	for y := 0; y < b.Dy(); y++ {
+		for _, v := range img.Pix[y*img.Stride : y*img.Stride+b.Dx()] {
+			sum += int(v)
+		}
+	}
+	fill := uint8(sum / max(1, b.Dx()*b.Dy()))
+	for i := range out.Pix {
+		out.Pix[i] = fill
+	}
+	for y := 0; y < b.Dy(); y++ {
+		copy(out.Pix[y*out.Stride:], img.Pix[y*img.Stride:y*img.Stride+b.Dx()])
 	}
 	return out
 }

@@ -90,6 +90,26 @@ func TestReadBlank(t *testing.T) {
 	}
 }
 
+// Tiny and thin images must not crash Tesseract, with either binarisation.
+func TestReadTiny(t *testing.T) {
+	for _, method := range []string{"0", "2"} {
+		cl, err := New(Config{Vars: map[string]string{"thresholding_method": method}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sz := range []image.Point{{1, 1}, {2, 300}, {300, 2}, {20, 20}, {63, 500}, {64, 64}} {
+			img := image.NewGray(image.Rect(0, 0, sz.X, sz.Y))
+			for i := range img.Pix {
+				img.Pix[i] = uint8(i * 37)
+			}
+			if _, err := cl.Read(img); err != nil {
+				t.Errorf("method %s, %v: %v", method, sz, err)
+			}
+		}
+		cl.Close()
+	}
+}
+
 func TestNewBadLanguage(t *testing.T) {
 	cl, err := New(Config{Lang: "xx-nonexistent"})
 	if err == nil {

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/ocrfilter"
+)
+
+var ocrFlags struct {
+	name    string
+	aliases []string
+	lang    string
+	psm     int
+	minConf float64
+	minRun  int
+	jobs    int
+	noWords bool
+	rotate  bool
+	fast    bool
+}
+
+var ocrCmd = &cobra.Command{
+	Use:   "ocr IN... --name \"Full Name\"",
+	Short: "Read the text in photos and say whether each shows the person's name",
+	Long: `ocr runs Tesseract on each photo (a folder stands for the images in it, recursively) and
+prints one JSON line per photo, in input order:
+
+  {"path":"a.jpg","keep":false,"evidence":[{"name":"Lionel Messi","run":"lionel messi",
+   "words":[{"text":"LIONEL","box":[x1,y1,x2,y2],"conf":91.5,"pass":"original","line":1},…]}],
+   "words":[…every word read…]}
+
+A photo is dropped ("keep":false) when its text shows a run of at least --min-run (5)
+letters or digits of the name or of an alias, ignoring case, accents, spaces and
+punctuation; names shorter than that must appear whole as words. A file that cannot
+be read prints an error on stderr and the batch goes on; the exit status is then 1.
+
+Tesseract runs with one OpenMP thread per engine (OMP_THREAD_LIMIT=1 in effect) and
+--jobs engines at once.`,
+	Args: cobra.MinimumNArgs(1),
+	RunE: runOCR,
+}
+
+func init() {
+	f := ocrCmd.Flags()
+	f.StringVar(&ocrFlags.name, "name", "", "the person's full name (required)")
+	f.StringSliceVar(&ocrFlags.aliases, "alias", nil, "another name the person goes by (repeatable)")
+	f.StringVar(&ocrFlags.lang, "lang", "eng", "Tesseract language(s), e.g. eng or eng+fra")
+	f.IntVar(&ocrFlags.psm, "psm", int(ocrfilter.PSMSparseText), "Tesseract page segmentation mode")
+	f.Float64Var(&ocrFlags.minConf, "min-conf", ocrfilter.DefaultMinConfidence, "lowest word confidence (0-100) that counts")
+	f.IntVar(&ocrFlags.minRun, "min-run", ocrfilter.DefaultMinRun, "shortest run of name characters that counts")
+	f.IntVar(&ocrFlags.jobs, "jobs", 0, "photos read at once (default: number of CPUs)")
+	f.BoolVar(&ocrFlags.noWords, "no-words", false, "leave the list of all words read out of the output")
+	f.BoolVar(&ocrFlags.rotate, "rotate", false, "also read copies rotated by ±15° (slower; for tilted text)")
+	f.BoolVar(&ocrFlags.fast, "fast", false, "one OCR pass only (faster, misses more small text)")
+	ocrCmd.MarkFlagRequired("name")
+	rootCmd.AddCommand(ocrCmd)
+}
+
+// ocrLine is one line of phantom ocr's output.
+type ocrLine struct {
+	Path     string               `json:"path"`
+	Keep     *bool                `json:"keep,omitempty"`
+	Evidence []ocrfilter.Evidence `json:"evidence,omitempty"`
+	Words    *[]ocrfilter.Word    `json:"words,omitempty"`
+	Error    string               `json:"error,omitempty"`
+}
+
+func runOCR(cmd *cobra.Command, args []string) error {
+	if strings.TrimSpace(ocrFlags.name) == "" {
+		return fmt.Errorf("ocr: --name must not be empty")
+	}
+	paths, bad := expandImageArgs(args, func(p string, err error) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %v\n", p, err)
+	})
+	jobs := ocrFlags.jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	opts := []ocrfilter.Option{
+		ocrfilter.WithLanguage(ocrFlags.lang),
+		ocrfilter.WithPageSegMode(ocrfilter.PageSegMode(ocrFlags.psm)),
+		ocrfilter.WithMinConfidence(ocrFlags.minConf),
+		ocrfilter.WithMinRun(ocrFlags.minRun),
+		ocrfilter.WithPoolSize(jobs),
+	}
+	if ocrFlags.fast {
+		opts = append(opts, ocrfilter.WithPasses(ocrfilter.DefaultPasses()[0]))
+	}
+	if ocrFlags.rotate {
+		opts = append(opts, ocrfilter.WithExtraPasses(ocrfilter.RotatedPasses(15)...))
+	}
+	f, err := ocrfilter.New(opts...)
+	if err != nil {
+		return fmt.Errorf("ocr: %w", err)
+	}
+	defer f.Close()
+
+	ctx := cmd.Context()
+	results := make([]chan ocrLine, len(paths))
+	for i := range results {
+		results[i] = make(chan ocrLine, 1)
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				results[i] <- ocrOne(ctx, f, paths[i])
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for i := range paths {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetEscapeHTML(false)
+	failed := bad
+	for i := range paths {
+		var line ocrLine
+		select {
+		case line = <-results[i]:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
+		if line.Error != "" {
+			failed++
+			fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %s\n", line.Path, line.Error)
+			if ctx.Err() != nil {
+				wg.Wait()
+				return ctx.Err()
+			}
+			continue
+		}
+		if err := enc.Encode(line); err != nil {
+			return err
+		}
+	}
+	wg.Wait()
+	if failed > 0 {
+		return errSomeFailed
+	}
+	return nil
+}
+
+func ocrOne(ctx context.Context, f *ocrfilter.Filter, path string) ocrLine {
+	img, err := imageio.Load(path)
+	if err != nil {
+		return ocrLine{Path: path, Error: err.Error()}
+	}
+	d, err := f.Decide(ctx, img, ocrFlags.name, ocrFlags.aliases)
+	if err != nil {
+		return ocrLine{Path: path, Error: err.Error()}
+	}
+	line := ocrLine{Path: path, Keep: &d.Keep, Evidence: d.Evidence}
+	if !ocrFlags.noWords {
+		line.Words = &d.Words
+	}
+	return line
+}
+
+// imageExts are the file extensions a folder argument is searched for.
+var imageExts = []string{".jpg", ".jpeg", ".png", ".webp", ".gif"}
+
+// expandImageArgs turns file and folder arguments into a list of files: a
+// file is taken as it is, a folder is walked for image files (sorted). A
+// missing argument is reported with report and counted.
+func expandImageArgs(args []string, report func(string, error)) ([]string, int) {
+	var out []string
+	bad := 0
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			report(a, err)
+			bad++
+			continue
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				report(p, err)
+				bad++
+				return nil
+			}
+			if !d.IsDir() && slices.Contains(imageExts, strings.ToLower(filepath.Ext(p))) {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			report(a, err)
+			bad++
+		}
+		slices.Sort(found)
+		out = append(out, found...)
+	}
+	return out, bad
+}

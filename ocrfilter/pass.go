@@ -1,0 +1,146 @@
+package ocrfilter
+
+import (
+	"image"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Binarization is the way Tesseract turns a grey image into black and white
+// before it finds text (its thresholding_method parameter).
+type Binarization int
+
+// The binarisations.
+const (
+	// Otsu is one global threshold: Tesseract's default; good on documents.
+	Otsu Binarization = 0
+	// Sauvola is a local threshold: it copes with text on busy or uneven
+	// ground, such as captions over photos.
+	Sauvola Binarization = 2
+)
+
+// Pass is one way of reading an image: the Reader transforms a grey copy of
+// the image as the pass says and runs Tesseract on it. The zero Pass reads the
+// image as it is, with Otsu binarisation.
+type Pass struct {
+	// Scale, when above 1, reads a copy scaled by that factor, but only of
+	// an image whose longer side is under MaxSide pixels (any size when
+	// MaxSide is 0): Tesseract misses small text.
+	Scale   float64
+	MaxSide int
+	// Rotate reads a copy rotated by that many degrees, counter-clockwise,
+	// to straighten text tilted the other way.
+	Rotate float64
+	// Invert reads the negative, for light text on dark ground.
+	Invert bool
+	// Chroma reads colourfulness (255 minus max−min of R, G, B) instead of
+	// luminance: coloured text on ground of the same brightness.
+	Chroma bool
+	// Binarize is Tesseract's thresholding.
+	Binarize Binarization
+}
+
+// String names the pass, e.g. "original", "x2+sauvola", "rot-15".
+func (p Pass) String() string {
+	var parts []string
+	if p.Chroma {
+		parts = append(parts, "chroma")
+	}
+	if p.Invert {
+		parts = append(parts, "inverted")
+	}
+	if p.Scale > 1 {
+		parts = append(parts, "x"+strconv.FormatFloat(p.Scale, 'g', -1, 64))
+	}
+	if p.Rotate != 0 {
+		parts = append(parts, "rot"+strconv.FormatFloat(p.Rotate, 'g', -1, 64))
+	}
+	if p.Binarize == Sauvola {
+		parts = append(parts, "sauvola")
+	}
+	if len(parts) == 0 || len(parts) == 1 && p.Binarize == Sauvola {
+		parts = append([]string{"original"}, parts...)
+	}
+	return strings.Join(parts, "+")
+}
+
+func (p Pass) applies(size image.Point) bool {
+	if p.Scale > 1 && p.MaxSide > 0 && max(size.X, size.Y) >= p.MaxSide {
+		return false
+	}
+	return size.X > 0 && size.Y > 0
+}
+
+// prepared caches the grey and chroma forms of one input image across passes.
+type prepared struct {
+	img    image.Image
+	grey   *image.Gray
+	chroma *image.Gray
+}
+
+// prepare returns the image the pass reads and the map from its boxes back to
+// the input image.
+func (p Pass) prepare(src *prepared) (*image.Gray, func(image.Rectangle) image.Rectangle) {
+	var g *image.Gray
+	if p.Chroma {
+		if src.chroma == nil {
+			src.chroma = zeroBased(chromaGray(src.img))
+		}
+		g = src.chroma
+	} else {
+		if src.grey == nil {
+			src.grey = zeroBased(toGray(src.img))
+		}
+		g = src.grey
+	}
+	// The transforms below work in coordinates from (0, 0); back maps a box
+	// on the pass's image to those, and the last step to the input's.
+	back := func(r image.Rectangle) image.Rectangle { return r }
+	if p.Invert {
+		g = invertGray(g)
+	}
+	if p.Scale > 1 {
+		w := int(math.Round(float64(g.Rect.Dx()) * p.Scale))
+		h := int(math.Round(float64(g.Rect.Dy()) * p.Scale))
+		sx, sy := float64(g.Rect.Dx())/float64(w), float64(g.Rect.Dy())/float64(h)
+		g = resizeGray(g, w, h)
+		back = func(r image.Rectangle) image.Rectangle {
+			return image.Rect(
+				int(math.Floor(float64(r.Min.X)*sx)), int(math.Floor(float64(r.Min.Y)*sy)),
+				int(math.Ceil(float64(r.Max.X)*sx)), int(math.Ceil(float64(r.Max.Y)*sy)),
+			)
+		}
+	}
+	if p.Rotate != 0 {
+		var rot func(image.Rectangle) image.Rectangle
+		g, rot = rotateGray(g, p.Rotate)
+		scale := back
+		back = func(r image.Rectangle) image.Rectangle { return scale(rot(r)) }
+	}
+	b := src.img.Bounds()
+	return g, func(r image.Rectangle) image.Rectangle { return back(r).Add(b.Min).Intersect(b) }
+}
+
+// zeroBased returns a view of g whose bounds start at (0, 0).
+func zeroBased(g *image.Gray) *image.Gray {
+	if g.Rect.Min == (image.Point{}) {
+		return g
+	}
+	return &image.Gray{Pix: g.Pix, Stride: g.Stride, Rect: image.Rect(0, 0, g.Rect.Dx(), g.Rect.Dy())}
+}
+
+// RotatedPasses returns passes that read copies of the image rotated by +deg
+// and −deg degrees (Sauvola binarisation), for text tilted either way.
+func RotatedPasses(deg float64) []Pass {
+	return []Pass{{Rotate: deg, Binarize: Sauvola}, {Rotate: -deg, Binarize: Sauvola}}
+}
+
+// DefaultPasses returns the passes a Reader runs unless told otherwise,
+// chosen by measurement on the generated test set (see BENCHMARKS.md).
+func DefaultPasses() []Pass {
+	return []Pass{
+		{Binarize: Sauvola},
+		{Scale: 2, MaxSide: 1000, Binarize: Sauvola},
+	}
+}
