@@ -96,30 +96,37 @@ func resample(src *image.RGBA, crop image.Rectangle, dw, dh int, dst planes, mul
 
 func resampleRow(src *image.RGBA, crop image.Rectangle, xt []taps, t taps, row []float32, dst planes, y int, mul, add [3]float32) {
 	clear(row)
+	n := crop.Dx()
 	for k, w := range t.weights {
 		sy := crop.Min.Y + t.start + k
-		p := src.Pix[src.PixOffset(crop.Min.X, sy):]
-		for x, i := 0, 0; x < len(row); x, i = x+3, i+4 {
-			row[x] += w * float32(p[i])
-			row[x+1] += w * float32(p[i+1])
-			row[x+2] += w * float32(p[i+2])
+		o := src.PixOffset(crop.Min.X, sy)
+		p := src.Pix[o : o+4*n]
+		r := row[:3*n]
+		for x := range n {
+			q := p[4*x : 4*x+3 : 4*x+3]
+			d := r[3*x : 3*x+3 : 3*x+3]
+			d[0] += w * float32(q[0])
+			d[1] += w * float32(q[1])
+			d[2] += w * float32(q[2])
 		}
 	}
 	plane := dst.w * dst.h
+	base := y * dst.w
 	for x, tx := range xt {
 		var r, g, b float32
-		s := row[tx.start*3:]
+		s := row[tx.start*3 : (tx.start+len(tx.weights))*3]
 		for k, w := range tx.weights {
-			r += w * s[3*k]
-			g += w * s[3*k+1]
-			b += w * s[3*k+2]
+			v := s[3*k : 3*k+3 : 3*k+3]
+			r += w * v[0]
+			g += w * v[1]
+			b += w * v[2]
 		}
 		r, g, b = r*mul[0]+add[0], g*mul[1]+add[1], b*mul[2]+add[2]
 		if dst.hwc {
-			o := (y*dst.w + x) * 3
+			o := (base + x) * 3
 			dst.data[o], dst.data[o+1], dst.data[o+2] = r, g, b
 		} else {
-			o := y*dst.w + x
+			o := base + x
 			dst.data[o], dst.data[o+plane], dst.data[o+2*plane] = r, g, b
 		}
 	}
