@@ -57,7 +57,19 @@ type Runner struct {
 	Progress io.Writer
 	// ProgressInterval is the period of plain progress lines; 0 means 10s.
 	ProgressInterval time.Duration
+	// StopAfter stops asking a model after this many consecutive failed
+	// requests, since its server is most likely down or broken; the
+	// questions left are not recorded, and a re-run resumes. 0 means
+	// DefaultStopAfter; a negative value never stops.
+	StopAfter int
 }
+
+// DefaultStopAfter is Runner.StopAfter's default.
+const DefaultStopAfter = 20
+
+// ErrModelStopped is wrapped by ModelSummary.Stopped when a model was
+// stopped after StopAfter consecutive failures.
+var ErrModelStopped = errors.New("leak: model stopped")
 
 // ModelSummary is what a run did for one model.
 type ModelSummary struct {
@@ -71,6 +83,9 @@ type ModelSummary struct {
 	Errors []string
 	// Elapsed is the model's wall time.
 	Elapsed time.Duration
+	// Stopped is non-nil when the model was stopped early after too many
+	// consecutive failures (it wraps ErrModelStopped and the last error).
+	Stopped error
 }
 
 // MaxSummaryErrors bounds ModelSummary.Errors.
@@ -228,8 +243,17 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m Model, todo []job, sum *ModelSummary, bar *bar) {
 	n := max(m.Concurrency, 1)
 	lim := newLimiter(m.Rate)
+	stopAfter := r.StopAfter
+	if stopAfter == 0 {
+		stopAfter = DefaultStopAfter
+	}
+	// mctx ends this model only: when its server keeps failing.
+	mctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ctx = mctx
 	jobs := make(chan job)
-	var mu sync.Mutex // guards sum
+	var mu sync.Mutex // guards sum and streak
+	streak := 0       // consecutive failed requests
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
@@ -252,10 +276,18 @@ func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m M
 					if *res.Leak {
 						sum.Leaks++
 					}
+					streak = 0
 				} else {
 					sum.Failed++
 					if len(sum.Errors) < MaxSummaryErrors {
 						sum.Errors = append(sum.Errors, fmt.Sprintf("%s %s %s: %s", res.FileName, res.Category, res.Prompt, res.Error))
+					}
+					if res.Attempts > 0 { // the server failed, not the image file
+						streak++
+						if stopAfter > 0 && streak >= stopAfter && sum.Stopped == nil {
+							sum.Stopped = fmt.Errorf("%w after %d consecutive failed requests; last: %s", ErrModelStopped, streak, res.Error)
+							stop()
+						}
 					}
 				}
 				mu.Unlock()

@@ -249,3 +249,38 @@ func TestLimiter(t *testing.T) {
 		t.Error("no limit must not wait")
 	}
 }
+
+func TestRunnerStopsWhenServerFails(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original"}, nil)
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) {
+		return "", errors.New("CUDA error: an illegal memory access was encountered")
+	})
+	defer srv.Close()
+	variants, _, _ := ReadVariants(dir)
+	path := filepath.Join(dir, "results.jsonl")
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Dir: dir, Variants: variants, Results: rf, StopAfter: 5,
+		Models: []Model{{Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}}
+	sum, err := r.Run(context.Background())
+	rf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := sum.Models[0]
+	if !errors.Is(m.Stopped, ErrModelStopped) || !strings.Contains(m.Stopped.Error(), "illegal memory access") {
+		t.Errorf("Stopped = %v, want ErrModelStopped with the last error", m.Stopped)
+	}
+	// The fifth failure stops the model; a request that failed at the
+	// same moment on the other worker may be recorded too.
+	if m.OK != 0 || m.Failed < 5 || m.Failed > 6 {
+		t.Errorf("summary %+v, want 5 or 6 failures", m)
+	}
+	rows, _, _ := Latest(path)
+	if len(rows) != m.Failed {
+		t.Errorf("%d rows written, %d failures counted", len(rows), m.Failed)
+	}
+}

@@ -214,6 +214,9 @@ func printQuerySummary(w io.Writer, sum leak.Summary, path string) {
 		if m.Failed > len(m.Errors) {
 			fmt.Fprintf(w, "  … and %d more failures; re-run to retry them\n", m.Failed-len(m.Errors))
 		}
+		if m.Stopped != nil {
+			fmt.Fprintf(w, "  stopped: %v\n  check the server, then run the same command again to resume\n", m.Stopped)
+		}
 	}
 	fmt.Fprintf(w, "results: %s\n", path)
 }
