@@ -117,3 +117,16 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// TestYuNetGorilla: an animal's face is not a person's face. (The
+// yolov8-lite-t model does report the gorilla's face, at about 0.71; YuNet
+// does not.)
+func TestYuNetGorilla(t *testing.T) {
+	faces, err := sharedYuNet(t).DetectFaces(context.Background(), realPhoto(t, "photos/gorilla.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faces) != 0 {
+		t.Errorf("faces on a gorilla: %+v", faces)
+	}
+}
