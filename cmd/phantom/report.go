@@ -20,7 +20,8 @@ var reportCmd = &cobra.Command{
 	Long: `report reads the results file that "phantom query" wrote (it needs no server) and writes
 into the --out folder: Table A (all 30 prompts on the original photos, mean ± spread over the
 six phrasings), the expanded Table A, one Table B per condition (R0 prompts), each as .csv, .md
-and .tex (booktabs), failures.csv, identities.csv, and the figures leak_by_identity.png,
+and .tex (booktabs), failures.csv, name_forms.csv (full-name, alias and surname matches),
+identities.csv, and the figures leak_by_identity.png,
 leak_distribution.png and, given --name-counts (a name,count CSV), leak_vs_frequency.png.
 
 Rates are percentages with 95% Wilson intervals. A later ok row for a question supersedes an

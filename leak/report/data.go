@@ -37,6 +37,7 @@ type record struct {
 	model, cond, name int32
 	category, phrase  int8
 	ok, leak          bool
+	alias, surname    bool
 }
 
 // Data is a study's results with one row per key: a later ok row
@@ -114,6 +115,7 @@ func (d *Data) Add(r *leak.Result) error {
 		model: intern(&d.models, d.modelIdx, r.Model), cond: intern(&d.conds, d.condIdx, r.Condition),
 		name: intern(&d.names, d.nameIdx, r.Name), category: int8(c), phrase: int8(r.Phrasing),
 		ok: ok, leak: ok && *r.Leak,
+		alias: ok && r.AliasLeak != nil && *r.AliasLeak, surname: ok && r.SurnameLeak != nil && *r.SurnameLeak,
 	}
 	if i, seen := d.byKey[k]; seen {
 		if ok || !d.recs[i].ok {
@@ -343,5 +345,58 @@ func (d *Data) Identities(cond string) []IdentityRow {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	return out
+}
+
+// NameFormRow counts, for one model, condition and category (phrasings
+// pooled), the scored answers that contain each form of the name.
+type NameFormRow struct {
+	Model, Condition string
+	Category         int
+	Scored           int
+	// Leaks contain the full name (the study's rule), AliasLeaks an alias,
+	// SurnameLeaks the surname; AnyLeaks the full name or an alias.
+	Leaks, AliasLeaks, SurnameLeaks, AnyLeaks int
+}
+
+// NameForms returns one row per model, condition and category with scored
+// answers, in model, condition (as Conditions) and category order.
+func (d *Data) NameForms() []NameFormRow {
+	type k struct{ m, c, cat int }
+	counts := make(map[k]*NameFormRow)
+	for _, r := range d.recs {
+		if !r.ok {
+			continue
+		}
+		key := k{int(r.model), int(r.cond), int(r.category)}
+		row := counts[key]
+		if row == nil {
+			row = &NameFormRow{Model: d.models[r.model], Condition: d.conds[r.cond], Category: int(r.category)}
+			counts[key] = row
+		}
+		row.Scored++
+		if r.leak {
+			row.Leaks++
+		}
+		if r.alias {
+			row.AliasLeaks++
+		}
+		if r.surname {
+			row.SurnameLeaks++
+		}
+		if r.leak || r.alias {
+			row.AnyLeaks++
+		}
+	}
+	var out []NameFormRow
+	for mi := range d.models {
+		for _, c := range d.Conditions() {
+			for cat := range leak.Categories {
+				if row := counts[k{mi, int(d.condIdx[c]), cat}]; row != nil {
+					out = append(out, *row)
+				}
+			}
+		}
+	}
 	return out
 }

@@ -230,6 +230,19 @@ func tableBCSV(rows []CellRow) []byte {
 	return writeCSV([]string{"model", "category", "leaks", "n", "rate", "wilson_low", "wilson_high"}, out)
 }
 
+func pct(k, n int) string { return csvNum(Count{Leaks: k, Scored: n}.Rate()) }
+
+func nameFormsCSV(rows []NameFormRow) []byte {
+	var out [][]string
+	for _, r := range rows {
+		out = append(out, []string{r.Model, r.Condition, leak.CategoryName(r.Category), strconv.Itoa(r.Scored),
+			strconv.Itoa(r.Leaks), strconv.Itoa(r.AliasLeaks), strconv.Itoa(r.SurnameLeaks), strconv.Itoa(r.AnyLeaks),
+			pct(r.Leaks, r.Scored), pct(r.AliasLeaks, r.Scored), pct(r.SurnameLeaks, r.Scored), pct(r.AnyLeaks, r.Scored)})
+	}
+	return writeCSV([]string{"model", "condition", "category", "scored", "leaks", "alias_leaks", "surname_leaks",
+		"name_or_alias_leaks", "rate", "alias_rate", "surname_rate", "name_or_alias_rate"}, out)
+}
+
 func failuresCSV(rows []FailureRow) []byte {
 	var out [][]string
 	for _, r := range rows {

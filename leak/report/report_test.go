@@ -64,7 +64,8 @@ func exampleRow(model, cond string, cat, phrasing, img int, status string, leake
 		Category: p.CategoryName(), Phrasing: phrasing, Prompt: p.Text, Status: status,
 	}
 	if status == leak.StatusOK {
-		r.SetScores(leak.Scores{Leak: leaked})
+		// Dee Dee (i3) is always called by an alias; a leak names the surname too.
+		r.SetScores(leak.Scores{Leak: leaked, AliasLeak: img == 3, SurnameLeak: leaked})
 	} else {
 		r.Error = "vlm: ollama llava: HTTP 500: CUDA out of memory"
 	}
@@ -195,6 +196,18 @@ func TestFailuresAndIdentities(t *testing.T) {
 	if got := d.Identities("original"); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
 		t.Errorf("Identities() = %v, want %v", got, wantIDs)
 	}
+	// llava, original, P2: 24 scored, 1+2+0+4+3+2 = 12 leaks (and 12
+	// surnames); i3 answered in all six phrasings → 6 alias leaks; i3
+	// leaked the full name only in R3, so name or alias = 12 + 6 − 1 = 17.
+	var p2 *NameFormRow
+	for _, r := range d.NameForms() {
+		if r.Model == "llava" && r.Condition == "original" && r.Category == 2 {
+			p2 = &r
+		}
+	}
+	if want := (NameFormRow{"llava", "original", 2, 24, 12, 6, 12, 17}); p2 == nil || *p2 != want {
+		t.Errorf("NameForms llava original P2 = %+v, want %+v", p2, want)
+	}
 	if got := d.Conditions(); fmt.Sprint(got) != "[original blur landscape+blur]" {
 		t.Errorf("Conditions() = %v", got)
 	}
@@ -289,7 +302,7 @@ func TestWriteGolden(t *testing.T) {
 			compareGolden(t, f, filepath.Join("testdata", "golden", golden))
 		}
 		if !variance {
-			wantFiles := "failures.csv identities.csv leak_by_identity.png leak_distribution.png leak_vs_frequency.png " +
+			wantFiles := "failures.csv identities.csv leak_by_identity.png leak_distribution.png leak_vs_frequency.png name_forms.csv " +
 				"table_a.csv table_a.md table_a.tex table_a_expanded.csv table_a_expanded.md table_a_expanded.tex " +
 				"table_b_blur.csv table_b_blur.md table_b_blur.tex table_b_landscape+blur.csv table_b_landscape+blur.md " +
 				"table_b_landscape+blur.tex table_b_original.csv table_b_original.md table_b_original.tex"

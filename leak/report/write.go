@@ -56,6 +56,7 @@ type Summary struct {
 //	table_a_expanded.{csv,md,tex}  the expanded Table A
 //	table_b_<condition>.{csv,md,tex} one per condition (see FileSafe)
 //	failures.csv                   failed requests per model and condition
+//	name_forms.csv                 full-name, alias and surname matches per model, condition, category
 //	identities.csv                 per-person leak rates with Wilson intervals
 //	leak_by_identity.png, leak_distribution.png
 //	leak_vs_frequency.png          only with Options.NameCounts
@@ -105,6 +106,7 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 		putGrid("table_b_"+FileSafe(c), tableBCSV(b), tableBGrid(c, b))
 	}
 	put("failures.csv", failuresCSV(d.Failures()))
+	put("name_forms.csv", nameFormsCSV(d.NameForms()))
 
 	ids := d.Identities(opts.IdentityCondition)
 	s.Identities = len(ids)
