@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
+)
+
+// TestDetectCLI runs phantom detect on a real photo and a broken file, with
+// real models and with none (the OpenCV default).
+func TestDetectCLI(t *testing.T) {
+	data := os.Getenv("PHANTOM_DATA")
+	if data == "" {
+		t.Skip("PHANTOM_DATA not set")
+	}
+	photo := filepath.Join(data, "photos", "eileen-collins.png")
+	bad := filepath.Join(t.TempDir(), "broken.jpg")
+	if err := os.WriteFile(bad, []byte("\xff\xd8 not really a jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	models := "none"
+	wantFace := "opencv-haar"
+	if src := os.Getenv("PHANTOM_MODELS"); src != "" {
+		models = t.TempDir()
+		for _, n := range []string{"yunet-face.onnx", "yolov8n-coco.onnx"} {
+			if err := os.Symlink(filepath.Join(src, n), filepath.Join(models, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantFace = "yunet:yunet-face.onnx"
+	}
+	for _, tc := range []struct{ models, face string }{{models, wantFace}, {"none", "opencv-haar"}} {
+		t.Run(tc.face, func(t *testing.T) {
+			draw := filepath.Join(t.TempDir(), "drawn")
+			var out, errb bytes.Buffer
+			c := phantomCmd("detect", photo, bad, "--models", tc.models, "--device", "cpu", "--draw", draw)
+			c.Stdout, c.Stderr = &out, &errb
+			err := c.Run()
+			if err == nil {
+				t.Error("exit status 0 with a broken input")
+			}
+			if !strings.Contains(errb.String(), "broken.jpg") {
+				t.Errorf("stderr does not name the broken file:\n%s", errb.String())
+			}
+			var res []detectResult
+			sc := bufio.NewScanner(&out)
+			sc.Buffer(nil, 1<<24)
+			for sc.Scan() {
+				var r detectResult
+				if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+					t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+				}
+				res = append(res, r)
+			}
+			if len(res) != 2 {
+				t.Fatalf("%d lines, want 2:\n%s\n%s", len(res), out.String(), errb.String())
+			}
+			r := res[0]
+			if r.Error != "" || r.Width != 512 || len(r.Faces) == 0 || r.Detectors["face"] != tc.face {
+				t.Errorf("photo result %+v", r)
+			}
+			if len(r.Masks) != len(r.People) {
+				t.Errorf("%d masks for %d people", len(r.Masks), len(r.People))
+			}
+			img, err := imageio.Load(r.Drawn)
+			if err != nil || img.Rect.Dx() != 512 {
+				t.Errorf("drawn image %s: %v", r.Drawn, err)
+			}
+			if res[1].File != bad || res[1].Error == "" {
+				t.Errorf("broken file result %+v", res[1])
+			}
+		})
+	}
+}

@@ -1,0 +1,177 @@
+package detect
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// NoModels is the models directory value that asks NewAnalyzer for no model
+// files at all: the OpenCV default for every stage.
+const NoModels = "none"
+
+// The stage preference orders of NewAnalyzer, best first. Each entry names
+// model files of the registry (KnownModels); a stage takes the first entry
+// whose files are all present.
+var (
+	// Faces: a YOLOv8-face standard export (the study's detector), then the
+	// YOLOv8-lite raw-head export, then YuNet.
+	faceOrder = [][]string{{"yolov8n-face.onnx"}, {"yolov8-lite-t-face.onnx"}, {"yunet-face.onnx"}}
+	// People: Grounding DINO prompted with "person" (the study's detector,
+	// with its vocabulary), then the COCO YOLOv8.
+	personOrder = [][]string{{"groundingdino.onnx", "vocab.txt"}, {"yolov8n-coco.onnx"}}
+	// Masks: SAM ViT-B (the study's segmenter), MobileSAM, then ISNet.
+	maskOrder = [][]string{{"sam_vit_b_encoder.onnx", "sam_vit_b_decoder.onnx"}, {"mobile_sam_encoder.onnx", "mobile_sam_decoder.onnx"}, {"isnet-quint8.onnx"}}
+)
+
+// NewAnalyzer builds an Analyzer from the model files present in dir
+// (ModelsDir(dir): $PHANTOM_MODELS or the cache's models folder when dir is
+// empty; no models at all when dir is NoModels). For each stage it takes the
+// first model present in this order, and the OpenCV default when none is:
+//
+//	faces:  yolov8n-face.onnx > yolov8-lite-t-face.onnx > yunet-face.onnx > Haar cascade
+//	people: groundingdino.onnx + vocab.txt > yolov8n-coco.onnx > HOG
+//	masks:  sam_vit_b_{encoder,decoder}.onnx > mobile_sam_{encoder,decoder}.onnx > isnet-quint8.onnx > GrabCut
+//
+// It logs (WithLogger) one line per stage naming the detector, and says when
+// a stage falls back to the OpenCV default. A model file that is present but
+// cannot be loaded (a wrong signature, a corrupt file, DeviceCUDA without
+// CUDA) is an error: a file put there on purpose is never silently skipped.
+// The options (device, threads, library) apply to every ONNX model. Close
+// the Analyzer to release them.
+func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
+	o := newModelOptions(opts)
+	log := o.logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if dir != NoModels {
+		dir = ModelsDir(dir)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			log.Info("detect: no models folder; using the OpenCV default", "dir", dir)
+			dir = NoModels
+		}
+	}
+	a := &Analyzer{}
+	fail := func(err error) (*Analyzer, error) {
+		a.Close()
+		return nil, err
+	}
+	var err error
+	// Faces.
+	if files := firstPresent(dir, faceOrder); files != nil {
+		if a.Faces, err = openFaceModel(files[0], opts); err != nil {
+			return fail(fmt.Errorf("detect: face model: %w", err))
+		}
+	} else {
+		d, err := NewHaarFaceDetector()
+		if err != nil {
+			return fail(fmt.Errorf("detect: OpenCV face default: %w", err))
+		}
+		a.Faces = d
+		log.Info("detect: no face model; using the OpenCV default", "dir", dir)
+	}
+	log.Info("detect: faces", "detector", a.Faces.Name())
+	// People.
+	if files := firstPresent(dir, personOrder); files != nil {
+		if a.People, err = openPersonModel(files, opts); err != nil {
+			return fail(fmt.Errorf("detect: person model: %w", err))
+		}
+	} else {
+		d, err := NewHOGPersonDetector()
+		if err != nil {
+			return fail(fmt.Errorf("detect: OpenCV person default: %w", err))
+		}
+		a.People = d
+		log.Info("detect: no person model; using the OpenCV default", "dir", dir)
+	}
+	log.Info("detect: people", "detector", a.People.Name())
+	// Masks.
+	if files := firstPresent(dir, maskOrder); files != nil {
+		if a.Segmenter, err = openMaskModel(files, opts); err != nil {
+			return fail(fmt.Errorf("detect: mask model: %w", err))
+		}
+	} else {
+		d, err := NewGrabCutSegmenter()
+		if err != nil {
+			return fail(fmt.Errorf("detect: OpenCV mask default: %w", err))
+		}
+		a.Segmenter = d
+		log.Info("detect: no mask model; using the OpenCV default", "dir", dir)
+	}
+	log.Info("detect: masks", "segmenter", a.Segmenter.Name())
+	return a, nil
+}
+
+// The openers below return a nil interface (never a typed nil) on error, so
+// that Analyzer.Close skips the stage.
+
+func openFaceModel(p string, opts []ModelOption) (FaceDetector, error) {
+	if m, _ := LookupModel(filepath.Base(p)); m.Format == FormatYuNet {
+		d, err := NewYuNet(p, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	d, err := NewYOLOFace(p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func openPersonModel(files []string, opts []ModelOption) (PersonDetector, error) {
+	if len(files) == 2 {
+		d, err := NewGroundingDINO(files[0], files[1], opts...)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	d, err := NewYOLOPerson(files[0], opts...)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func openMaskModel(files []string, opts []ModelOption) (Segmenter, error) {
+	if len(files) == 2 {
+		s, err := NewSAM(files[0], files[1], opts...)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := NewISNet(files[0], opts...)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// firstPresent returns the paths of the first entry of order whose files are
+// all in dir, or nil.
+func firstPresent(dir string, order [][]string) []string {
+	if dir == NoModels {
+		return nil
+	}
+	for _, files := range order {
+		paths := make([]string, len(files))
+		all := true
+		for i, f := range files {
+			paths[i] = filepath.Join(dir, f)
+			if st, err := os.Stat(paths[i]); err != nil || !st.Mode().IsRegular() {
+				all = false
+				break
+			}
+		}
+		if all {
+			return paths
+		}
+	}
+	return nil
+}
