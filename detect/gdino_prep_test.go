@@ -81,7 +81,7 @@ func BenchmarkResample(b *testing.B) {
 	src := uniform(1280, 960, imagenetGrey)
 	dst := planes{data: make([]float32, 3*1024*1024), w: 1024, h: 1024}
 	mul, add := imagenetNorm()
-	for b.Loop() {
+	loopCPU(b, func() {
 		resample(src, src.Rect, 1024, 768, dst, mul, add)
-	}
+	})
 }

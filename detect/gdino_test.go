@@ -183,6 +183,35 @@ func TestGroundingDINOTiny(t *testing.T) {
 	}
 }
 
+// TestNewGroundingDINOOptions checks that the plain constructor uses the
+// study's prompt and takes WithConfidence as the box threshold.
+func TestNewGroundingDINOOptions(t *testing.T) {
+	onnxOrSkip(t)
+	for _, tt := range []struct {
+		opts []ModelOption
+		want int
+	}{
+		{[]ModelOption{WithDevice(DeviceCPU)}, 3},
+		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.5)}, 2},
+	} {
+		d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", tt.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := d.DetectPeople(context.Background(), uniform(40, 30, imagenetGrey))
+		d.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tt.want {
+			t.Errorf("%d options: %d people; want %d", len(tt.opts), len(got), tt.want)
+		}
+		if d.Name() != "grounding-dino:gdino_tiny.onnx" {
+			t.Errorf("Name() = %q", d.Name())
+		}
+	}
+}
+
 // TestGroundingDINOTinyRejectsNaiveText checks that the generated model
 // really depends on the phrase-wise inputs: with sequential position ids or
 // an all-true text mask (what a plain BERT call would give) it finds nothing.
@@ -240,22 +269,22 @@ func BenchmarkGroundingDINOTiny(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("preprocess", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			d.preprocess(img)
-		}
+		})
 	})
 	b.Run("run", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := d.sess.Run(ctx, in...); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("postprocess", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := d.postprocess(out, 1280, 960); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 }

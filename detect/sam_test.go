@@ -169,29 +169,29 @@ func BenchmarkSAMTiny(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("preprocess", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			s.preprocess(img)
-		}
+		})
 	})
 	b.Run("run-encoder", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := s.enc.Run(ctx, in); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("run-decoder", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := s.dec.Run(ctx, f.decodeInputs(emb, box)...); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("postprocess", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := samMask(out[0], out[1], f); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 }
