@@ -10,8 +10,8 @@ import (
 )
 
 var rf struct {
-	results, out, spread, nameCounts, identityCondition string
-	top, bottom                                         int
+	results, out, spread, nameCounts, identityCondition, identityModel string
+	top, bottom                                                        int
 }
 
 var reportCmd = &cobra.Command{
@@ -39,6 +39,7 @@ func init() {
 	f.StringVar(&rf.spread, "spread", "std", "Table A's spread: std (sample standard deviation) or variance (sample variance, the study's ±)")
 	f.StringVar(&rf.nameCounts, "name-counts", "", "a name,count CSV of name frequencies in a text corpus")
 	f.StringVar(&rf.identityCondition, "identity-condition", "original", "the condition of the per-person figures")
+	f.StringVar(&rf.identityModel, "identity-model", "", "the model of the per-person figures (default: all models pooled)")
 	f.IntVar(&rf.top, "top", 30, "most leaked people in leak_by_identity.png")
 	f.IntVar(&rf.bottom, "bottom", 5, "least leaked people in leak_by_identity.png")
 	rootCmd.AddCommand(reportCmd)
@@ -49,7 +50,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 	if rf.out == "" {
 		return errors.New("--out is required: the folder to write the report into")
 	}
-	opts := report.Options{IdentityCondition: rf.identityCondition, Top: rf.top, Bottom: rf.bottom}
+	opts := report.Options{IdentityCondition: rf.identityCondition, IdentityModel: rf.identityModel, Top: rf.top, Bottom: rf.bottom}
 	switch rf.spread {
 	case "std":
 	case "variance":

@@ -313,16 +313,23 @@ type IdentityRow struct {
 }
 
 // Identities returns each person's leak count in condition cond, pooled
-// over models and prompts, sorted by rate (highest first), then by name.
-// People with no scored answer in cond are left out.
-func (d *Data) Identities(cond string) []IdentityRow {
+// over prompts and over all models (model "") or one model's answers only,
+// sorted by rate (highest first), then by name. People with no scored
+// answer are left out.
+func (d *Data) Identities(cond, model string) []IdentityRow {
 	ci, ok := d.condIdx[cond]
 	if !ok {
 		return nil
 	}
+	mi := int32(-1)
+	if model != "" {
+		if mi, ok = d.modelIdx[model]; !ok {
+			return nil
+		}
+	}
 	counts := make([]Count, len(d.names))
 	for _, r := range d.recs {
-		if r.cond != ci || !r.ok {
+		if r.cond != ci || !r.ok || (mi >= 0 && r.model != mi) {
 			continue
 		}
 		counts[r.name].Scored++

@@ -193,8 +193,16 @@ func TestFailuresAndIdentities(t *testing.T) {
 	// Cé Dupont: llava P0 0/6, P2 2/6 (R3, R4) → 2/12.
 	// Dee Dee: llava P0 0/6, P2 1/6 (R3) → 1/12. Eve Evans: only failures.
 	wantIDs := []IdentityRow{{"Ann Ash", Count{12, 19}}, {"Bob Brown", Count{5, 19}}, {"Cé Dupont", Count{2, 12}}, {"Dee Dee", Count{1, 12}}}
-	if got := d.Identities("original"); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
+	if got := d.Identities("original", ""); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
 		t.Errorf("Identities() = %v, want %v", got, wantIDs)
+	}
+	// blip2 alone: Ann Ash 6/6, Bob Brown 0/6.
+	wantIDs = []IdentityRow{{"Ann Ash", Count{6, 6}}, {"Bob Brown", Count{0, 6}}}
+	if got := d.Identities("original", "blip2"); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
+		t.Errorf("Identities(blip2) = %v, want %v", got, wantIDs)
+	}
+	if got := d.Identities("original", "nobody"); got != nil {
+		t.Errorf("Identities(unknown model) = %v", got)
 	}
 	// llava, original, P2: 24 scored, 1+2+0+4+3+2 = 12 leaks (and 12
 	// surnames); i3 answered in all six phrasings → 6 alias leaks; i3

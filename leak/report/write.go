@@ -25,6 +25,9 @@ type Options struct {
 	// IdentityCondition is the condition of the per-person figures;
 	// "" means "original".
 	IdentityCondition string
+	// IdentityModel restricts the per-person figures to one model's
+	// answers; "" pools all models.
+	IdentityModel string
 	// Top and Bottom are how many of the most and least leaked people
 	// leak_by_identity.png shows; 0 means 30 and 5.
 	Top, Bottom int
@@ -108,16 +111,20 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 	put("failures.csv", failuresCSV(d.Failures()))
 	put("name_forms.csv", nameFormsCSV(d.NameForms()))
 
-	ids := d.Identities(opts.IdentityCondition)
+	ids := d.Identities(opts.IdentityCondition, opts.IdentityModel)
+	scope := opts.IdentityCondition + ", all models"
+	if opts.IdentityModel != "" {
+		scope = opts.IdentityCondition + ", " + opts.IdentityModel
+	}
 	s.Identities = len(ids)
 	put("identities.csv", identitiesCSV(ids))
 	if len(ids) > 0 {
-		if png, err := identityFigure(ids, opts.Top, opts.Bottom, opts.IdentityCondition); err != nil {
+		if png, err := identityFigure(ids, opts.Top, opts.Bottom, scope); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_by_identity.png: %w", err))
 		} else {
 			put("leak_by_identity.png", png)
 		}
-		if png, err := distributionFigure(ids, opts.IdentityCondition); err != nil {
+		if png, err := distributionFigure(ids, scope); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_distribution.png: %w", err))
 		} else {
 			put("leak_distribution.png", png)
@@ -131,7 +138,7 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 			xs[i], ys[i] = p.Count, p.Rate
 		}
 		s.Rho = Spearman(xs, ys)
-		if png, err := frequencyFigure(pts, s.Rho, opts.IdentityCondition); err != nil {
+		if png, err := frequencyFigure(pts, s.Rho, scope); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_vs_frequency.png: %w", err))
 		} else {
 			put("leak_vs_frequency.png", png)
