@@ -26,7 +26,8 @@ const (
 )
 
 // ErrPromptTooLong is returned (wrapped) when a Grounding DINO prompt needs
-// more than 256 tokens.
+// more than 256 tokens, or more than an export with a fixed text length
+// takes.
 var ErrPromptTooLong = errors.New("detect: prompt longer than 256 tokens")
 
 // GroundingDINO is an open-vocabulary person detector: Grounding DINO in its
@@ -35,7 +36,7 @@ var ErrPromptTooLong = errors.New("detect: prompt longer than 256 tokens")
 //
 // The model takes img [1,3,H,W] (RGB, ImageNet mean/std), input_ids,
 // attention_mask, position_ids, token_type_ids [1,S] and text_token_mask
-// [1,S,S]; it returns logits [1,900,256] (one per query and text token) and
+// [1,S,S] (padded with [PAD] when the export fixes S); it returns logits [1,900,256] (one per query and text token) and
 // boxes [1,900,4] (cx, cy, w, h relative to the image). When the export fixes
 // H and W the photo is stretched to that size, otherwise it is resized so
 // that its short side is 800 and its long side at most 1333, as Grounding
@@ -154,6 +155,14 @@ func NewGroundingDINOWith(modelPath, vocabPath string, p GDINOParams, opts ...Mo
 		}
 	}
 	d.int32In = sig.Inputs[1].Type == ort.Int32
+	if n := sig.Inputs[1].Shape[1]; n > 0 {
+		// An export with a fixed text length: pad with [PAD] tokens.
+		pad, _ := tok.ID("[PAD]")
+		if err := d.text.padTo(int(n), int64(pad)); err != nil {
+			sess.Close()
+			return nil, fmt.Errorf("detect: grounding dino: %s: %w", modelPath, err)
+		}
+	}
 	return d, nil
 }
 
@@ -234,14 +243,10 @@ func (d *GroundingDINO) preprocess(img image.Image) []ort.Tensor {
 		}
 		return ort.NewInt64(shape, w)
 	}
-	ones := make([]bool, s)
-	for i := range ones {
-		ones[i] = true
-	}
 	return []ort.Tensor{
 		ort.NewFloat32([]int64{1, 3, int64(ih), int64(iw)}, pix),
 		ints(t.ids),
-		mask(ones, d.boolIn[0], []int64{1, s}),
+		mask(t.attention, d.boolIn[0], []int64{1, s}),
 		ints(t.posIDs),
 		ints(make([]int64, s)),
 		mask(t.selfMask, d.boolIn[1], []int64{1, s, s}),
@@ -335,10 +340,37 @@ func gdinoDecode(logits []float32, nt int, boxes []float32, phrases []gdinoPhras
 // gdinoText is a tokenised Grounding DINO prompt with the two extra inputs
 // the model's text branch needs.
 type gdinoText struct {
-	ids      []int64
-	posIDs   []int64
-	selfMask []bool // len(ids)² row-major: token i may attend to token j
-	phrases  []gdinoPhrase
+	ids       []int64
+	attention []bool // false for padding
+	posIDs    []int64
+	selfMask  []bool // len(ids)² row-major: token i may attend to token j
+	phrases   []gdinoPhrase
+}
+
+// padTo pads the text to n tokens with the pad id, as a tokenizer called
+// with padding to a fixed length does: padding is not attended to, has
+// position 0, and in the text mask sees only itself (it is no special token,
+// so Grounding DINO's mask builder leaves its identity row alone).
+func (t *gdinoText) padTo(n int, pad int64) error {
+	s := len(t.ids)
+	if s > n {
+		return fmt.Errorf("%w: the prompt has %d tokens, the model takes %d", ErrPromptTooLong, s, n)
+	}
+	mask := make([]bool, n*n)
+	for i := range n {
+		if i < s {
+			copy(mask[i*n:i*n+s], t.selfMask[i*s:(i+1)*s])
+		} else {
+			mask[i*n+i] = true
+		}
+	}
+	for range n - s {
+		t.ids = append(t.ids, pad)
+		t.attention = append(t.attention, false)
+		t.posIDs = append(t.posIDs, 0)
+	}
+	t.selfMask = mask
+	return nil
 }
 
 // gdinoPhrase is one "."-separated phrase of the prompt: its text and the
@@ -389,9 +421,10 @@ func buildGDINOText(tok *wordpiece.Tokenizer, prompt string) (gdinoText, error) 
 		}
 	}
 	n := len(ids)
-	t := gdinoText{ids: make([]int64, n), posIDs: make([]int64, n), selfMask: make([]bool, n*n)}
+	t := gdinoText{ids: make([]int64, n), attention: make([]bool, n), posIDs: make([]int64, n), selfMask: make([]bool, n*n)}
 	for i, id := range ids {
 		t.ids[i] = int64(id)
+		t.attention[i] = true
 		t.selfMask[i*n+i] = true
 	}
 	prev := 0

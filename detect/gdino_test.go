@@ -92,6 +92,82 @@ func TestGDINOText(t *testing.T) {
 	}
 }
 
+func TestGDINOTextPad(t *testing.T) {
+	tok := gdinoVocab(t)
+	txt, err := buildGDINOText(tok, "person")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txt.padTo(6, 0); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{101, 2711, 1012, 102, 0, 0}; !slices.Equal(txt.ids, want) {
+		t.Errorf("ids %v; want %v", txt.ids, want)
+	}
+	if want := []bool{true, true, true, true, false, false}; !slices.Equal(txt.attention, want) {
+		t.Errorf("attention %v; want %v", txt.attention, want)
+	}
+	if want := []int64{0, 0, 1, 0, 0, 0}; !slices.Equal(txt.posIDs, want) {
+		t.Errorf("position ids %v; want %v", txt.posIDs, want)
+	}
+	var want []bool
+	for i := range 6 {
+		for j := range 6 {
+			want = append(want, i == j || (i >= 1 && i <= 2 && j >= 1 && j <= 2))
+		}
+	}
+	if !slices.Equal(txt.selfMask, want) {
+		t.Errorf("mask %v; want %v", txt.selfMask, want)
+	}
+	if err := txt.padTo(3, 0); !errors.Is(err, ErrPromptTooLong) {
+		t.Errorf("padTo(3) of 6 tokens: err = %v", err)
+	}
+}
+
+// TestGDINODecode checks the thresholds and labels on hand-made logits: the
+// box threshold applies to the best phrase's largest token score, the text
+// threshold picks the label's words.
+func TestGDINODecode(t *testing.T) {
+	tok := gdinoVocab(t)
+	txt, err := buildGDINOText(tok, "person . a huggingface dog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// tokens: [CLS] person . a hugging ##face dog . [SEP]
+	const nt = 9
+	inf := float32(math.Inf(-1))
+	logits := []float32{
+		// q0: person 0.9 -> "person"
+		-9, 2.2, -9, -9, -9, -9, -9, -9, -9,
+		// q1: a 0.12, hugging 0.5, ##face 0.5, dog 0.73 -> "huggingface dog"
+		-9, -9, -9, -2, 0, 0, 1, -9, -9,
+		// q2: best 0.3 < 0.35: dropped
+		-9, -0.85, -9, -9, -9, -9, -9, -9, -9,
+		// q3: all -inf: dropped
+		inf, inf, inf, inf, inf, inf, inf, inf, inf,
+	}
+	boxes := []float32{0.5, 0.5, 0.2, 0.2, 0.25, 0.5, 0.5, 1, 0.5, 0.5, 1, 1, 0.5, 0.5, 1, 1}
+	got := gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.25, 200, 100)
+	if len(got) != 2 {
+		t.Fatalf("got %+v; want 2 detections", got)
+	}
+	if got[0].Label != "person" || math.Abs(got[0].Score-0.9002) > 1e-3 || got[0].Box.IoU(Box{X1: 80, Y1: 40, X2: 120, Y2: 60}) < 0.999 {
+		t.Errorf("detection 0 = %+v", got[0])
+	}
+	// q1's box (0.25, 0.5, 0.5, 1) reaches x = 0 .. 100, y = 0 .. 100.
+	if got[1].Label != "huggingface dog" || math.Abs(got[1].Score-0.7311) > 1e-3 || got[1].Box.IoU(Box{X1: 0, Y1: 0, X2: 100, Y2: 100}) < 0.999 {
+		t.Errorf("detection 1 = %+v", got[1])
+	}
+	got = gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.6, 200, 100)
+	if len(got) != 2 || got[1].Label != "dog" {
+		t.Errorf("text threshold 0.6: %+v; want the second labelled dog", got)
+	}
+	got = gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.95, 200, 100)
+	if len(got) != 2 || got[0].Label != "person" || got[1].Label != "a huggingface dog" {
+		t.Errorf("text threshold 0.95: %+v; want whole phrases as labels", got)
+	}
+}
+
 func TestGDINOResize(t *testing.T) {
 	tests := []struct{ w, h, ww, wh int }{
 		{400, 300, 1066, 800},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
@@ -43,6 +44,7 @@ type SAM struct {
 	uint8In  bool // ... as uint8
 	fixedHWC bool // ... at a fixed size (padded by us)
 	encShape []int64
+	encodes  atomic.Int64 // encoder runs, for tests
 }
 
 var samEncoderSignature = ort.Signature{
@@ -170,6 +172,7 @@ type samEmbedding struct {
 // embed runs the encoder on img.
 func (s *SAM) embed(ctx context.Context, img image.Image) (samEmbedding, samFrame, error) {
 	in, f := s.preprocess(img)
+	s.encodes.Add(1)
 	out, err := s.enc.Run(ctx, in)
 	if err != nil {
 		return samEmbedding{}, f, fmt.Errorf("detect: sam encoder: %w", err)

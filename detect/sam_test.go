@@ -60,6 +60,9 @@ func TestSAMTiny(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if n := s.encodes.Load(); n != 1 {
+				t.Errorf("%d encoder runs for %d boxes; want 1", n, len(boxes))
+			}
 			if len(masks) != len(boxes) {
 				t.Fatalf("got %d masks for %d boxes", len(masks), len(boxes))
 			}
@@ -131,6 +134,9 @@ func TestSAMNoBoxes(t *testing.T) {
 	masks, err := s.Segment(context.Background(), uniform(10, 10, imagenetGrey), nil)
 	if err != nil || len(masks) != 0 {
 		t.Errorf("no boxes: %d masks, err %v", len(masks), err)
+	}
+	if n := s.encodes.Load(); n != 0 {
+		t.Errorf("no boxes: %d encoder runs; want 0", n)
 	}
 }
 

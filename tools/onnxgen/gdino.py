@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes detect/testdata/gdino_tiny.onnx (and gdino_tiny_fixed.onnx): a tiny
+"""Writes detect/testdata/gdino_tiny.onnx (and gdino_tiny_fixed.onnx, whose
+image is fixed at 800x800 and text at 16 tokens, as some exports are): a tiny
 model with the exact input and output signature of the common Grounding DINO
 ONNX export, whose outputs encode known boxes so that phantom's tokenisation,
 text masks, pre-processing and decoding are tested end to end through ONNX
@@ -58,13 +59,14 @@ def build(fixed):
     sel1[1] = 1.0
 
     h, w = (800, 800) if fixed else ("height", "width")
+    S = 16 if fixed else "seq_len"
     inputs = [
         helper.make_tensor_value_info("img", TensorProto.FLOAT, ["batch", 3, h, w]),
-        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq_len"]),
-        helper.make_tensor_value_info("attention_mask", TensorProto.BOOL, ["batch", "seq_len"]),
-        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", "seq_len"]),
-        helper.make_tensor_value_info("token_type_ids", TensorProto.INT64, ["batch", "seq_len"]),
-        helper.make_tensor_value_info("text_token_mask", TensorProto.BOOL, ["batch", "seq_len", "seq_len"]),
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", S]),
+        helper.make_tensor_value_info("attention_mask", TensorProto.BOOL, ["batch", S]),
+        helper.make_tensor_value_info("position_ids", TensorProto.INT64, ["batch", S]),
+        helper.make_tensor_value_info("token_type_ids", TensorProto.INT64, ["batch", S]),
+        helper.make_tensor_value_info("text_token_mask", TensorProto.BOOL, ["batch", S, S]),
     ]
     outputs = [
         helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", NQ, 256]),
