@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -126,7 +127,7 @@ func WithSyncInterval(d time.Duration) ResultsOption {
 	return func(r *ResultsFile) { r.syncEach = d }
 }
 
-// OpenResults opens (creating it if needed) the results file at path for
+// OpenResults opens (creating it and its folder if needed) the results file at path for
 // appending. It reads the rows already there to learn which keys are done,
 // and truncates a torn final line. Lines that cannot be parsed are skipped
 // and reported by BadLines.
@@ -134,6 +135,11 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 	r := &ResultsFile{path: path, ok: make(map[[16]byte]struct{}), syncEach: DefaultSyncInterval}
 	for _, o := range opts {
 		o(r)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("leak: open results: %w", err)
+		}
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {

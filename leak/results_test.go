@@ -2,9 +2,11 @@ package leak
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -165,6 +167,44 @@ func TestKey(t *testing.T) {
 		change(&in)
 		if Key(in) == k {
 			t.Errorf("changing the %s keeps the key", name)
+		}
+	}
+}
+
+// TestResultsFileConcurrentAppend appends from many goroutines and checks
+// that every row is one intact line.
+func TestResultsFileConcurrentAppend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs", "results.jsonl")
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				r := okRow(Key(KeyInput{Model: "m", ImageID: fmt.Sprint(g, "-", i)}), i%2 == 0)
+				r.Answer = strings.Repeat(fmt.Sprintf("answer %d-%d ", g, i), 200) // 3 KB rows
+				if err := rf.Append(r); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := rf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, bad, err := Latest(path)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	if len(rows) != 400 {
+		t.Errorf("%d distinct rows, want 400", len(rows))
+	}
+	for _, r := range rows {
+		if !strings.HasPrefix(r.Answer, "answer ") || len(r.Answer) < 2000 {
+			t.Errorf("row %s has a damaged answer", r.Key)
 		}
 	}
 }
