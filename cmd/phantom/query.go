@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -143,6 +144,9 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 	if len(variants) == 0 {
 		return fmt.Errorf("no usable variants in %s", qf.variants)
 	}
+	if err := checkConditions(st.Conditions, variants); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(qf.variants, leak.MetadataFile), err)
+	}
 	models, closer, err := st.Clients()
 	if err != nil {
 		return err
@@ -186,6 +190,29 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 	}
 	if sum.Failed() > 0 || len(bad) > 0 {
 		return errSomeFailed
+	}
+	return nil
+}
+
+// checkConditions reports conditions asked for that no variant has: a typo
+// would otherwise ask nothing about them.
+func checkConditions(want []string, variants []leak.Variant) error {
+	have := make(map[string]bool)
+	var order []string
+	for _, v := range variants {
+		if !have[v.Condition] {
+			have[v.Condition] = true
+			order = append(order, v.Condition)
+		}
+	}
+	var missing []string
+	for _, c := range want {
+		if !have[c] {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no variants of condition %s (the variants have %s)", strings.Join(missing, ", "), strings.Join(order, ", "))
 	}
 	return nil
 }

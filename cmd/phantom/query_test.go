@@ -290,3 +290,14 @@ models:
 		t.Errorf("rows per model: %v\n%s", perModel, out)
 	}
 }
+
+func TestCheckConditions(t *testing.T) {
+	vs := []leak.Variant{{Condition: "original"}, {Condition: "blur"}, {Condition: "original"}}
+	if err := checkConditions([]string{"blur", "original"}, vs); err != nil {
+		t.Errorf("known conditions: %v", err)
+	}
+	err := checkConditions([]string{"blur", "landscape_blur"}, vs)
+	if err == nil || err.Error() != "no variants of condition landscape_blur (the variants have original, blur)" {
+		t.Errorf("typo: %v", err)
+	}
+}
