@@ -184,7 +184,11 @@ func (d *GroundingDINO) DetectPeople(ctx context.Context, img image.Image) ([]Pe
 	if err != nil {
 		return nil, fmt.Errorf("detect: grounding dino: %w", err)
 	}
-	return d.postprocess(out, b.Dx(), b.Dy())
+	people, err := d.postprocess(out, b.Dx(), b.Dy())
+	for i := range people {
+		people[i].Box = people[i].Box.shift(b.Min)
+	}
+	return people, err
 }
 
 // inputSize returns the model input's width and height for a w×h photo.

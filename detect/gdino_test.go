@@ -229,6 +229,8 @@ func TestGroundingDINOTiny(t *testing.T) {
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}}},
 		{"two phrases", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "person . dog"},
 			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
+		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), GDINOParams{},
+			[]want{{q0.shift(image.Pt(100, 100)), "person", sig(3)}, {q1.shift(image.Pt(100, 100)), "person", 0.73}, {q2.shift(image.Pt(100, 100)), "person", sig(-0.4)}}},
 		{"dog only", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "dog"},
 			[]want{{q4, "dog", sig(2)}}},
 		// "the person" gives "person" position id 1: the model (like the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"path/filepath"
+	"slices"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
@@ -79,7 +80,12 @@ func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Ma
 	if b.Empty() && len(boxes) > 0 {
 		return nil, fmt.Errorf("detect: isnet: empty image")
 	}
-	rgba := toRGBA(img)
+	rgba := toRGBA(img) // bounds at (0,0): boxes move with it
+	off := image.Point{}.Sub(b.Min)
+	boxes = slices.Clone(boxes)
+	for i := range boxes {
+		boxes[i] = boxes[i].shift(off)
+	}
 	masks := make([]Mask, len(boxes))
 	for i, box := range boxes {
 		crop := grow(box, n.context).Rect().Intersect(rgba.Rect)
@@ -139,6 +145,13 @@ func centreDist(b Box, x, y int) float64 {
 	dx := (float64(x) + 0.5 - (b.X1+b.X2)/2) / max(b.Width(), 1)
 	dy := (float64(y) + 0.5 - (b.Y1+b.Y2)/2) / max(b.Height(), 1)
 	return dx*dx + dy*dy
+}
+
+// shift returns the box moved by d.
+func (b Box) shift(d image.Point) Box {
+	b.X1, b.X2 = b.X1+float64(d.X), b.X2+float64(d.X)
+	b.Y1, b.Y2 = b.Y1+float64(d.Y), b.Y2+float64(d.Y)
+	return b
 }
 
 // grow returns the box extended by frac of its width and height on every

@@ -124,6 +124,26 @@ func TestSAMMaskLowRes(t *testing.T) {
 	}
 }
 
+// TestSAMSubImage checks that a photo whose bounds do not start at (0,0)
+// gets masks in its own coordinates.
+func TestSAMSubImage(t *testing.T) {
+	onnxOrSkip(t)
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	big := uniform(500, 400, imagenetGrey)
+	sub := big.SubImage(image.Rect(100, 100, 500, 400)) // 400×300 at (100,100)
+	masks, err := s.Segment(context.Background(), sub, []Box{{X1: 200, Y1: 150, X2: 400, Y2: 350}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, n := maskRect(masks[0].Alpha); masks[0].Rect != sub.Bounds() || r != image.Rect(200, 150, 400, 350) || n != 200*200 {
+		t.Errorf("mask bounds %v, set %v (%d pixels); want bounds %v, set (200,150)-(400,350)", masks[0].Rect, r, n, sub.Bounds())
+	}
+}
+
 func TestSAMNoBoxes(t *testing.T) {
 	onnxOrSkip(t)
 	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
