@@ -18,23 +18,14 @@ import (
 	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
-// testAnalyzer returns the detectors the tests build with.
-// TODO(pipeline): switch to detect.NewDefault() when it lands.
+// testAnalyzer returns the detectors the tests build with: the OpenCV
+// default (Haar faces, HOG people, GrabCut masks), which needs no model file.
 func testAnalyzer(t testing.TB) Analyzer {
 	t.Helper()
-	dir := os.Getenv("PHANTOM_MODELS")
-	if dir == "" {
-		t.Skip("PHANTOM_MODELS not set")
-	}
-	f, err := detect.NewYOLOFace(filepath.Join(dir, "yolov8-lite-t-face.onnx"), detect.WithDevice(detect.DeviceCPU))
+	a, err := detect.NewDefault()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("detect.NewDefault: %v", err)
 	}
-	p, err := detect.NewYOLOPerson(filepath.Join(dir, "yolov8n-coco.onnx"), detect.WithDevice(detect.DeviceCPU))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &detect.Analyzer{Faces: f, People: p}
 	t.Cleanup(func() { a.Close() })
 	return a
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -76,9 +77,6 @@ func countLines(path string) int {
 // the same rows, no duplicates, none missing, the same files byte for byte,
 // no temporary files left.
 func TestKillAndResume(t *testing.T) {
-	if os.Getenv("PHANTOM_MODELS") == "" {
-		t.Skip("PHANTOM_MODELS not set") // TODO(pipeline): the OpenCV default needs none
-	}
 	bin := buildCLI(t)
 	in := t.TempDir()
 	const photos = 14
@@ -95,7 +93,7 @@ func TestKillAndResume(t *testing.T) {
 		must(t, os.WriteFile(filepath.Join(bgs, fmt.Sprintf("bg%d.png", i)), buf.Bytes(), 0o644))
 	}
 	args := func(out string) []string {
-		return []string{"build", in, "-o", out, "--backgrounds", bgs, "--no-ocr", "--workers", "2", "--seed", "3", "--contact-sheet", "3"}
+		return []string{"build", in, "-o", out, "--backgrounds", bgs, "--no-ocr", "--workers", "2", "--seed", "3", "--contact-sheet", "3", "--models", "none"}
 	}
 	run := func(ctx context.Context, out string) (string, error) {
 		cmd := exec.CommandContext(ctx, bin, args(out)...)
@@ -151,5 +149,17 @@ func TestKillAndResume(t *testing.T) {
 	}
 	if n := countLines(filepath.Join(killed, "failed.jsonl")); n != 1 {
 		t.Errorf("failed.jsonl has %d rows, want 1", n)
+	}
+
+	// phantom audit reads the result.
+	audit := exec.Command(bin, "audit", killed, "--models", "none", "--json", "--quiet")
+	js, err := audit.Output()
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	var rep AuditReport
+	must(t, json.Unmarshal(js, &rep))
+	if len(rep.Conditions) != 3 || rep.Conditions[0].Variants != photos {
+		t.Errorf("audit report %+v", rep.Conditions)
 	}
 }

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"path/filepath"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phantom-vlm/phantom/background"
+	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/cachedir"
+	"github.com/phantom-vlm/phantom/ocrfilter"
+	"github.com/phantom-vlm/phantom/pipeline"
+)
+
+var buildFlags struct {
+	out         string
+	manifest    string
+	conditions  string
+	det         detectorFlags
+	backgrounds string
+	seed        int64
+	workers     int
+	format      string
+	noOCR       bool
+	shard       string
+	grid        int
+	sheet       int
+}
+
+var buildCmd = &cobra.Command{
+	Use:   "build [IN] -o OUT",
+	Short: "Build the study's condition variants of a labelled photo collection",
+	Long: `build reads photos of known people and writes the study's six condition variants
+(original, blur, landscape, white, landscape+blur, white+blur) into OUT, in a layout that
+Hugging Face datasets loads with load_dataset("imagefolder", data_dir=OUT).
+
+IN is a folder with one sub-folder per person ("Eileen Collins/001.png"; underscores in
+folder names read as spaces). With --manifest, photos come from a CSV (columns path,name and
+optionally aliases, separated by "|") or JSONL ({"path","name","aliases":[...]}) file
+instead; its paths are relative to the manifest's folder, or to IN when IN is given, and a
+path that leads outside that root is refused.
+
+Per photo: decode (EXIF orientation applied), OCR filter (a photo showing the name as text is
+dropped to filtered.jsonl), detect faces and people once (OUT/scenes/<id>.json), render the
+conditions, pixelating every face on a 10x10 grid. OUT gets <condition>/<id>.<ext>,
+metadata.jsonl (one row per variant), filtered.jsonl, failed.jsonl, summary.json and
+contact-sheet.png. Running again with the same OUT resumes; --shard i/n builds one part of
+the collection and "phantom build merge" joins the parts.`,
+	Example: `  phantom build photos/ -o dataset/
+  phantom build --manifest people.csv -o dataset/ --conditions original,blur --workers 4
+  phantom build photos/ -o part0/ --shard 0/2 && phantom build photos/ -o part1/ --shard 1/2
+  phantom build merge part0/ part1/ -o dataset/`,
+	Args: cobra.MaximumNArgs(1),
+	RunE: runBuild,
+}
+
+var mergeFlags struct {
+	out   string
+	sheet int
+}
+
+var buildMergeCmd = &cobra.Command{
+	Use:   "merge OUT1 OUT2... -o OUT",
+	Short: "Join the outputs of several builds (shards) into one dataset",
+	Long: `merge hard-links (or copies) the variants and scenes of each input into OUT, unites their
+journals and writes metadata.jsonl, filtered.jsonl, failed.jsonl, summary.json and the
+contact sheet for the whole. The inputs must have been built with the same conditions,
+format, seed and grid. A photo present in several inputs is taken once.`,
+	Args: cobra.MinimumNArgs(1),
+	RunE: func(cmd *cobra.Command, args []string) error {
+		if mergeFlags.out == "" {
+			return errors.New("build merge: -o OUT is required")
+		}
+		sum, err := pipeline.Merge(cmd.Context(), mergeFlags.out, args, mergeFlags.sheet)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "merged %d inputs into %s: %d photos built, %d filtered, %d failed\n",
+			len(args), mergeFlags.out, sum.Built, sum.Filtered, sum.Failed)
+		return nil
+	},
+}
+
+func init() {
+	f := buildCmd.Flags()
+	f.StringVarP(&buildFlags.out, "out", "o", "", "output folder (required)")
+	f.StringVar(&buildFlags.manifest, "manifest", "", "CSV or JSONL manifest of path,name[,aliases] instead of a folder")
+	f.StringVar(&buildFlags.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur")
+	buildFlags.det.register(f)
+	f.StringVar(&buildFlags.backgrounds, "backgrounds", "", "folder of landscape backgrounds (default "+cachedir.Path("backgrounds")+")")
+	f.Int64Var(&buildFlags.seed, "seed", 0, "seed of the per-photo landscape choice")
+	f.IntVar(&buildFlags.workers, "workers", runtime.NumCPU(), "photos built at once")
+	f.StringVar(&buildFlags.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
+	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
+	f.StringVar(&buildFlags.shard, "shard", "0/1", "build only shard i of n (i/n, i from 0), chosen by photo ID")
+	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid: cells per side of each face")
+	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
+	mf := buildMergeCmd.Flags()
+	mf.StringVarP(&mergeFlags.out, "out", "o", "", "output folder (required)")
+	mf.IntVar(&mergeFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
+	buildCmd.AddCommand(buildMergeCmd)
+	rootCmd.AddCommand(buildCmd)
+}
+
+func runBuild(cmd *cobra.Command, args []string) error {
+	bf := buildFlags
+	if bf.out == "" {
+		return errors.New("build: -o OUT is required")
+	}
+	var (
+		recs []pipeline.Record
+		err  error
+	)
+	switch {
+	case bf.manifest != "":
+		root := ""
+		if len(args) == 1 {
+			root = args[0]
+		}
+		recs, err = pipeline.ManifestRecords(bf.manifest, root)
+	case len(args) == 1:
+		recs, err = pipeline.FolderRecords(args[0])
+	default:
+		return errors.New("build: give a photo folder IN or --manifest FILE")
+	}
+	if err != nil {
+		return err
+	}
+	conds, err := pipeline.ParseConditions(bf.conditions)
+	if err != nil {
+		return err
+	}
+	shard, err := pipeline.ParseShard(bf.shard)
+	if err != nil {
+		return err
+	}
+	opts := []pipeline.Option{
+		pipeline.WithConditions(conds...),
+		pipeline.WithSeed(bf.seed),
+		pipeline.WithWorkers(bf.workers),
+		pipeline.WithFormat(bf.format),
+		pipeline.WithShard(shard),
+		pipeline.WithGrid(bf.grid),
+		pipeline.WithContactSheet(bf.sheet),
+		pipeline.WithProgress(cmd.ErrOrStderr()),
+	}
+	if needsBackgrounds(conds) {
+		dir := bf.backgrounds
+		if dir == "" {
+			dir = cachedir.Path("backgrounds")
+		}
+		set, err := background.LoadSet(dir)
+		if err != nil {
+			return fmt.Errorf("build: the landscape conditions need backgrounds: %w (run scripts/setup.sh, pass --backgrounds DIR, or leave landscape out of --conditions)", err)
+		}
+		opts = append(opts, pipeline.WithBackgrounds(set))
+	}
+	an, err := openAnalyzer(&bf.det, bf.workers, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer an.Close()
+	opts = append(opts, pipeline.WithAnalyzer(an))
+	if !bf.noOCR {
+		filter, closeF, err := openOCRFilter(bf.workers)
+		if err != nil {
+			return fmt.Errorf("build: OCR filter: %w (use --no-ocr to build without it)", err)
+		}
+		defer closeF()
+		opts = append(opts, pipeline.WithFilter(filter))
+	}
+	b, err := pipeline.New(bf.out, opts...)
+	if err != nil {
+		return err
+	}
+	sum, err := b.Run(cmd.Context(), recs)
+	if sum != nil {
+		printBuildSummary(cmd.OutOrStdout(), bf.out, sum)
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 {
+		// Failures of this run were printed as they happened; those of
+		// earlier runs of a resumed OUT are in the same file.
+		fmt.Fprintf(cmd.ErrOrStderr(), "%d inputs failed; see %s\n", sum.Failed, filepath.Join(bf.out, "failed.jsonl"))
+		return errSomeFailed
+	}
+	return nil
+}
+
+func needsBackgrounds(conds []pipeline.Condition) bool {
+	for _, c := range conds {
+		if c.NeedsBackgrounds() {
+			return true
+		}
+	}
+	return false
+}
+
+func printBuildSummary(w io.Writer, out string, s *pipeline.Summary) {
+	r := s.Run
+	fmt.Fprintf(w, "this run: %d photos built, %d filtered, %d failed, %d already done, %d in other shards, %d duplicates; %.1fs, %.2f photos/s, CPU %.0f%%\n",
+		r.Built, r.Filtered, r.Failed, r.Resumed, r.OtherShard, r.Duplicates, r.WallSeconds, r.PhotosPerSecond, 100*r.CPUUtilisation)
+	total := 0
+	for _, n := range s.Variants {
+		total += n
+	}
+	fmt.Fprintf(w, "%s: %d photos built (%d variants), %d filtered, %d failed; see %s\n",
+		out, s.Built, total, s.Filtered, s.Failed, filepath.Join(out, "summary.json"))
+}
+
+// openAnalyzer returns the detectors of build and audit: the ONNX models
+// found in the models folder (see detect.NewAnalyzer), the OpenCV default
+// for every stage that has none. Unless --threads says otherwise, each ONNX
+// model run gets an equal share of the cores, so that the workers do not
+// oversubscribe them.
+func openAnalyzer(d *detectorFlags, workers int, logw io.Writer) (*detect.Analyzer, error) {
+	df := *d
+	if df.threads == 0 {
+		df.threads = max(1, runtime.NumCPU()/max(1, workers))
+	}
+	return df.open(logw)
+}
+
+// openOCRFilter starts the Tesseract name filter with one engine per worker.
+func openOCRFilter(workers int) (pipeline.Filter, func(), error) {
+	f, err := ocrfilter.New(ocrfilter.WithPoolSize(workers))
+	if err != nil {
+		return nil, nil, err
+	}
+	keep := pipeline.FilterFunc(func(ctx context.Context, img *image.RGBA, rec pipeline.Record) (bool, any, error) {
+		d, err := f.Decide(ctx, img, rec.Name, rec.Aliases)
+		if err != nil {
+			return false, nil, err
+		}
+		return d.Keep, d.Evidence, nil
+	})
+	return keep, func() { f.Close() }, nil
+}
