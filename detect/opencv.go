@@ -32,12 +32,14 @@ const (
 const HaarCascadeEnv = "PHANTOM_HAAR_CASCADE"
 
 // haarCascadeFile is the cascade used by default. Measured on the 112
-// congress portraits, 6 photos and 12 named photos of the test data, the
-// "default" cascade with the grouping below gave one face per portrait more
-// often than "alt2" did at every setting tried, and no face on the gorilla;
-// adding the profile cascade found no extra true face there and added false
-// ones, so it is not used (see BENCHMARKS.md, "detect: OpenCV default").
-const haarCascadeFile = "haarcascade_frontalface_default.xml"
+// congress portraits, the photos and the 12 named photos of the test data
+// (BENCHMARKS.md, "detect: OpenCV default"), "alt2" with more than 6 raw
+// hits gave exactly one face on 110 of 112 portraits (every portrait's face
+// found), one on eileen-collins.png and none on gorilla.png; "default" needed
+// more than 10 hits to come near (108 of 112) and then missed a portrait's
+// face altogether. The profile cascade found no extra true face on the
+// photos where the frontal ones fail, so it is not combined.
+const haarCascadeFile = "haarcascade_frontalface_alt2.xml"
 
 // haarCascadeDirs are where OpenCV's data files are installed by the usual
 // packages: Debian/Ubuntu opencv-data, source builds, Homebrew, Fedora, conda.
@@ -53,7 +55,7 @@ var haarCascadeDirs = []string{
 
 // FindHaarCascade returns the path of the frontal face cascade: path when it
 // is not empty, else $PHANTOM_HAAR_CASCADE when set, else the first install
-// directory that holds haarcascade_frontalface_default.xml. When nothing is
+// directory that holds haarcascade_frontalface_alt2.xml. When nothing is
 // found the error wraps ErrNoModel and lists every path tried.
 func FindHaarCascade(path string) (string, error) {
 	var tried []string
@@ -213,12 +215,13 @@ func WithHaarMaxSide(px int) HaarOption { return func(c *haarConfig) { c.maxSide
 func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } }
 
 // HaarFaceDetector finds frontal faces with OpenCV's Viola–Jones Haar
-// cascade (opencv-data's haarcascade_frontalface_default.xml).
+// cascade (opencv-data's haarcascade_frontalface_alt2.xml).
 //
 // Defaults, tuned on the test data (see BENCHMARKS.md): scale factor 1.1,
-// a face needs more than 6 raw hits (OpenCV's own default of 3 gives a
-// second, false face on many portraits), minimum face 24 px, photos
-// shrunk to 1600 px on the longer side first. The grouping of raw hits is
+// a face needs more than 6 raw hits (fewer gives a second, false face on
+// several portraits: 98 of 112 congress portraits have exactly one face at
+// 2, 110 of 112 at 6), minimum face 24 px, photos shrunk to 1600 px on the
+// longer side first. The grouping of raw hits is
 // OpenCV's rule (done in Go so that the hit count is known), and Score is
 // n/(n+6) for n hits.
 //
@@ -303,6 +306,7 @@ func (d *HaarFaceDetector) Close() error { return d.pool.close() }
 type HOGOption func(*hogConfig)
 
 type hogConfig struct {
+	faces        FaceDetector
 	maxSide      int
 	minNeighbors int
 	hitThreshold float64
@@ -322,6 +326,14 @@ func WithHOGMinNeighbors(n int) HOGOption { return func(c *hogConfig) { c.minNei
 // WithHOGHitThreshold sets the SVM margin a window needs (default 0).
 func WithHOGHitThreshold(t float64) HOGOption { return func(c *hogConfig) { c.hitThreshold = t } }
 
+// WithFaceBodies adds, for every face fd finds that no HOG window already
+// holds, a person box extrapolated from the face (head and shoulders down
+// towards the photo's bottom). HOG only knows whole upright bodies and
+// misses the close-ups and portraits that most photos of known people are;
+// this is what makes the default find them. fd is not closed by the person
+// detector.
+func WithFaceBodies(fd FaceDetector) HOGOption { return func(c *hogConfig) { c.faces = fd } }
+
 // WithHOGPool sets how many descriptors may run at once (default
 // GOMAXPROCS).
 func WithHOGPool(n int) HOGOption { return func(c *hogConfig) { c.pool = n } }
@@ -336,7 +348,10 @@ func WithHOGPool(n int) HOGOption { return func(c *hogConfig) { c.pool = n } }
 // for n grouped window hits.
 //
 // It is trained on whole upright bodies: close-ups and seated people are
-// often missed. A HOGPersonDetector is safe for concurrent use (a pool of
+// missed. With WithFaceBodies (as NewDefault sets it) every face outside the
+// HOG boxes also gives a person: the box reaches 1.6 face widths either side
+// of the face's centre, 0.6 face heights above it and 6 below (clipped to
+// the photo), with half the face's score. A HOGPersonDetector is safe for concurrent use (a pool of
 // descriptors, WithHOGPool). Close it when done.
 type HOGPersonDetector struct {
 	cfg  hogConfig
@@ -368,7 +383,11 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 	if err != nil {
 		return nil, err
 	}
-	defer d.pool.put(h)
+	defer func() {
+		if h != nil {
+			d.pool.put(h)
+		}
+	}()
 	b := img.Bounds()
 	ds, err := h.Detect(img, cv.HOGParams{
 		HitThreshold: d.cfg.hitThreshold,
@@ -390,7 +409,39 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 		}
 		people = append(people, Person{Box: box.Clip(b), Label: "person"})
 	}
-	return people, nil
+	if d.cfg.faces == nil {
+		return people, nil
+	}
+	d.pool.put(h) // the face detector may take a while; free the descriptor
+	h = nil
+	faces, err := d.cfg.faces.DetectFaces(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("detect: hog: faces for bodies: %w", err)
+	}
+	return append(people, bodiesFromFaces(faces, people, b)...), nil
+}
+
+// bodiesFromFaces returns a person box for each face whose centre lies in
+// none of the people already found.
+func bodiesFromFaces(faces []Face, people []Person, b image.Rectangle) []Person {
+	var out []Person
+	for _, f := range faces {
+		cx, cy := (f.X1+f.X2)/2, (f.Y1+f.Y2)/2
+		held := false
+		for _, p := range people {
+			if cx >= p.X1 && cx < p.X2 && cy >= p.Y1 && cy < p.Y2 {
+				held = true
+				break
+			}
+		}
+		if held {
+			continue
+		}
+		w, h := f.Width(), f.Height()
+		box := Box{X1: cx - 1.6*w, X2: cx + 1.6*w, Y1: f.Y1 - 0.6*h, Y2: f.Y2 + 6*h, Score: f.Score / 2}
+		out = append(out, Person{Box: box.Clip(b), Label: "person"})
+	}
+	return out
 }
 
 // Close frees the descriptors.
@@ -465,7 +516,8 @@ func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes [
 func (s *GrabCutSegmenter) Close() error { return nil }
 
 // NewDefault returns the Analyzer that needs no model files: Haar faces,
-// HOG people and GrabCut masks, with their default settings. Close it when
+// HOG people (with bodies extrapolated from Haar faces, WithFaceBodies) and
+// GrabCut masks, with their default settings. Close it when
 // done. It fails (wrapping ErrNoModel) only when the Haar cascade cannot be
 // found.
 func NewDefault() (*Analyzer, error) {
@@ -473,7 +525,7 @@ func NewDefault() (*Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	people, err := NewHOGPersonDetector()
+	people, err := NewHOGPersonDetector(WithFaceBodies(faces))
 	if err != nil {
 		faces.Close()
 		return nil, err
