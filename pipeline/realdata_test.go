@@ -12,6 +12,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/ocrfilter"
 )
 
 // realManifest writes a CSV manifest, outside the data folder, of the sample
@@ -32,6 +33,7 @@ func realManifest(t *testing.T, congress int) (manifest, root string) {
 	}
 	w.Write([]string{"faces/face_recognition_examples/obama.jpg", "Barack Obama", "Obama|Barack Hussein Obama"})
 	w.Write([]string{"../outside.jpg", "Nobody", ""})
+	w.Write([]string{"photos/text-noisy.png", "Ada Implementation", ""}) // the OCR filter drops it
 	f, err := os.Open(filepath.Join(root, "faces", "congress", "labels.csv"))
 	must(t, err)
 	defer f.Close()
@@ -74,13 +76,20 @@ func TestBuildRealPhotos(t *testing.T) {
 	recs, err := ManifestRecords(manifest, root)
 	must(t, err)
 	out := t.TempDir()
-	b, err := New(out, WithAnalyzer(testAnalyzer(t)), WithBackgrounds(realBackgrounds(t, root)), WithWorkers(2), WithSeed(1))
+	ocr, err := ocrfilter.New(ocrfilter.WithPoolSize(2))
+	must(t, err)
+	defer ocr.Close()
+	b, err := New(out, WithAnalyzer(testAnalyzer(t)), WithBackgrounds(realBackgrounds(t, root)), WithWorkers(2), WithSeed(1), WithFilter(OCRFilter(ocr)))
 	must(t, err)
 	sum, err := b.Run(context.Background(), recs)
 	must(t, err)
 	rows := checkOutput(t, out, AllConditions)
-	if sum.Built != len(recs)-1 || len(rows) != 6*sum.Built {
+	if sum.Built != len(recs)-2 || sum.Filtered != 1 || len(rows) != 6*sum.Built {
 		t.Errorf("built %d of %d records, %d rows", sum.Built, len(recs), len(rows))
+	}
+	filtered := readJSONL[FilteredRow](t, filepath.Join(out, "filtered.jsonl"))
+	if len(filtered) != 1 || filtered[0].Source != "photos/text-noisy.png" || !strings.Contains(strings.ToLower(string(filtered[0].Evidence)), "implementation") {
+		t.Errorf("filtered.jsonl = %+v, want text-noisy.png with its evidence", filtered)
 	}
 	failed := readJSONL[FailedRow](t, filepath.Join(out, "failed.jsonl"))
 	if len(failed) != 1 || failed[0].Stage != "source" || !strings.Contains(failed[0].Error, "escapes") || !strings.Contains(failed[0].Error, "line 7") {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"path/filepath"
 	"runtime"
@@ -235,12 +233,5 @@ func openOCRFilter(workers int) (pipeline.Filter, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	keep := pipeline.FilterFunc(func(ctx context.Context, img *image.RGBA, rec pipeline.Record) (bool, any, error) {
-		d, err := f.Decide(ctx, img, rec.Name, rec.Aliases)
-		if err != nil {
-			return false, nil, err
-		}
-		return d.Keep, d.Evidence, nil
-	})
-	return keep, func() { f.Close() }, nil
+	return pipeline.OCRFilter(f), func() { f.Close() }, nil
 }
