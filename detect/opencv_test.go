@@ -339,9 +339,14 @@ func TestGrabCutSegmenter(t *testing.T) {
 		// The person fills part of the box: an upper body in a box over
 		// the whole frame is about half of it.
 		minIn, maxIn float64
+		// Points checked by eye on the photo: on the person (face, clothes)
+		// and on the background inside the box.
+		person, background []image.Point
 	}{
-		{"photos/eileen-collins.png", ocvEileenPerson, 0.4, 0.95},
-		{"photos/portrait-outdoor.jpg", ocvPortraitPerson, 0.4, 0.95},
+		{"photos/eileen-collins.png", ocvEileenPerson, 0.4, 0.95,
+			[]image.Point{{224, 118}, {200, 300}, {250, 420}}, []image.Point{{40, 100}, {30, 200}}},
+		{"photos/portrait-outdoor.jpg", ocvPortraitPerson, 0.4, 0.95,
+			[]image.Point{{338, 346}, {355, 800}}, []image.Point{{60, 150}, {700, 300}}},
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.photo), func(t *testing.T) {
@@ -360,6 +365,16 @@ func TestGrabCutSegmenter(t *testing.T) {
 			}
 			if out != 0 {
 				t.Errorf("%d mask pixels outside the box", out)
+			}
+			for _, p := range tc.person {
+				if masks[0].AlphaAt(p.X, p.Y).A != 255 {
+					t.Errorf("person point %v not in the mask", p)
+				}
+			}
+			for _, p := range tc.background {
+				if masks[0].AlphaAt(p.X, p.Y).A != 0 {
+					t.Errorf("background point %v in the mask", p)
+				}
 			}
 		})
 	}
