@@ -297,6 +297,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 
 	prog := newProgress(b.progressW)
 	run := &RunStats{Workers: b.workers, Photos: len(recs)}
+	prog.logf("phantom build: reading %d photos to find their IDs", len(recs))
 
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.

@@ -133,9 +133,9 @@ func (p *progress) lineLocked() string {
 
 func (p *progress) drawLocked() {
 	text := p.lineLocked()
-	barW := p.width - len(text) - 4
-	if barW > 40 {
-		barW = 40
+	barW := 30
+	if p.width-len(text)-4 < barW {
+		barW = 0 // no room: the numbers alone
 	}
 	bar := ""
 	if barW >= 10 && p.total > 0 {
