@@ -6,6 +6,7 @@ import (
 	"image"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
@@ -25,18 +26,21 @@ const (
 // and its mask is placed back into a mask of the whole photo. It implements
 // Segmenter and needs no prompt, so it works with any person detector.
 //
-// The crop (the box plus 10% on every side, for context) is fitted into the
-// model's input (1024×1024 for the known weights; read from the file)
-// keeping its aspect ratio, centred and padded with mid grey, as RGB scaled
-// to x/255 - 0.5: stretching a tall person box to a square makes the model
-// lose the person. The output "output" is min-max normalised to 0..1,
-// resized back to the crop and stored as a soft mask (0 below 0.1, 255 above
-// 0.9, linear between), kept within
-// the box plus 2% on every side: ISNet segments whatever stands out, so a
-// neighbour inside the crop would otherwise join the mask. Where the boxes
-// of two people overlap, a pixel both masks claim goes to the mask that is
-// clearly surer of it, or else to the person whose box centre is nearer
-// (in units of box size).
+// The crop is the box plus 10% on every side, for context. It is fitted
+// into the model's input (1024×1024 for the known weights; read from the
+// file) keeping its aspect ratio, centred and padded with mid grey, as RGB
+// scaled to x/255 - 0.5: stretching a tall person box to a square makes the
+// model lose the person. People whose crops can share one run without
+// losing more than a quarter of their resolution share it (side by side,
+// they lose none), so a group photo costs a few runs, not one per person.
+//
+// The output "output" is min-max normalised to 0..1, resized back to the
+// crop and stored as a soft mask (0 below 0.1, 255 above 0.9, linear
+// between), kept within the box plus 2% on every side: ISNet segments
+// whatever stands out, so a neighbour inside the crop would otherwise join
+// the mask. Where the boxes of two people overlap, a pixel both masks claim
+// goes to the mask that is clearly surer of it, or else to the person whose
+// box centre is nearer (in units of box size).
 //
 // An ISNet is safe for concurrent use: it holds no per-photo state, and its
 // ONNX Runtime session is thread-safe.
@@ -46,6 +50,7 @@ type ISNet struct {
 	w, h    int
 	context float64
 	bleed   float64
+	runs    atomic.Int64 // model runs, for tests
 }
 
 var isnetSignature = ort.Signature{
@@ -73,8 +78,9 @@ func (n *ISNet) Name() string { return n.name }
 // Close releases the ONNX Runtime session.
 func (n *ISNet) Close() error { return n.sess.Close() }
 
-// Segment returns one soft mask per box, with img's bounds; the model runs
-// once per box.
+// Segment returns one soft mask per box, with img's bounds. The model runs
+// once per group of people whose crops can share a run (see groups), at
+// most once per box.
 func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Mask, error) {
 	b := img.Bounds()
 	if b.Empty() && len(boxes) > 0 {
@@ -87,21 +93,26 @@ func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Ma
 		boxes[i] = boxes[i].shift(off)
 	}
 	masks := make([]Mask, len(boxes))
+	crops := make([]image.Rectangle, len(boxes))
 	for i, box := range boxes {
-		crop := grow(box, n.context).Rect().Intersect(rgba.Rect)
-		keep := grow(box, n.bleed).Rect().Intersect(crop)
-		a := image.NewAlpha(rgba.Rect)
-		if !crop.Empty() {
-			in := n.preprocess(rgba, crop)
-			out, err := n.sess.Run(ctx, in)
-			if err != nil {
-				return nil, fmt.Errorf("detect: isnet: box %d: %w", i, err)
-			}
-			if err := n.postprocess(out[0], crop, keep, a); err != nil {
+		crops[i] = grow(box, n.context).Rect().Intersect(rgba.Rect)
+		masks[i] = Mask{Alpha: image.NewAlpha(rgba.Rect)}
+	}
+	for _, g := range n.groups(crops) {
+		if g.rect.Empty() {
+			continue
+		}
+		n.runs.Add(1)
+		out, err := n.sess.Run(ctx, n.preprocess(rgba, g.rect))
+		if err != nil {
+			return nil, fmt.Errorf("detect: isnet: box %d: %w", g.members[0], err)
+		}
+		for _, i := range g.members {
+			keep := grow(boxes[i], n.bleed).Rect().Intersect(crops[i])
+			if err := n.postprocess(out[0], g.rect, keep, masks[i].Alpha); err != nil {
 				return nil, fmt.Errorf("detect: isnet: box %d: %w", i, err)
 			}
 		}
-		masks[i] = Mask{Alpha: a}
 	}
 	resolveOverlaps(masks, boxes, n.bleed)
 	for i := range masks {
@@ -145,6 +156,58 @@ func centreDist(b Box, x, y int) float64 {
 	dx := (float64(x) + 0.5 - (b.X1+b.X2)/2) / max(b.Width(), 1)
 	dy := (float64(y) + 0.5 - (b.Y1+b.Y2)/2) / max(b.Height(), 1)
 	return dx*dx + dy*dy
+}
+
+// isnetGroup is a set of people segmented by one model run over rect.
+type isnetGroup struct {
+	rect    image.Rectangle
+	members []int
+}
+
+// isnetMergeLoss is how much coarser than in its own run a person may be
+// seen when runs are shared: a merged crop's scale into the model input must
+// be at least this share of every member's own scale.
+const isnetMergeLoss = 0.75
+
+// groups shares model runs between people: crops are merged, greedily,
+// while the merged crop still shows every member at no less than 0.75 of
+// the resolution its own crop would (people side by side cost no
+// resolution at all, since the crop's height sets the scale). A crowd then
+// costs a few runs instead of one per person.
+func (n *ISNet) groups(crops []image.Rectangle) []isnetGroup {
+	scale := func(r image.Rectangle) float64 {
+		if r.Empty() {
+			return 0
+		}
+		return min(1, float64(n.w)/float64(r.Dx()), float64(n.h)/float64(r.Dy()))
+	}
+	gs := make([]isnetGroup, len(crops))
+	finest := make([]float64, len(crops)) // the largest own scale among members
+	for i, c := range crops {
+		gs[i] = isnetGroup{rect: c, members: []int{i}}
+		finest[i] = scale(c)
+	}
+	for merged := true; merged; {
+		merged = false
+		for i := 0; i < len(gs) && !merged; i++ {
+			for j := i + 1; j < len(gs); j++ {
+				if gs[i].rect.Empty() || gs[j].rect.Empty() {
+					continue
+				}
+				u := gs[i].rect.Union(gs[j].rect)
+				f := max(finest[i], finest[j])
+				if scale(u) < isnetMergeLoss*f {
+					continue
+				}
+				gs[i].rect, gs[i].members, finest[i] = u, append(gs[i].members, gs[j].members...), f
+				gs = slices.Delete(gs, j, j+1)
+				finest = slices.Delete(finest, j, j+1)
+				merged = true
+				break
+			}
+		}
+	}
+	return gs
 }
 
 // shift returns the box moved by d.

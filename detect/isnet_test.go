@@ -79,6 +79,9 @@ func TestISNetTwoPeopleNight(t *testing.T) {
 	if len(masks) != 2 {
 		t.Fatalf("got %d masks; want 2", len(masks))
 	}
+	if n := seg.runs.Load(); n != 1 {
+		t.Errorf("%d model runs; want 1 (the two women stand side by side)", n)
+	}
 	for i, m := range masks {
 		if m.Rect != img.Bounds() {
 			t.Errorf("mask %d bounds %v; want %v", i, m.Rect, img.Bounds())
@@ -144,6 +147,34 @@ func TestResolveOverlaps(t *testing.T) {
 	resolveOverlaps(masks, []Box{{X1: 0, Y1: 0, X2: 6, Y2: 1}, {X1: 5, Y1: 0, X2: 7, Y2: 1}}, 0)
 	if masks[0].Pix[5] != 0 || masks[1].Pix[5] != 210 {
 		t.Errorf("x=5: got %d and %d; want 0 and 210", masks[0].Pix[5], masks[1].Pix[5])
+	}
+}
+
+func TestISNetGroups(t *testing.T) {
+	n := &ISNet{w: 1024, h: 1024}
+	tests := []struct {
+		name  string
+		crops []image.Rectangle
+		want  [][]int
+	}{
+		{"side by side, same height: one run",
+			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(500, 0, 1100, 1800)}, [][]int{{0, 1}}},
+		{"far apart, union twice as tall: separate",
+			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(0, 1900, 600, 3700)}, [][]int{{0}, {1}}},
+		{"small faces of a crowd: one run",
+			[]image.Rectangle{image.Rect(0, 0, 100, 200), image.Rect(300, 0, 400, 200), image.Rect(600, 50, 700, 250)}, [][]int{{0, 1, 2}}},
+		{"a small person beside a tall one: small one loses too much",
+			[]image.Rectangle{image.Rect(0, 0, 200, 400), image.Rect(300, 0, 900, 2000)}, [][]int{{0}, {1}}},
+		{"none", nil, nil},
+	}
+	for _, tt := range tests {
+		var got [][]int
+		for _, g := range n.groups(tt.crops) {
+			got = append(got, g.members)
+		}
+		if !slices.EqualFunc(got, tt.want, slices.Equal) {
+			t.Errorf("%s: groups %v; want %v", tt.name, got, tt.want)
+		}
 	}
 }
 
