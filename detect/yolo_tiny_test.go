@@ -161,3 +161,51 @@ func boxNear(a, b Box, tol float64) bool {
 		math.Abs(a.Y2-b.Y2) <= tol*math.Max(1, math.Abs(b.Y2)) &&
 		math.Abs(a.Score-b.Score) <= 0.005
 }
+
+// TestYOLOConcurrentAndCancelled: one detector serves many goroutines with
+// the same results, and a cancelled context stops a detection.
+func TestYOLOConcurrentAndCancelled(t *testing.T) {
+	needORT(t)
+	d, err := NewYOLOFace(filepath.Join("testdata", "yolo_face_std.onnx"), WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	img := uniformPhoto(red)
+	want, err := d.DetectFaces(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 5 {
+				got, err := d.DetectFaces(context.Background(), img)
+				if err == nil && (len(got) != len(want) || got[0].Box != want[0].Box) {
+					err = errors.New("different result under concurrency")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.DetectFaces(ctx, img); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.DetectFaces(context.Background(), img); err == nil {
+		t.Error("detect after Close succeeded")
+	}
+}
