@@ -333,9 +333,12 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		}
 	}
 
-	prog.start(len(tasks))
-	runErr := b.work(ctx, tasks, j, prog, run)
-	prog.finish()
+	var runErr error
+	if ctx.Err() == nil {
+		prog.start(len(tasks))
+		runErr = b.work(ctx, tasks, j, prog, run)
+		prog.finish()
+	}
 	run.WallSeconds = time.Since(start).Seconds()
 	run.CPUSeconds = cpuTime() - cpu0
 	if run.WallSeconds > 0 {
@@ -451,6 +454,9 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 	}
 feed:
 	for _, t := range tasks {
+		if ctx.Err() != nil {
+			break
+		}
 		select {
 		case ch <- t:
 		case <-ctx.Done():

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -180,6 +181,9 @@ func runBuild(cmd *cobra.Command, args []string) error {
 	sum, err := b.Run(cmd.Context(), recs)
 	if sum != nil {
 		printBuildSummary(cmd.OutOrStdout(), bf.out, sum)
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: what is complete is recorded; run the same command again to resume")
 	}
 	if err != nil {
 		return err
