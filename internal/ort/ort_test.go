@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // modelPath returns a model from $PHANTOM_MODELS, or skips.
@@ -246,5 +247,39 @@ func TestDevices(t *testing.T) {
 	}
 	if cudaErr == nil && lines != 0 {
 		t.Errorf("auto with CUDA logged:\n%s", logBuf.String())
+	}
+}
+
+// TestRunCancelledMidway: cancelling the context stops a run in progress
+// (ONNX Runtime's terminate flag) rather than waiting for it to finish.
+func TestRunCancelledMidway(t *testing.T) {
+	needLib(t)
+	p := modelPath(t, "yolov8n-coco.onnx")
+	s, err := Open(p, Signature{Inputs: []TensorSpec{{Name: "images"}}, Outputs: []TensorSpec{{Name: "output0"}}}, WithDevice(DeviceCPU), WithIntraOpThreads(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := NewFloat32([]int64{1, 3, 640, 640}, make([]float32, 3*640*640))
+	t0 := time.Now()
+	if _, err := s.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(t0)
+	ctx, cancel := context.WithTimeout(context.Background(), full/10)
+	defer cancel()
+	t0 = time.Now()
+	_, err = s.Run(ctx, in)
+	took := time.Since(t0)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v after %v, want DeadlineExceeded", err, took)
+	}
+	t.Logf("full run %v, cancelled run stopped after %v", full, took)
+	if took > full*3/4 {
+		t.Errorf("cancelled run took %v of a %v run", took, full)
+	}
+	// The session still works afterwards.
+	if _, err := s.Run(context.Background(), in); err != nil {
+		t.Fatal(err)
 	}
 }
