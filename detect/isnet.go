@@ -30,9 +30,10 @@ const (
 // into the model's input (1024×1024 for the known weights; read from the
 // file) keeping its aspect ratio, centred and padded with mid grey, as RGB
 // scaled to x/255 - 0.5: stretching a tall person box to a square makes the
-// model lose the person. People whose crops can share one run without
-// losing more than a quarter of their resolution share it (side by side,
-// they lose none), so a group photo costs a few runs, not one per person.
+// model lose the person. People whose crops overlap by a quarter or more
+// share one run when none of them loses more than a quarter of its
+// resolution by it (side by side, they lose none), so a group photo costs a
+// few runs, not one per person.
 //
 // The output "output" is min-max normalised to 0..1, resized back to the
 // crop and stored as a soft mask (0 below 0.1, 255 above 0.9, linear
@@ -169,11 +170,19 @@ type isnetGroup struct {
 // be at least this share of every member's own scale.
 const isnetMergeLoss = 0.75
 
-// groups shares model runs between people: crops are merged, greedily,
-// while the merged crop still shows every member at no less than 0.75 of
-// the resolution its own crop would (people side by side cost no
-// resolution at all, since the crop's height sets the scale). A crowd then
-// costs a few runs instead of one per person.
+// isnetMergeOverlap is how much two crops must overlap, as a share of the
+// smaller one, to share a run: a neighbour who is already well inside a
+// person's crop changes little in what the model sees, while a wide union
+// over new ground can hand the salience to something else, so that a small
+// person at the edge of a portrait comes out empty.
+const isnetMergeOverlap = 0.25
+
+// groups shares model runs between people: crops that overlap by at least a
+// quarter of the smaller one are merged, greedily, while the merged crop
+// still shows every member at no less than 0.75 of the resolution its own
+// crop would (people side by side lose no resolution at all, since the
+// crop's height sets the scale). A crowd then costs a few runs instead of
+// one per person.
 func (n *ISNet) groups(crops []image.Rectangle) []isnetGroup {
 	scale := func(r image.Rectangle) float64 {
 		if r.Empty() {
@@ -194,7 +203,11 @@ func (n *ISNet) groups(crops []image.Rectangle) []isnetGroup {
 				if gs[i].rect.Empty() || gs[j].rect.Empty() {
 					continue
 				}
-				u := gs[i].rect.Union(gs[j].rect)
+				a, b := gs[i].rect, gs[j].rect
+				if area(a.Intersect(b)) < isnetMergeOverlap*min(area(a), area(b)) {
+					continue
+				}
+				u := a.Union(b)
 				f := max(finest[i], finest[j])
 				if scale(u) < isnetMergeLoss*f {
 					continue
@@ -209,6 +222,8 @@ func (n *ISNet) groups(crops []image.Rectangle) []isnetGroup {
 	}
 	return gs
 }
+
+func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) }
 
 // shift returns the box moved by d.
 func (b Box) shift(d image.Point) Box {

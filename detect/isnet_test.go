@@ -157,14 +157,19 @@ func TestISNetGroups(t *testing.T) {
 		crops []image.Rectangle
 		want  [][]int
 	}{
-		{"side by side, same height: one run",
-			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(500, 0, 1100, 1800)}, [][]int{{0, 1}}},
+		{"side by side, same height, overlapping by half: one run",
+			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(300, 0, 900, 1800)}, [][]int{{0, 1}}},
+		{"side by side, overlapping by a sixth: separate",
+			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(500, 0, 1100, 1800)}, [][]int{{0}, {1}}},
+		{"a passer-by at the edge of a portrait: separate",
+			[]image.Rectangle{image.Rect(0, 0, 767, 1066), image.Rect(760, 540, 800, 645)}, [][]int{{0}, {1}}},
 		{"far apart, union twice as tall: separate",
 			[]image.Rectangle{image.Rect(0, 0, 600, 1800), image.Rect(0, 1900, 600, 3700)}, [][]int{{0}, {1}}},
-		{"small faces of a crowd: one run",
-			[]image.Rectangle{image.Rect(0, 0, 100, 200), image.Rect(300, 0, 400, 200), image.Rect(600, 50, 700, 250)}, [][]int{{0, 1, 2}}},
-		{"a small person beside a tall one: small one loses too much",
-			[]image.Rectangle{image.Rect(0, 0, 200, 400), image.Rect(300, 0, 900, 2000)}, [][]int{{0}, {1}}},
+		{"a row of overlapping people: one run",
+			[]image.Rectangle{image.Rect(0, 0, 300, 600), image.Rect(200, 0, 500, 600), image.Rect(400, 50, 700, 650), image.Rect(2000, 0, 2300, 600)},
+			[][]int{{0, 1, 2}, {3}}},
+		{"a small person inside a tall one's crop: the small one would lose too much",
+			[]image.Rectangle{image.Rect(300, 100, 500, 500), image.Rect(300, 0, 900, 2000)}, [][]int{{0}, {1}}},
 		{"none", nil, nil},
 	}
 	for _, tt := range tests {
