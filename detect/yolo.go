@@ -28,6 +28,7 @@ const (
 	layoutRawHead
 )
 
+// String names the layout as Layout reports it.
 func (l yoloLayout) String() string {
 	switch l {
 	case layoutStandard:

@@ -87,6 +87,7 @@ type timedFaces struct {
 	t *stageTimer
 }
 
+// DetectFaces times the wrapped detector.
 func (d timedFaces) DetectFaces(ctx context.Context, img image.Image) ([]detect.Face, error) {
 	t0 := time.Now()
 	defer func() { d.t.faces = time.Since(t0) }()
@@ -98,6 +99,7 @@ type timedPeople struct {
 	t *stageTimer
 }
 
+// DetectPeople times the wrapped detector.
 func (d timedPeople) DetectPeople(ctx context.Context, img image.Image) ([]detect.Person, error) {
 	t0 := time.Now()
 	defer func() { d.t.people = time.Since(t0) }()
@@ -109,6 +111,7 @@ type timedSegmenter struct {
 	t *stageTimer
 }
 
+// Segment times the wrapped segmenter.
 func (d timedSegmenter) Segment(ctx context.Context, img image.Image, boxes []detect.Box) ([]detect.Mask, error) {
 	t0 := time.Now()
 	defer func() { d.t.segment = time.Since(t0) }()

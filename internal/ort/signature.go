@@ -25,6 +25,7 @@ type TensorSpec struct {
 	Shape []int64
 }
 
+// String writes the spec as "name type [dims]", with ? for any size.
 func (s TensorSpec) String() string {
 	name := s.Name
 	if name == "" {
@@ -42,6 +43,7 @@ type Signature struct {
 	Outputs []TensorSpec
 }
 
+// String lists the inputs and outputs.
 func (s Signature) String() string {
 	var b strings.Builder
 	b.WriteString("inputs: ")

@@ -23,6 +23,7 @@ const (
 	Other
 )
 
+// String returns the type's name ("float32").
 func (t ElemType) String() string {
 	switch t {
 	case AnyType:
