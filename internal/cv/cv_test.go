@@ -356,6 +356,13 @@ func TestGrabCut(t *testing.T) {
 			t.Error("empty mask for a box over the whole image")
 		}
 	})
+	t.Run("flat image", func(t *testing.T) {
+		// No colour to learn from: GrabCut must still return, not abort.
+		flat := image.NewRGBA(image.Rect(0, 0, 120, 90))
+		if _, err := GrabCut(flat, image.Rect(20, 10, 100, 80), GrabCutParams{}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("tiny box", func(t *testing.T) {
 		m, err := GrabCut(img, image.Rect(10, 10, 12, 12), GrabCutParams{})
 		if err != nil {
@@ -409,6 +416,11 @@ func TestCascadeAndHOGOnBlank(t *testing.T) {
 	if err != nil || len(ds) != 0 {
 		t.Errorf("cascade on blank: %v, %v", ds, err)
 	}
+	for _, sz := range []image.Point{{1, 1}, {3, 200}, {200, 3}} {
+		if _, err := c.Detect(image.NewRGBA(image.Rectangle{Max: sz}), CascadeParams{ScaleFactor: 1.1, Scale: 0.5}); err != nil {
+			t.Errorf("cascade on %v: %v", sz, err)
+		}
+	}
 	c.Close()
 	if _, err := c.Detect(blank, CascadeParams{ScaleFactor: 1.1}); err == nil {
 		t.Error("closed cascade: no error")
@@ -424,6 +436,15 @@ func TestCascadeAndHOGOnBlank(t *testing.T) {
 	ds, err = h.Detect(image.NewRGBA(image.Rect(0, 0, 50, 50)), HOGParams{})
 	if err != nil || len(ds) != 0 {
 		t.Errorf("HOG on an image smaller than its window: %v, %v", ds, err)
+	}
+	for _, sz := range []image.Point{{1, 1}, {3, 200}, {200, 3}} {
+		tiny := image.NewRGBA(image.Rectangle{Max: sz})
+		if _, err := h.Detect(tiny, HOGParams{Scale: 0.5}); err != nil {
+			t.Errorf("HOG on %v: %v", sz, err)
+		}
+		if _, err := GrabCut(tiny, tiny.Rect, GrabCutParams{MaxSide: 64}); err != nil {
+			t.Errorf("GrabCut on %v: %v", sz, err)
+		}
 	}
 	h.Close()
 	if _, err := h.Detect(blank, HOGParams{}); err == nil {
