@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // NoModels is the models directory value that asks NewAnalyzer for no model
@@ -21,7 +22,7 @@ var (
 	faceOrder = [][]string{{"yolov8n-face.onnx"}, {"yolov8-lite-t-face.onnx"}, {"yunet-face.onnx"}}
 	// People: Grounding DINO prompted with "person" (the study's detector,
 	// with its vocabulary), then the COCO YOLOv8.
-	personOrder = [][]string{{"groundingdino.onnx", "vocab.txt"}, {"yolov8n-coco.onnx"}}
+	personOrder = [][]string{{"groundingdino.onnx", "vocab.txt"}, {"groundingdino*.onnx", "vocab.txt"}, {"yolov8n-coco.onnx"}}
 	// Masks: SAM ViT-B (the study's segmenter), MobileSAM, then ISNet.
 	maskOrder = [][]string{{"sam_vit_b_encoder.onnx", "sam_vit_b_decoder.onnx"}, {"mobile_sam_encoder.onnx", "mobile_sam_decoder.onnx"}, {"isnet-quint8.onnx"}}
 )
@@ -32,7 +33,7 @@ var (
 // first model present in this order, and the OpenCV default when none is:
 //
 //	faces:  yolov8n-face.onnx > yolov8-lite-t-face.onnx > yunet-face.onnx > Haar cascade
-//	people: groundingdino.onnx + vocab.txt > yolov8n-coco.onnx > HOG
+//	people: groundingdino.onnx (or the first groundingdino*.onnx) + vocab.txt > yolov8n-coco.onnx > HOG
 //	masks:  sam_vit_b_{encoder,decoder}.onnx > mobile_sam_{encoder,decoder}.onnx > isnet-quint8.onnx > GrabCut
 //
 // It logs (WithLogger) one line per stage naming the detector, and says when
@@ -75,6 +76,9 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 	}
 	log.Info("detect: faces", "detector", a.Faces.Name())
 	// People.
+	if firstPresent(dir, [][]string{{"groundingdino*.onnx"}}) != nil && firstPresent(dir, [][]string{{"vocab.txt"}}) == nil {
+		log.Warn("detect: Grounding DINO needs vocab.txt beside it; not using it", "dir", dir)
+	}
 	if files := firstPresent(dir, personOrder); files != nil {
 		if a.People, err = openPersonModel(files, opts); err != nil {
 			return fail(fmt.Errorf("detect: person model: %w", err))
@@ -154,7 +158,8 @@ func openMaskModel(files []string, opts []ModelOption) (Segmenter, error) {
 }
 
 // firstPresent returns the paths of the first entry of order whose files are
-// all in dir, or nil.
+// all in dir, or nil. A name with a * is a pattern: its first match (in
+// lexical order) counts.
 func firstPresent(dir string, order [][]string) []string {
 	if dir == NoModels {
 		return nil
@@ -164,6 +169,14 @@ func firstPresent(dir string, order [][]string) []string {
 		all := true
 		for i, f := range files {
 			paths[i] = filepath.Join(dir, f)
+			if strings.Contains(f, "*") {
+				m, _ := filepath.Glob(paths[i])
+				if len(m) == 0 {
+					all = false
+					break
+				}
+				paths[i] = m[0]
+			}
 			if st, err := os.Stat(paths[i]); err != nil || !st.Mode().IsRegular() {
 				all = false
 				break

@@ -75,7 +75,22 @@ func TestNewAnalyzer(t *testing.T) {
 				}
 				return d
 			},
-			want: [3]string{HaarName, "yolov8-coco:yolov8n-coco.onnx", GrabCutName},
+			want:   [3]string{HaarName, "yolov8-coco:yolov8n-coco.onnx", GrabCutName},
+			logHas: []string{"Grounding DINO needs vocab.txt"},
+		},
+		{
+			name: "grounding dino by pattern, with its vocabulary",
+			dir: func(t *testing.T) string {
+				d := linkModels(t, "yolov8n-coco.onnx")
+				for src, dst := range map[string]string{"gdino_tiny.onnx": "groundingdino_swint_ogc.onnx", "gdino_vocab.txt": "vocab.txt"} {
+					abs, _ := filepath.Abs(filepath.Join("testdata", src))
+					if err := os.Symlink(abs, filepath.Join(d, dst)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return d
+			},
+			want: [3]string{HaarName, "grounding-dino:groundingdino_swint_ogc.onnx", GrabCutName},
 		},
 		{
 			name: "a corrupt model is an error",
