@@ -24,8 +24,8 @@ const samSize = 1024
 //     standard deviation in 0–255 and pads to 1024×1024 with zeros, as
 //     segment-anything's preprocess does;
 //   - [H,W,3] or [1,H,W,3], float or uint8: the graph normalises, so
-//     phantom passes raw 0–255 RGB, padded to the input's size when it is
-//     fixed and not padded when it is dynamic.
+//     phantom passes raw 0–255 RGB, padded with the mean colour to the
+//     input's size when it is fixed, and not padded when it is dynamic.
 //
 // Each box goes to the decoder as two points labelled 2 (top-left) and 3
 // (bottom-right) in the 1024 frame, with no mask input. Of the masks the
@@ -202,6 +202,13 @@ func (s *SAM) preprocess(img image.Image) (ort.Tensor, samFrame) {
 		h, w = int(s.encShape[n-3]), int(s.encShape[n-2])
 	}
 	pix := make([]float32, 3*w*h)
+	if w > f.nw || h > f.nh {
+		// The graph normalises: pad with the mean colour, which it turns
+		// into the 0 that segment-anything pads with.
+		for i := 0; i < len(pix); i += 3 {
+			pix[i], pix[i+1], pix[i+2] = 123.675, 116.28, 103.53
+		}
+	}
 	resample(rgba, rgba.Rect, f.nw, f.nh, planes{data: pix, w: w, h: h, hwc: true}, [3]float32{1, 1, 1}, [3]float32{})
 	shape := []int64{int64(h), int64(w), 3}
 	if s.batchHWC {

@@ -46,6 +46,10 @@ func TestSAMTiny(t *testing.T) {
 			[]image.Rectangle{image.Rect(100, 50, 300, 250), image.Rect(20, 10, 120, 290)}, 0.9, 0},
 		{"hwc", "sam_tiny_encoder_hwc.onnx", grey,
 			[]image.Rectangle{image.Rect(100, 50, 300, 250), image.Rect(20, 10, 120, 290)}, 0.9, 0},
+		// A fixed-size raw encoder: padding with black instead of the mean
+		// colour would shift the embedding and pick another mask.
+		{"hwc fixed 1024", "sam_tiny_encoder_hwc1024.onnx", grey,
+			[]image.Rectangle{image.Rect(100, 50, 300, 250), image.Rect(20, 10, 120, 290)}, 0.9, 0},
 		{"unnormalised picks another mask", "sam_tiny_encoder.onnx", white,
 			[]image.Rectangle{shrunk(image.Rect(100, 50, 300, 250)), shrunk(image.Rect(20, 10, 120, 290))}, 0.7, 1},
 	}

@@ -83,7 +83,7 @@ func New(r io.Reader) (*Tokenizer, error) {
 // Size returns the number of lines (ids) in the vocabulary.
 func (t *Tokenizer) Size() int { return len(t.tokens) }
 
-// CLS, SEP and UNK return the ids of the special tokens.
+// CLS returns the id of [CLS].
 func (t *Tokenizer) CLS() int { return t.cls }
 
 // SEP returns the id of [SEP].

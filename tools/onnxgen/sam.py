@@ -8,6 +8,7 @@ mask decoding are tested end to end through ONNX Runtime.
                              -> image_embeddings float32 [1,256,64,64]
   sam_tiny_encoder_hwc.onnx  input_image float32 [H,W,3], raw 0..255 (the graph normalises)
                              -> image_embeddings float32 [1,256,64,64]
+  sam_tiny_encoder_hwc1024.onnx  the same with a fixed [1024,1024,3] input (the caller pads)
   sam_tiny_decoder.onnx      image_embeddings [1,256,64,64], point_coords [1,N,2],
                              point_labels [1,N], mask_input [1,1,256,256],
                              has_mask_input [1], orig_im_size [2] (all float32)
@@ -50,13 +51,14 @@ def save(m, path):
     print(path, os.path.getsize(path), "bytes")
 
 
-def encoder(hwc):
+def encoder(hwc, fixed=False):
     n = helper.make_node
     inits = [c("w", np.full((256, 3, 1, 1), 1.0 / 3, np.float32)),
              c("emb_shape", np.array([1, 256, 64, 64], np.int64))]
     nodes = []
     if hwc:
-        x = helper.make_tensor_value_info("input_image", TensorProto.FLOAT, ["height", "width", 3])
+        dims = [1024, 1024, 3] if fixed else ["height", "width", 3]
+        x = helper.make_tensor_value_info("input_image", TensorProto.FLOAT, dims)
         inits += [c("mean", MEAN.reshape(3, 1, 1)), c("std", STD.reshape(3, 1, 1)), c("ax0", np.array([0], np.int64))]
         nodes += [
             n("Transpose", ["input_image"], ["chw"], perm=[2, 0, 1]),
@@ -167,6 +169,7 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "detect/testdata"
     save(encoder(False), os.path.join(out, "sam_tiny_encoder.onnx"))
     save(encoder(True), os.path.join(out, "sam_tiny_encoder_hwc.onnx"))
+    save(encoder(True, fixed=True), os.path.join(out, "sam_tiny_encoder_hwc1024.onnx"))
     save(decoder(), os.path.join(out, "sam_tiny_decoder.onnx"))
 
 
