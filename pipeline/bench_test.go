@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
@@ -104,15 +105,48 @@ func BenchmarkEncodeSixConditions(b *testing.B) {
 
 // BenchmarkBuild builds the sample photos of $PHANTOM_DATA/photos (the OCR
 // filter off: it has its own benchmark) with two workers and reports
-// photos/s, CPU utilisation and the mean time per photo of each stage.
+// photos/s, CPU utilisation and the mean time per photo of each stage, with
+// the OpenCV default detectors and with the ONNX models of $PHANTOM_MODELS.
 func BenchmarkBuild(b *testing.B) {
+	b.Run("default", func(b *testing.B) { benchBuild(b, testAnalyzer(b)) })
+	b.Run("onnx", func(b *testing.B) {
+		dir := os.Getenv("PHANTOM_MODELS")
+		if dir == "" {
+			b.Skip("PHANTOM_MODELS not set")
+		}
+		a, err := detect.NewAnalyzer(dir, detect.WithDevice(detect.DeviceCPU), detect.WithThreads(1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer a.Close()
+		benchBuild(b, a)
+	})
+}
+
+// BenchmarkBuildPortraits builds 40 Congress portraits (180×225 to
+// 720×900) of $PHANTOM_DATA with the OpenCV default, on one worker and on
+// two, to show how the workers share the cores on even work.
+func BenchmarkBuildPortraits(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			benchBuildDir(b, testAnalyzer(b), filepath.Join("faces", "congress"), 40, w)
+		})
+	}
+}
+
+func benchBuild(b *testing.B, an Analyzer) { benchBuildDir(b, an, "photos", 0, 2) }
+
+func benchBuildDir(b *testing.B, an Analyzer, sub string, limit, workers int) {
 	root := os.Getenv("PHANTOM_DATA")
 	if root == "" {
 		b.Skip("PHANTOM_DATA not set")
 	}
-	paths, err := imageio.Walk(filepath.Join(root, "photos"))
+	paths, err := imageio.Walk(filepath.Join(root, sub))
 	if err != nil {
 		b.Fatal(err)
+	}
+	if limit > 0 && len(paths) > limit {
+		paths = paths[:limit]
 	}
 	var recs []Record
 	for _, p := range paths {
@@ -126,11 +160,10 @@ func BenchmarkBuild(b *testing.B) {
 		}
 		set.Add(n, img)
 	}
-	an := testAnalyzer(b)
 	b.ResetTimer()
 	var last *Summary
 	for i := 0; i < b.N; i++ {
-		bl, err := New(b.TempDir(), WithAnalyzer(an), WithBackgrounds(set), WithWorkers(2), WithContactSheet(0))
+		bl, err := New(b.TempDir(), WithAnalyzer(an), WithBackgrounds(set), WithWorkers(workers), WithContactSheet(0))
 		if err != nil {
 			b.Fatal(err)
 		}
