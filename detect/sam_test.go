@@ -3,8 +3,10 @@ package detect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"math"
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
@@ -224,4 +226,52 @@ func BenchmarkSAMTiny(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestGDINOThenSAM runs the two generated models as the study does:
+// Grounding DINO's people prompt SAM, through an Analyzer, from several
+// goroutines at once (both are documented as safe for concurrent use).
+func TestGDINOThenSAM(t *testing.T) {
+	onnxOrSkip(t)
+	gd, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gd.Close()
+	sam, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sam.Close()
+	a := &Analyzer{People: gd, Segmenter: sam}
+	img := uniform(400, 300, imagenetGrey)
+	const workers = 4
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			s, err := a.Analyze(context.Background(), img)
+			if err == nil && (len(s.People) != 3 || len(s.Masks) != 3) {
+				err = fmt.Errorf("%d people, %d masks; want 3 and 3", len(s.People), len(s.Masks))
+			}
+			for i := 0; err == nil && i < len(s.Masks); i++ {
+				r, n := maskRect(s.Masks[i].Alpha)
+				// The tiny SAM's best mask is the prompt box, to the pixel
+				// (the box's corners are float32 sums, a hair off whole).
+				p := s.People[i]
+				want := image.Rect(int(math.Round(p.X1)), int(math.Round(p.Y1)), int(math.Round(p.X2)), int(math.Round(p.Y2)))
+				if r != want || n != want.Dx()*want.Dy() {
+					err = fmt.Errorf("mask %d covers %v; want the person box %v", i, r, want)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := sam.encodes.Load(); n != workers {
+		t.Errorf("%d encoder runs for %d photos; want one per photo", n, workers)
+	}
 }
