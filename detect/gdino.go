@@ -28,7 +28,7 @@ const (
 // ErrPromptTooLong is returned (wrapped) when a Grounding DINO prompt needs
 // more than 256 tokens, or more than an export with a fixed text length
 // takes.
-var ErrPromptTooLong = errors.New("detect: prompt longer than 256 tokens")
+var ErrPromptTooLong = errors.New("detect: prompt too long for the model's text input")
 
 // GroundingDINO is an open-vocabulary person detector: Grounding DINO in its
 // common ONNX export, prompted with text ("person" by default). It
@@ -36,8 +36,9 @@ var ErrPromptTooLong = errors.New("detect: prompt longer than 256 tokens")
 //
 // The model takes img [1,3,H,W] (RGB, ImageNet mean/std), input_ids,
 // attention_mask, position_ids, token_type_ids [1,S] and text_token_mask
-// [1,S,S] (padded with [PAD] when the export fixes S); it returns logits [1,900,256] (one per query and text token) and
-// boxes [1,900,4] (cx, cy, w, h relative to the image). When the export fixes
+// [1,S,S] (padded with [PAD] when the export fixes S); it returns logits
+// [1,900,256] (one per query and text token) and boxes [1,900,4] (cx, cy,
+// w, h relative to the image). When the export fixes
 // H and W the photo is stretched to that size, otherwise it is resized so
 // that its short side is 800 and its long side at most 1333, as Grounding
 // DINO's own transform does. Boxes are relative, so either way they map back
