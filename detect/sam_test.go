@@ -166,6 +166,29 @@ func TestSAMNoBoxes(t *testing.T) {
 	}
 }
 
+func TestCancelled(t *testing.T) {
+	onnxOrSkip(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	img := uniform(40, 30, imagenetGrey)
+	gd, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gd.Close()
+	if _, err := gd.DetectPeople(ctx, img); !errors.Is(err, context.Canceled) {
+		t.Errorf("Grounding DINO: err = %v; want context.Canceled", err)
+	}
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Segment(ctx, img, []Box{{X1: 1, Y1: 1, X2: 9, Y2: 9}}); !errors.Is(err, context.Canceled) {
+		t.Errorf("SAM: err = %v; want context.Canceled", err)
+	}
+}
+
 func TestSAMWrongModels(t *testing.T) {
 	onnxOrSkip(t)
 	tests := []struct{ enc, dec string }{
