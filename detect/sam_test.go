@@ -166,7 +166,7 @@ func TestSAMNoBoxes(t *testing.T) {
 	}
 }
 
-func TestCancelled(t *testing.T) {
+func TestGDINOAndSAMCancelled(t *testing.T) {
 	onnxOrSkip(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
