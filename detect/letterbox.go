@@ -16,6 +16,7 @@ type letterbox struct {
 	padX, padY int
 	w, h       int // input size
 	rw, rh     int // size of the scaled photo inside the input
+	ox, oy     int // the photo's bounds.Min, added back by toPhoto
 }
 
 // newLetterbox fits a srcW×srcH photo into w×h. With center the photo is
@@ -33,7 +34,7 @@ func newLetterbox(srcW, srcH, w, h int, center bool) letterbox {
 
 // toPhoto maps a point of the model input back to photo coordinates.
 func (l letterbox) toPhoto(x, y float64) (float64, float64) {
-	return (x - float64(l.padX)) / l.scale, (y - float64(l.padY)) / l.scale
+	return (x-float64(l.padX))/l.scale + float64(l.ox), (y-float64(l.padY))/l.scale + float64(l.oy)
 }
 
 // pixelNorm says how to turn 8-bit pixels into a model's float input: output

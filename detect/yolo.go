@@ -174,6 +174,7 @@ type yoloTiming struct{ pre, run, post time.Duration }
 func (m *yoloModel) preprocess(img image.Image) (*[]float32, letterbox) {
 	src := toRGBA(img)
 	l := newLetterbox(src.Rect.Dx(), src.Rect.Dy(), m.w, m.h, true)
+	l.ox, l.oy = img.Bounds().Min.X, img.Bounds().Min.Y
 	const g = 114.0 / 255
 	buf := m.pool.get()
 	fillCHW(*buf, src, l, pixelNorm{mul: [3]float32{1.0 / 255, 1.0 / 255, 1.0 / 255}, pad: [3]float32{g, g, g}})

@@ -209,3 +209,33 @@ func TestYOLOConcurrentAndCancelled(t *testing.T) {
 		t.Error("detect after Close succeeded")
 	}
 }
+
+// TestYOLOSubImage: boxes come back in the coordinates of the image given,
+// also when its bounds do not start at (0, 0).
+func TestYOLOSubImage(t *testing.T) {
+	needORT(t)
+	d, err := NewYOLOFace(filepath.Join("testdata", "yolo_face_std.onnx"), WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	big := image.NewRGBA(image.Rect(0, 0, 1480, 820))
+	draw.Draw(big, big.Rect, &image.Uniform{red}, image.Point{}, draw.Src)
+	sub := big.SubImage(image.Rect(100, 50, 1380, 770)) // 1280×720 at (100, 50)
+	faces, err := d.DetectFaces(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := in2photo(160, 250, 240, 350, 0.5625)
+	want.X1, want.X2, want.Y1, want.Y2 = want.X1+100, want.X2+100, want.Y1+50, want.Y2+50
+	if len(faces) != 3 || !boxNear(faces[0].Box, want, 0.01) {
+		t.Fatalf("faces %+v, want the first at %+v", faces, want)
+	}
+	if lm := faces[0].Landmarks[2]; math.Abs(lm.X-400-100) > 0.01 || math.Abs(lm.Y-330-50) > 0.01 {
+		t.Errorf("nose at %v, want (500, 380)", lm)
+	}
+	// Clipping happens at the sub-image's bottom edge (box E).
+	if faces[1].Y2 != 770 {
+		t.Errorf("box E %+v not clipped at y=770", faces[1].Box)
+	}
+}

@@ -85,6 +85,7 @@ func (y *YuNet) DetectFaces(ctx context.Context, img image.Image) ([]Face, error
 func (y *YuNet) preprocess(img image.Image) (*[]float32, letterbox) {
 	src := toRGBA(img)
 	l := newLetterbox(src.Rect.Dx(), src.Rect.Dy(), y.w, y.h, false)
+	l.ox, l.oy = img.Bounds().Min.X, img.Bounds().Min.Y
 	buf := y.pool.get()
 	fillCHW(*buf, src, l, pixelNorm{bgr: true, mul: [3]float32{1, 1, 1}})
 	return buf, l
