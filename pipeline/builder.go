@@ -120,11 +120,12 @@ type Builder struct {
 	shard       Shard
 	progressW   io.Writer
 	sheetPhotos int
+	fits        *fitCache
 }
 
 // New returns a Builder that writes to the folder out.
 func New(out string, opts ...Option) (*Builder, error) {
-	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{0, 1}, sheetPhotos: 6}
+	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{0, 1}, sheetPhotos: 6, fits: newFitCache()}
 	for _, o := range opts {
 		o(b)
 	}
@@ -539,7 +540,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 
 	var bg background.Background
 	if b.bgs != nil {
-		bg = b.bgs.Pick(b.seed, t.id)
+		bg = b.fits.fitted(b.bgs.Pick(b.seed, t.id), img)
 	}
 	format := imageio.JPEG
 	if b.format == "png" {

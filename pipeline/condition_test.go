@@ -213,3 +213,37 @@ func TestRenderInPlaceMatchesCopies(t *testing.T) {
 		}
 	}
 }
+
+func TestFitCacheComposesTheSamePixels(t *testing.T) {
+	bg := image.NewRGBA(image.Rect(0, 0, 1300, 1100))
+	for i := range bg.Pix {
+		bg.Pix[i] = uint8(i*31 + i/4099)
+	}
+	land := background.NewSet(background.Background{Name: "big.png", Image: bg}).Pick(0, "p")
+	photo := image.NewRGBA(image.Rect(0, 0, 600, 520))
+	for i := range photo.Pix {
+		photo.Pix[i] = uint8(i * 7)
+	}
+	mask := image.NewAlpha(photo.Rect)
+	for i := range mask.Pix {
+		mask.Pix[i] = uint8(i % 256)
+	}
+	want := land.Composite(photo, mask)
+	c := newFitCache()
+	for i := 0; i < 3; i++ {
+		got := c.fitted(land, photo)
+		if got.Name != "big.png" {
+			t.Fatalf("name %q", got.Name)
+		}
+		if cached := got.Image != land.Image; cached != (i > 0) {
+			t.Fatalf("call %d: cached %v", i, cached)
+		}
+		if !reflect.DeepEqual(got.Composite(photo, mask).Pix, want.Pix) {
+			t.Fatalf("call %d: composite differs from the uncached one", i)
+		}
+	}
+	small := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	if c.fitted(land, small).Image != land.Image {
+		t.Error("a size seen once was cached")
+	}
+}
