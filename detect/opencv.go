@@ -2,8 +2,10 @@ package detect
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"image"
 	"os"
 	"path/filepath"
@@ -229,9 +231,64 @@ func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } 
 // not, so it keeps a small pool of them (WithHaarPool), each used by one
 // goroutine at a time. Close it when done.
 type HaarFaceDetector struct {
-	cfg  haarConfig
-	path string
-	pool *cvPool[*cv.Cascade]
+	cfg    haarConfig
+	path   string
+	pool   *cvPool[*cv.Cascade]
+	recent faceMemo
+}
+
+// faceMemo remembers the faces of the last few photos, keyed by a hash of
+// their pixels, so that asking twice about the same photo (the Analyzer's
+// face stage, then HOG's face bodies) scans it once. Detection is
+// deterministic, so a hit returns exactly what a new scan would.
+type faceMemo struct {
+	seed    maphash.Seed
+	mu      sync.Mutex
+	keys    [4]uint64
+	faces   [4][]Face
+	next, n int
+}
+
+// key hashes an *image.RGBA's bounds and pixels; ok is false for other
+// image types, which are not remembered.
+func (m *faceMemo) key(img image.Image) (k uint64, ok bool) {
+	rgba, ok := img.(*image.RGBA)
+	if !ok || rgba.Rect.Empty() {
+		return 0, false
+	}
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	var buf [32]byte
+	r := rgba.Rect
+	for i, v := range []int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y} {
+		binary.LittleEndian.PutUint64(buf[8*i:], uint64(v))
+	}
+	h.Write(buf[:])
+	row := 4 * r.Dx()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		o := rgba.PixOffset(r.Min.X, y)
+		h.Write(rgba.Pix[o : o+row])
+	}
+	return h.Sum64(), true
+}
+
+func (m *faceMemo) get(k uint64) ([]Face, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := 0; i < m.n; i++ {
+		if m.keys[i] == k {
+			return append([]Face(nil), m.faces[i]...), true
+		}
+	}
+	return nil, false
+}
+
+func (m *faceMemo) put(k uint64, faces []Face) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keys[m.next], m.faces[m.next] = k, append([]Face(nil), faces...)
+	m.next = (m.next + 1) % len(m.keys)
+	m.n = min(m.n+1, len(m.keys))
 }
 
 // NewHaarFaceDetector loads the frontal face cascade (see FindHaarCascade)
@@ -253,7 +310,7 @@ func NewHaarFaceDetector(opts ...HaarOption) (*HaarFaceDetector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detect: haar cascade %s: %w", path, err)
 	}
-	d := &HaarFaceDetector{cfg: cfg, path: path}
+	d := &HaarFaceDetector{cfg: cfg, path: path, recent: faceMemo{seed: maphash.MakeSeed()}}
 	d.pool = newCVPool(cfg.pool, func() (*cv.Cascade, error) { return cv.LoadCascade(path) })
 	d.pool.sem <- struct{}{}
 	d.pool.put(first)
@@ -268,7 +325,9 @@ func (d *HaarFaceDetector) CascadePath() string { return d.path }
 
 // DetectFaces returns the faces in img, most supported first. Haar gives no
 // landmarks. The call cannot be interrupted inside OpenCV; ctx is checked
-// before it starts.
+// before it starts. The faces of the last four *image.RGBA photos are
+// remembered by a hash of their pixels, so a second call on the same
+// pixels (as NewDefault's person stage makes) costs only the hash.
 func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]Face, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -278,6 +337,12 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 		return nil, err
 	}
 	defer d.pool.put(c)
+	key, memo := d.recent.key(img)
+	if memo {
+		if faces, ok := d.recent.get(key); ok {
+			return faces, nil
+		}
+	}
 	ms := image.Pt(d.cfg.minSize, d.cfg.minSize)
 	ds, err := c.Detect(img, cv.CascadeParams{
 		ScaleFactor:  d.cfg.scaleFactor,
@@ -295,6 +360,9 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 			X1: float64(r.Min.X), Y1: float64(r.Min.Y), X2: float64(r.Max.X), Y2: float64(r.Max.Y),
 			Score: score(dt.Neighbors, d.cfg.minNeighbors),
 		}})
+	}
+	if memo {
+		d.recent.put(key, faces)
 	}
 	return faces, nil
 }

@@ -489,6 +489,30 @@ func TestOpenCVConcurrentAndCancelled(t *testing.T) {
 	}
 }
 
+func TestHaarMemoFollowsPixels(t *testing.T) {
+	d := ocvHaarDetector(t)
+	img := ocvPhoto(t, "photos/eileen-collins.png")
+	first, err := d.DetectFaces(context.Background(), img)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("faces %v, %v; want one", first, err)
+	}
+	again, err := d.DetectFaces(context.Background(), img)
+	if err != nil || fmt.Sprint(again) != fmt.Sprint(first) {
+		t.Fatalf("second call %v, %v; want %v", again, err, first)
+	}
+	// Blank the face in place: the remembered answer must not come back.
+	r := first[0].Rect()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			img.SetRGBA(x, y, color.RGBA{A: 255})
+		}
+	}
+	after, err := d.DetectFaces(context.Background(), img)
+	if err != nil || len(after) != 0 {
+		t.Fatalf("after blanking the face: %v, %v; want no face", after, err)
+	}
+}
+
 // ExampleNewDefault runs the no-weights default on a blank image: no face,
 // no person, and the detectors' names for the metadata.
 func ExampleNewDefault() {
@@ -517,6 +541,27 @@ func BenchmarkHaar(b *testing.B) {
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := d.DetectFaces(context.Background(), img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDefaultAnalyze is NewDefault's whole Analyze: faces, people
+// (HOG plus face bodies, which reuse the remembered faces) and masks.
+func BenchmarkDefaultAnalyze(b *testing.B) {
+	ocvHaarDetector(b)
+	a, err := NewDefault()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	for _, p := range []string{"photos/eileen-collins.png", "photos/portrait-outdoor.jpg"} {
+		img := ocvPhoto(b, p)
+		b.Run(filepath.Base(p), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := a.Analyze(context.Background(), img); err != nil {
 					b.Fatal(err)
 				}
 			}
