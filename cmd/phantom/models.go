@@ -90,8 +90,12 @@ are listed with how to obtain them.`,
 		var todo []detect.ModelFile
 		if len(args) == 0 {
 			for _, s := range detect.ScanModels(dir, false) {
-				if !s.Found && s.URL != "" && s.SHA256 != "" {
+				switch {
+				case s.Found:
+				case s.URL != "" && s.SHA256 != "":
 					todo = append(todo, s.ModelFile)
+				default:
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: not fetched (%s); upstream %s\n", s.Name, s.Notes, s.Upstream)
 				}
 			}
 		}
@@ -145,7 +149,7 @@ func init() {
 	}
 	modelsCmd.Flags().BoolVar(&modelsFlags.json, "json", false, "print one JSON object per model")
 	modelsCmd.Flags().BoolVar(&modelsFlags.noHash, "no-hash", false, "do not hash the files found")
-	modelsFetchCmd.Flags().StringVar(&modelsFlags.url, "url", "", "download from this URL instead of the upstream one (a mirror); the sha256 is still checked")
+	modelsFetchCmd.Flags().StringVar(&modelsFlags.url, "url", "", "download the named model from this URL instead of its upstream one (a mirror); the sha256 is still checked")
 	modelsCmd.AddCommand(modelsFetchCmd)
 	rootCmd.AddCommand(modelsCmd)
 }
