@@ -93,14 +93,17 @@ func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 	if m.h <= 0 || m.w <= 0 {
 		m.h, m.w = 640, 640
 	}
+	expect := "a YOLOv8 detector with outputs [1 4+classes N] (standard), [1 K 6] (end-to-end) or three [1 64+classes H W] (raw head)"
+	if kind.face {
+		expect = "a YOLOv8 face model with outputs [1 5|20 N] (standard), [1 K 6|21] (end-to-end) or three [1 65|80 H W] (raw head)"
+	}
 	bad := func(why string) error {
-		return fmt.Errorf("%s: %w: %s; expected a YOLOv8 %s with outputs [1 %s N] (standard), [1 K %s] (end-to-end) or three [1 %s H W] (raw head); found %s",
-			path, ErrModelSignature, why, map[bool]string{true: "face model", false: "detector"}[kind.face],
-			map[bool]string{true: "5|20", false: "4+classes"}[kind.face],
-			map[bool]string{true: "6|21", false: "6"}[kind.face],
-			map[bool]string{true: "65|80", false: "64+classes"}[kind.face], got)
+		return fmt.Errorf("%s: %w: %s; expected %s; found %s", path, ErrModelSignature, why, expect, got)
 	}
 	outs := got.Outputs
+	if len(outs) == 0 {
+		return nil, bad("no outputs")
+	}
 	for _, t := range outs {
 		if t.Type != ort.Float32 {
 			return nil, bad(fmt.Sprintf("output %q is %s", t.Name, t.Type))
