@@ -307,7 +307,9 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 	seen := map[string]bool{}
 	for i, r := range recs {
 		if srcFails[i] != nil {
-			run.Failed++
+			if b.shard.I == 0 {
+				run.Failed++
+			}
 			continue
 		}
 		id := ids[i]
