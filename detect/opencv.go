@@ -283,6 +283,13 @@ func (m *faceMemo) get(k uint64) ([]Face, bool) {
 	return nil, false
 }
 
+// reset forgets every photo (for benchmarks that repeat one photo).
+func (m *faceMemo) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n, m.next = 0, 0
+}
+
 func (m *faceMemo) put(k uint64, faces []Face) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
