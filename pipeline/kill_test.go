@@ -79,7 +79,7 @@ func countLines(path string) int {
 func TestKillAndResume(t *testing.T) {
 	bin := buildCLI(t)
 	in := t.TempDir()
-	const photos = 14
+	const photos = 24
 	writeFixtures(t, in, photos)
 	must(t, os.WriteFile(filepath.Join(in, "Ada Lovelace", "bad.png"), []byte("\x89PNG\r\n\x1a\nbroken"), 0o644))
 	bgs := t.TempDir()
@@ -124,7 +124,12 @@ func TestKillAndResume(t *testing.T) {
 	if done >= photos+1 {
 		t.Fatalf("the build finished before it was killed (%d journal lines); the test proves nothing", done)
 	}
-	t.Logf("killed with %d of %d photos in the journal", done, photos+1)
+	files := 0
+	for _, c := range AllConditions {
+		ents, _ := os.ReadDir(filepath.Join(killed, string(c)))
+		files += len(ents)
+	}
+	t.Logf("killed with %d of %d photos in the journal and %d variant files on disk", done, photos+1, files)
 
 	out, err := run(context.Background(), killed)
 	if err == nil {
