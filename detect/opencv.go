@@ -223,9 +223,8 @@ func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } 
 // a face needs more than 6 raw hits (fewer gives a second, false face on
 // several portraits: 98 of 112 congress portraits have exactly one face at
 // 2, 110 of 112 at 6), minimum face 24 px, photos shrunk to 1600 px on the
-// longer side first. The grouping of raw hits is
-// OpenCV's rule (done in Go so that the hit count is known), and Score is
-// n/(n+6) for n hits.
+// longer side first. Raw hits are grouped by OpenCV's rule, done in Go so
+// that the hit count is known, and Score is n/(n+6) for n hits.
 //
 // A HaarFaceDetector is safe for concurrent use: OpenCV's classifier is
 // not, so it keeps a small pool of them (WithHaarPool), each used by one
