@@ -235,9 +235,9 @@ func NewPeopleHOG() (*HOG, error) {
 	return &HOG{h: h}, nil
 }
 
-// HOGWindow is the size of the people detector's window: a person must be
+// hogWindow is the size of the people detector's window: a person must be
 // at least about this big (after Scale) to be found.
-var HOGWindow = image.Pt(64, 128)
+var hogWindow = image.Pt(64, 128)
 
 // Detect finds people in img and returns their windows in img's
 // coordinates, best supported first. The windows hold a margin around the
@@ -256,7 +256,7 @@ func (h *HOG) Detect(img image.Image, p HOGParams) ([]Detection, error) {
 		return nil, err
 	}
 	defer bgr.Close()
-	if bgr.Cols() < HOGWindow.X || bgr.Rows() < HOGWindow.Y {
+	if bgr.Cols() < hogWindow.X || bgr.Rows() < hogWindow.Y {
 		return nil, nil
 	}
 	stride, pad := p.WinStride, p.Padding
