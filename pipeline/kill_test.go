@@ -168,3 +168,41 @@ func TestKillAndResume(t *testing.T) {
 		t.Errorf("audit report %+v", rep.Conditions)
 	}
 }
+
+// TestCLIShardsAndMerge builds two shards with the CLI, merges them with
+// "phantom build merge" and compares the result with a one-shot build.
+func TestCLIShardsAndMerge(t *testing.T) {
+	bin := buildCLI(t)
+	in := t.TempDir()
+	writeFixtures(t, in, 10)
+	base := t.TempDir()
+	build := func(out string, extra ...string) {
+		args := append([]string{"build", in, "-o", out, "--no-ocr", "--models", "none", "--quiet", "--conditions", "original,blur,white+blur", "--workers", "2"}, extra...)
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	whole, s0, s1, merged := filepath.Join(base, "whole"), filepath.Join(base, "s0"), filepath.Join(base, "s1"), filepath.Join(base, "merged")
+	build(whole)
+	build(s0, "--shard", "0/2")
+	build(s1, "--shard", "1/2")
+	n0, n1 := countLines(filepath.Join(s0, "metadata.jsonl")), countLines(filepath.Join(s1, "metadata.jsonl"))
+	if n0 == 0 || n1 == 0 || n0+n1 != 30 {
+		t.Fatalf("shards have %d and %d rows, want 30 in all and some in each", n0, n1)
+	}
+	if out, err := exec.Command(bin, "build", "merge", s0, s1, "-o", merged).CombinedOutput(); err != nil {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "metadata.jsonl"))
+	b, _ := os.ReadFile(filepath.Join(merged, "metadata.jsonl"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("merged metadata.jsonl differs from the one-shot build's")
+	}
+	checkOutput(t, merged, []Condition{Original, Blur, WhiteBlur})
+	// A shard of another setting cannot be merged in.
+	other := filepath.Join(base, "other")
+	build(other, "--seed", "5")
+	if out, err := exec.Command(bin, "build", "merge", s0, other, "-o", filepath.Join(base, "bad")).CombinedOutput(); err == nil {
+		t.Errorf("merging builds with different seeds succeeded:\n%s", out)
+	}
+}
