@@ -88,8 +88,8 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 		if err != nil {
 			return fail(fmt.Errorf("detect: OpenCV person default: %w", err))
 		}
-		a.People = d
-		log.Info("detect: no person model; using the OpenCV default", "dir", dir)
+		a.People, a.PeopleFromFaces = d, true
+		log.Info("detect: no person model; using the OpenCV default (HOG, plus bodies below faces)", "dir", dir)
 	}
 	log.Info("detect: people", "detector", a.People.Name())
 	// Masks.

@@ -139,6 +139,10 @@ func TestNewAnalyzer(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("detectors %v, want %v", got, tc.want)
 			}
+			// Bodies from faces stand in for HOG's misses, and only for HOG.
+			if fromFaces := got[1] == HOGName; a.PeopleFromFaces != fromFaces {
+				t.Errorf("PeopleFromFaces = %v with person detector %s", a.PeopleFromFaces, got[1])
+			}
 			log := logBuf.String()
 			for _, s := range tc.logHas {
 				if !strings.Contains(log, s) {

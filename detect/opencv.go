@@ -2,10 +2,8 @@ package detect
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"image"
 	"os"
 	"path/filepath"
@@ -230,71 +228,9 @@ func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } 
 // not, so it keeps a small pool of them (WithHaarPool), each used by one
 // goroutine at a time. Close it when done.
 type HaarFaceDetector struct {
-	cfg    haarConfig
-	path   string
-	pool   *cvPool[*cv.Cascade]
-	recent faceMemo
-}
-
-// faceMemo remembers the faces of the last few photos, keyed by a hash of
-// their pixels, so that asking twice about the same photo (the Analyzer's
-// face stage, then HOG's face bodies) scans it once. Detection is
-// deterministic, so a hit returns exactly what a new scan would.
-type faceMemo struct {
-	seed    maphash.Seed
-	mu      sync.Mutex
-	keys    [4]uint64
-	faces   [4][]Face
-	next, n int
-}
-
-// key hashes an *image.RGBA's bounds and pixels; ok is false for other
-// image types, which are not remembered.
-func (m *faceMemo) key(img image.Image) (k uint64, ok bool) {
-	rgba, ok := img.(*image.RGBA)
-	if !ok || rgba.Rect.Empty() {
-		return 0, false
-	}
-	var h maphash.Hash
-	h.SetSeed(m.seed)
-	var buf [32]byte
-	r := rgba.Rect
-	for i, v := range []int{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y} {
-		binary.LittleEndian.PutUint64(buf[8*i:], uint64(v))
-	}
-	h.Write(buf[:])
-	row := 4 * r.Dx()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		o := rgba.PixOffset(r.Min.X, y)
-		h.Write(rgba.Pix[o : o+row])
-	}
-	return h.Sum64(), true
-}
-
-func (m *faceMemo) get(k uint64) ([]Face, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for i := 0; i < m.n; i++ {
-		if m.keys[i] == k {
-			return append([]Face(nil), m.faces[i]...), true
-		}
-	}
-	return nil, false
-}
-
-// reset forgets every photo (for benchmarks that repeat one photo).
-func (m *faceMemo) reset() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.n, m.next = 0, 0
-}
-
-func (m *faceMemo) put(k uint64, faces []Face) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.keys[m.next], m.faces[m.next] = k, append([]Face(nil), faces...)
-	m.next = (m.next + 1) % len(m.keys)
-	m.n = min(m.n+1, len(m.keys))
+	cfg  haarConfig
+	path string
+	pool *cvPool[*cv.Cascade]
 }
 
 // NewHaarFaceDetector loads the frontal face cascade (see FindHaarCascade)
@@ -316,7 +252,7 @@ func NewHaarFaceDetector(opts ...HaarOption) (*HaarFaceDetector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("detect: haar cascade %s: %w", path, err)
 	}
-	d := &HaarFaceDetector{cfg: cfg, path: path, recent: faceMemo{seed: maphash.MakeSeed()}}
+	d := &HaarFaceDetector{cfg: cfg, path: path}
 	d.pool = newCVPool(cfg.pool, func() (*cv.Cascade, error) { return cv.LoadCascade(path) })
 	d.pool.sem <- struct{}{}
 	d.pool.put(first)
@@ -331,9 +267,7 @@ func (d *HaarFaceDetector) CascadePath() string { return d.path }
 
 // DetectFaces returns the faces in img, most supported first. Haar gives no
 // landmarks. The call cannot be interrupted inside OpenCV; ctx is checked
-// before it starts. The faces of the last four *image.RGBA photos are
-// remembered by a hash of their pixels, so a second call on the same
-// pixels (as NewDefault's person stage makes) costs only the hash.
+// before it starts.
 func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]Face, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -343,12 +277,6 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 		return nil, err
 	}
 	defer d.pool.put(c)
-	key, memo := d.recent.key(img)
-	if memo {
-		if faces, ok := d.recent.get(key); ok {
-			return faces, nil
-		}
-	}
 	ms := image.Pt(d.cfg.minSize, d.cfg.minSize)
 	ds, err := c.Detect(img, cv.CascadeParams{
 		ScaleFactor:  d.cfg.scaleFactor,
@@ -367,9 +295,6 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 			Score: score(dt.Neighbors, d.cfg.minNeighbors),
 		}})
 	}
-	if memo {
-		d.recent.put(key, faces)
-	}
 	return faces, nil
 }
 
@@ -380,7 +305,6 @@ func (d *HaarFaceDetector) Close() error { return d.pool.close() }
 type HOGOption func(*hogConfig)
 
 type hogConfig struct {
-	faces        FaceDetector
 	maxSide      int
 	minNeighbors int
 	hitThreshold float64
@@ -399,14 +323,6 @@ func WithHOGMinNeighbors(n int) HOGOption { return func(c *hogConfig) { c.minNei
 
 // WithHOGHitThreshold sets the SVM margin a window needs (default 0).
 func WithHOGHitThreshold(t float64) HOGOption { return func(c *hogConfig) { c.hitThreshold = t } }
-
-// WithFaceBodies adds, for every face fd finds that no HOG window already
-// holds, a person box extrapolated from the face (head and shoulders down
-// towards the photo's bottom). HOG only knows whole upright bodies and
-// misses the close-ups and portraits that most photos of known people are;
-// this is what makes the default find them. fd is not closed by the person
-// detector.
-func WithFaceBodies(fd FaceDetector) HOGOption { return func(c *hogConfig) { c.faces = fd } }
 
 // WithHOGPool sets how many descriptors may run at once (default
 // GOMAXPROCS).
@@ -483,39 +399,7 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 		}
 		people = append(people, Person{Box: box.Clip(b), Label: "person"})
 	}
-	if d.cfg.faces == nil {
-		return people, nil
-	}
-	d.pool.put(h) // the face detector may take a while; free the descriptor
-	h = nil
-	faces, err := d.cfg.faces.DetectFaces(ctx, img)
-	if err != nil {
-		return nil, fmt.Errorf("detect: hog: faces for bodies: %w", err)
-	}
-	return append(people, bodiesFromFaces(faces, people, b)...), nil
-}
-
-// bodiesFromFaces returns a person box for each face whose centre lies in
-// none of the people already found.
-func bodiesFromFaces(faces []Face, people []Person, b image.Rectangle) []Person {
-	var out []Person
-	for _, f := range faces {
-		cx, cy := (f.X1+f.X2)/2, (f.Y1+f.Y2)/2
-		held := false
-		for _, p := range people {
-			if cx >= p.X1 && cx < p.X2 && cy >= p.Y1 && cy < p.Y2 {
-				held = true
-				break
-			}
-		}
-		if held {
-			continue
-		}
-		w, h := f.Width(), f.Height()
-		box := Box{X1: cx - 1.6*w, X2: cx + 1.6*w, Y1: f.Y1 - 0.6*h, Y2: f.Y2 + 6*h, Score: f.Score / 2}
-		out = append(out, Person{Box: box.Clip(b), Label: "person"})
-	}
-	return out
+	return people, nil
 }
 
 // Close frees the descriptors.
@@ -596,7 +480,7 @@ func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes [
 func (s *GrabCutSegmenter) Close() error { return nil }
 
 // NewDefault returns the Analyzer that needs no model files: Haar faces,
-// HOG people (with bodies extrapolated from Haar faces, WithFaceBodies) and
+// HOG people (with bodies extrapolated from Haar faces: PeopleFromFaces) and
 // GrabCut masks, with their default settings. Close it when
 // done. It fails (wrapping ErrNoModel) only when the Haar cascade cannot be
 // found.
@@ -605,7 +489,7 @@ func NewDefault() (*Analyzer, error) {
 	if err != nil {
 		return nil, err
 	}
-	people, err := NewHOGPersonDetector(WithFaceBodies(faces))
+	people, err := NewHOGPersonDetector()
 	if err != nil {
 		faces.Close()
 		return nil, err
@@ -616,5 +500,5 @@ func NewDefault() (*Analyzer, error) {
 		people.Close()
 		return nil, err
 	}
-	return &Analyzer{Faces: faces, People: people, Segmenter: seg}, nil
+	return &Analyzer{Faces: faces, People: people, Segmenter: seg, PeopleFromFaces: true}, nil
 }

@@ -243,7 +243,7 @@ func TestBodiesFromFaces(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 			for i, p := range got {
-				if p.Box != tc.want[i] || p.Label != "person" {
+				if p.Box != tc.want[i] || p.Label != "person-from-face" {
 					t.Errorf("person %d = %+v, want %+v", i, p, tc.want[i])
 				}
 			}
@@ -251,13 +251,16 @@ func TestBodiesFromFaces(t *testing.T) {
 	}
 }
 
+// TestHOGPeople runs HOG with bodies from the Haar faces (the Analyzer's
+// PeopleFromFaces), as NewDefault does.
 func TestHOGPeople(t *testing.T) {
 	faces := ocvHaarDetector(t)
-	withFaces, err := NewHOGPersonDetector(WithFaceBodies(faces))
+	hogOnly, err := NewHOGPersonDetector()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer withFaces.Close()
+	defer hogOnly.Close()
+	withFaces := &Analyzer{Faces: faces, People: hogOnly, PeopleFromFaces: true}
 	tests := []struct {
 		photo string
 		min   int
@@ -270,15 +273,16 @@ func TestHOGPeople(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.photo), func(t *testing.T) {
 			img := ocvPhoto(t, tc.photo)
-			people, err := withFaces.DetectPeople(context.Background(), img)
+			scene, err := withFaces.Analyze(context.Background(), img)
 			if err != nil {
 				t.Fatal(err)
 			}
+			people := scene.People
 			if len(people) < tc.min {
 				t.Fatalf("%d people, want ≥ %d", len(people), tc.min)
 			}
 			for _, p := range people {
-				if p.Label != "person" || p.Box != p.Box.Clip(img.Rect) || p.Area() == 0 {
+				if (p.Label != "person" && p.Label != "person-from-face") || p.Box != p.Box.Clip(img.Rect) || p.Area() == 0 {
 					t.Errorf("bad person %+v", p)
 				}
 			}
@@ -426,7 +430,8 @@ func TestDefaultAnalyzer(t *testing.T) {
 	if len(s.Faces) != 1 || len(s.People) < 1 || len(s.Masks) != len(s.People) {
 		t.Errorf("scene: %d faces, %d people, %d masks; want 1, ≥1, one per person", len(s.Faces), len(s.People), len(s.Masks))
 	}
-	want := map[string]string{"face": HaarName, "person": HOGName, "segmenter": GrabCutName}
+	// The portrait's person comes from the face: HOG finds no whole body.
+	want := map[string]string{"face": HaarName, "person": HOGName + "+face-body", "segmenter": GrabCutName}
 	for k, v := range want {
 		if s.Detectors[k] != v {
 			t.Errorf("detector %s = %q, want %q", k, s.Detectors[k], v)
@@ -540,7 +545,6 @@ func BenchmarkHaar(b *testing.B) {
 		img := ocvPhoto(b, p)
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
-				d.recent.reset() // measure the scan, not the memo
 				if _, err := d.DetectFaces(context.Background(), img); err != nil {
 					b.Fatal(err)
 				}
@@ -550,7 +554,7 @@ func BenchmarkHaar(b *testing.B) {
 }
 
 // BenchmarkDefaultAnalyze is NewDefault's whole Analyze: faces, people
-// (HOG plus face bodies, which reuse the remembered faces) and masks.
+// (HOG plus bodies from the faces) and masks.
 func BenchmarkDefaultAnalyze(b *testing.B) {
 	ocvHaarDetector(b)
 	a, err := NewDefault()
@@ -562,7 +566,6 @@ func BenchmarkDefaultAnalyze(b *testing.B) {
 		img := ocvPhoto(b, p)
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
-				a.Faces.(*HaarFaceDetector).recent.reset() // a new photo each time
 				if _, err := a.Analyze(context.Background(), img); err != nil {
 					b.Fatal(err)
 				}

@@ -58,23 +58,6 @@ func TestPersonMaskIsTheUnion(t *testing.T) {
 	}
 }
 
-func TestBodyFromFace(t *testing.T) {
-	bounds := image.Rect(0, 0, 512, 512)
-	tests := []struct {
-		face, want Box
-	}{
-		// A centred portrait face: 3.2 widths wide, half a height above, to the bottom.
-		{Box{206, 100, 306, 220, 0.9}, Box{96, 40, 416, 512, 0.9}},
-		// A face at the left edge: clipped.
-		{Box{0, 300, 50, 360, 0.5}, Box{0, 270, 105, 512, 0.5}},
-	}
-	for _, tt := range tests {
-		if got := BodyFromFace(tt.face, bounds); got != tt.want {
-			t.Errorf("BodyFromFace(%v) = %v, want %v", tt.face, got, tt.want)
-		}
-	}
-}
-
 func TestBoxGeometry(t *testing.T) {
 	a, b := Box{X1: 0, Y1: 0, X2: 10, Y2: 10}, Box{X1: 5, Y1: 0, X2: 15, Y2: 10}
 	if got := a.IoU(b); got < 0.333 || got > 0.334 {
