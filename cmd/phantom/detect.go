@@ -131,7 +131,7 @@ func runDetect(cmd *cobra.Command, args []string) error {
 		People:    timedPeople{an.People, &st},
 		Segmenter: timedSegmenter{an.Segmenter, &st},
 	}
-	files, failed := detectInputs(cmd, args)
+	files, failed := expandInputs(cmd, args)
 	if detectFlags.draw != "" {
 		if err := os.MkdirAll(detectFlags.draw, 0o755); err != nil {
 			return fmt.Errorf("detect: --draw folder: %w", err)
@@ -139,14 +139,14 @@ func runDetect(cmd *cobra.Command, args []string) error {
 	}
 	enc := json.NewEncoder(cmd.OutOrStdout())
 	used := map[string]int{}
-	for _, f := range files {
+	for _, in := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res := detectOne(ctx, timed, &st, f, used)
+		res := detectOne(ctx, timed, &st, in.path, used)
 		if res.Error != "" {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom: detect %s: %s\n", f, res.Error)
+			fmt.Fprintf(cmd.ErrOrStderr(), "phantom detect: %s: %s\n", in.path, res.Error)
 		}
 		if err := enc.Encode(res); err != nil {
 			return err
@@ -156,32 +156,6 @@ func runDetect(cmd *cobra.Command, args []string) error {
 		return errSomeFailed
 	}
 	return nil
-}
-
-// detectInputs expands folders into their image files; a path that cannot be
-// read is printed and counted as failed.
-func detectInputs(cmd *cobra.Command, args []string) ([]string, int) {
-	var files []string
-	failed := 0
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom: detect %s: %v\n", a, err)
-			continue
-		}
-		if !st.IsDir() {
-			files = append(files, a)
-			continue
-		}
-		found, err := imageio.Walk(a)
-		if err != nil {
-			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom: detect %s: %v\n", a, err)
-		}
-		files = append(files, found...)
-	}
-	return files, failed
 }
 
 func detectOne(ctx context.Context, an *detect.Analyzer, st *stageTimer, path string, used map[string]int) detectResult {
