@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
+)
+
+func TestOutputPath(t *testing.T) {
+	tests := []struct {
+		in   inputFile
+		want string
+	}{
+		{inputFile{path: "a/b/photo.jpeg"}, "out/photo.jpg"},
+		{inputFile{path: "a/b/photo.PNG"}, "out/photo.png"},
+		{inputFile{path: "photos/Ann Lee/1.webp", root: "photos"}, "out/Ann Lee/1.jpg"},
+		{inputFile{path: "photos/x.png", root: "photos/"}, "out/x.png"},
+	}
+	for _, tt := range tests {
+		if got := outputPath("out", tt.in); got != tt.want {
+			t.Errorf("outputPath(%+v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestAnonymizeCLI pixelates the face of the astronaut portrait with the
+// OpenCV default, next to a broken file that must be reported while the
+// good one is still written.
+func TestAnonymizeCLI(t *testing.T) {
+	data := os.Getenv("PHANTOM_DATA")
+	if data == "" {
+		t.Skip("PHANTOM_DATA not set")
+	}
+	photo := filepath.Join(data, "photos", "eileen-collins.png")
+	bad := filepath.Join(t.TempDir(), "broken.png")
+	if err := os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\ntruncated"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	c := phantomCmd("anonymize", photo, bad, "-o", out, "--models", "none", "-q")
+	c.Stdout, c.Stderr = &stdout, &stderr
+	if err := c.Run(); err == nil {
+		t.Error("exit status 0 with a broken input")
+	}
+	if !strings.Contains(stderr.String(), "broken.png") {
+		t.Errorf("stderr does not name the broken file:\n%s", stderr.String())
+	}
+	before, err := imageio.Load(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := imageio.Load(filepath.Join(out, "eileen-collins.png"))
+	if err != nil {
+		t.Fatalf("the good photo was not written: %v\n%s", err, stderr.String())
+	}
+	// The changed pixels must form the face's mosaic: inside the face's
+	// neighbourhood (the YuNet face box is (179,63)-(270,174)), at most 100
+	// colours.
+	changed := image.Rectangle{}
+	colours := map[[4]uint8]bool{}
+	for y := 0; y < before.Rect.Dy(); y++ {
+		for x := 0; x < before.Rect.Dx(); x++ {
+			i := before.PixOffset(x, y)
+			if !bytes.Equal(before.Pix[i:i+4], after.Pix[i:i+4]) {
+				changed = changed.Union(image.Rect(x, y, x+1, y+1))
+				colours[[4]uint8(after.Pix[i:i+4])] = true
+			}
+		}
+	}
+	if changed.Empty() {
+		t.Fatal("no pixel changed")
+	}
+	if !changed.In(image.Rect(150, 30, 300, 210)) || changed.Dx() < 60 {
+		t.Errorf("changed region %v is not the face", changed)
+	}
+	if len(colours) > 100 {
+		t.Errorf("%d colours in the pixelated region, want ≤ 100", len(colours))
+	}
+	if !strings.Contains(stdout.String(), "1 faces") {
+		t.Errorf("stdout: %s", stdout.String())
+	}
+}
+
+// TestBackgroundCLI cuts the astronaut out onto white with the OpenCV
+// default: the corners become white, the suit stays.
+func TestBackgroundCLI(t *testing.T) {
+	data := os.Getenv("PHANTOM_DATA")
+	if data == "" {
+		t.Skip("PHANTOM_DATA not set")
+	}
+	out := t.TempDir()
+	c := phantomCmd("background", filepath.Join(data, "photos", "eileen-collins.png"), "-o", out, "--mode", "white", "--models", "none", "-q")
+	if b, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	img, err := imageio.Load(filepath.Join(out, "eileen-collins.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []image.Point{{2, 2}, {509, 2}} {
+		if c := img.RGBAAt(p.X, p.Y); c.R != 255 || c.G != 255 || c.B != 255 {
+			t.Errorf("corner %v = %v, want white", p, c)
+		}
+	}
+	// The suit below the face stays the photo's.
+	orig, err := imageio.Load(filepath.Join(data, "photos", "eileen-collins.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []image.Point{{230, 300}, {200, 420}} {
+		if c, want := img.RGBAAt(p.X, p.Y), orig.RGBAAt(p.X, p.Y); c != want {
+			t.Errorf("suit pixel %v = %v, want the photo's %v", p, c, want)
+		}
+	}
+	c2 := phantomCmd("background", filepath.Join(data, "photos", "eileen-collins.png"), "-o", out, "--mode", "sepia")
+	if b, err := c2.CombinedOutput(); err == nil || !strings.Contains(string(b), "sepia") {
+		t.Errorf("an unknown mode: %v %s", err, b)
+	}
+}
