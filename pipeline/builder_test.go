@@ -86,10 +86,10 @@ func TestBuildFixtures(t *testing.T) {
 	dropped = nil
 	b2, err := New(out, WithAnalyzer(testAnalyzer(t)), WithBackgrounds(testBackgrounds()), WithWorkers(2), WithSeed(7), WithFilter(filter))
 	must(t, err)
-	sum2, err := b2.Run(context.Background(), recs)
+	sum2, err := b2.Run(context.Background(), append(recs, recs[0])) // the first photo twice
 	must(t, err)
-	if sum2.Run.Resumed != 7 || sum2.Run.Processed != 0 || len(dropped) != 0 {
-		t.Errorf("resume: resumed %d processed %d filter calls %d; want 7, 0, 0", sum2.Run.Resumed, sum2.Run.Processed, len(dropped))
+	if sum2.Run.Resumed != 7 || sum2.Run.Processed != 0 || sum2.Run.Duplicates != 1 || len(dropped) != 0 {
+		t.Errorf("resume: resumed %d processed %d duplicates %d filter calls %d; want 7, 0, 1, 0", sum2.Run.Resumed, sum2.Run.Processed, sum2.Run.Duplicates, len(dropped))
 	}
 	meta2, err := os.ReadFile(filepath.Join(out, "metadata.jsonl"))
 	must(t, err)
