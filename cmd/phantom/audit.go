@@ -79,6 +79,7 @@ A residual rate above zero means the pixelation left faces a detector can find.`
 func init() {
 	f := auditCmd.Flags()
 	auditFlags.det.register(f)
+	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
 	f.IntVar(&auditFlags.workers, "workers", runtime.NumCPU(), "variants checked at once")
 	f.Float64Var(&auditFlags.iou, "iou", pipeline.DefaultResidualIoU, "IoU with an original face at which a detection is a residual")
 	f.BoolVar(&auditFlags.json, "json", false, "print the report as JSON")

@@ -92,6 +92,7 @@ func init() {
 	f.StringVar(&buildFlags.manifest, "manifest", "", "CSV or JSONL manifest of path,name[,aliases] instead of a folder")
 	f.StringVar(&buildFlags.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur")
 	buildFlags.det.register(f)
+	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
 	f.StringVar(&buildFlags.backgrounds, "backgrounds", "", "folder of landscape backgrounds (default "+cachedir.Path("backgrounds")+")")
 	f.Int64Var(&buildFlags.seed, "seed", 0, "seed of the per-photo landscape choice")
 	f.IntVar(&buildFlags.workers, "workers", runtime.NumCPU(), "photos built at once")
