@@ -38,6 +38,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/otiai10/gosseract/v2"
@@ -146,6 +147,12 @@ func New(cfg Config) (*Client, error) {
 		c.Close()
 		return nil, fmt.Errorf("%w (language %q): %v", ErrInit, cfg.Lang, err)
 	}
+	// Tesseract's Init resets the page segmentation mode to its default
+	// (single block), so set it again now that the engine is initialised.
+	if err := c.SetPageSegMode(gosseract.PageSegMode(cfg.PSM)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w: %v", ErrInit, err)
+	}
 	return cl, nil
 }
 
@@ -177,7 +184,7 @@ func (cl *Client) Read(img *image.Gray) ([]Word, error) {
 	}
 	words := make([]Word, 0, len(boxes))
 	for _, bb := range boxes {
-		if bb.Word == "" {
+		if strings.TrimSpace(bb.Word) == "" {
 			continue
 		}
 		words = append(words, Word{
@@ -216,6 +223,14 @@ func EncodePGM(img *image.Gray) []byte {
 		n += copy(out[n:], row)
 	}
 	return out
+}
+
+// SetPageSegMode sets the page segmentation mode for the following reads.
+func (cl *Client) SetPageSegMode(psm int) error {
+	if cl.c == nil {
+		return errors.New("tess: client is closed")
+	}
+	return cl.c.SetPageSegMode(gosseract.PageSegMode(psm))
 }
 
 // SetVariable sets a Tesseract parameter for the following reads (for

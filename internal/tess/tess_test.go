@@ -74,6 +74,26 @@ func TestRead(t *testing.T) {
 	}
 }
 
+// The page segmentation mode must survive Tesseract's Init (which resets it):
+// as a single word (PSM 8) two words come back as one.
+func TestPageSegModeApplies(t *testing.T) {
+	img := textImage(t, 640, 120, 40, "HELLO WORLD")
+	for _, tc := range []struct{ psm, want int }{{PSMSparseText, 2}, {8, 1}} {
+		cl, err := New(Config{PSM: tc.psm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		words, err := cl.Read(img)
+		cl.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(words) != tc.want {
+			t.Errorf("PSM %d: %d words %+v, want %d", tc.psm, len(words), words, tc.want)
+		}
+	}
+}
+
 func TestReadBlank(t *testing.T) {
 	cl, err := New(Config{})
 	if err != nil {
