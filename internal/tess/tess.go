@@ -8,6 +8,9 @@
 // meanwhile is lost: start clients up front, not in the middle of a batch.
 // New serialises start-ups, which must not overlap.
 //
+// The package silences Leptonica's messages on stderr (its severity is set to
+// none when the package loads): on photos they are noise, not failures.
+//
 // A Client is not safe for concurrent use: Tesseract's API object holds the
 // current image and the recognition state. Use one Client per goroutine (the
 // ocrfilter package keeps a pool).
@@ -26,8 +29,9 @@
 package tess
 
 /*
-#cgo LDFLAGS: -lgomp
+#cgo LDFLAGS: -lgomp -lleptonica
 #include <omp.h>
+#include <leptonica/allheaders.h>
 */
 import "C"
 
@@ -48,6 +52,10 @@ func init() {
 	if _, ok := os.LookupEnv("OMP_THREAD_LIMIT"); !ok {
 		os.Setenv("OMP_THREAD_LIMIT", "1")
 	}
+	// Leptonica prints messages such as "Error in pixScanForForeground:
+	// invalid box" on stderr while binarising busy photos; they are not
+	// errors of the read, and would flood a batch's output.
+	C.setMsgSeverity(C.L_SEVERITY_NONE)
 }
 
 // ErrInit is returned (wrapped) when Tesseract cannot start, most often
