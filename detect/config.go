@@ -43,38 +43,16 @@ var (
 // The options (device, threads, library) apply to every ONNX model. Close
 // the Analyzer to release them.
 func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
-	o := newModelOptions(opts)
-	log := o.logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if dir != NoModels {
-		dir = ModelsDir(dir)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			log.Info("detect: no models folder; using the OpenCV default", "dir", dir)
-			dir = NoModels
-		}
-	}
+	dir, log := modelsFolder(dir, opts)
 	a := &Analyzer{}
 	fail := func(err error) (*Analyzer, error) {
 		a.Close()
 		return nil, err
 	}
 	var err error
-	// Faces.
-	if files := firstPresent(dir, faceOrder); files != nil {
-		if a.Faces, err = openFaceModel(files[0], opts); err != nil {
-			return fail(fmt.Errorf("detect: face model: %w", err))
-		}
-	} else {
-		d, err := NewHaarFaceDetector()
-		if err != nil {
-			return fail(fmt.Errorf("detect: OpenCV face default: %w", err))
-		}
-		a.Faces = d
-		log.Info("detect: no face model; using the OpenCV default", "dir", dir)
+	if a.Faces, err = faceStage(dir, opts, log); err != nil {
+		return fail(err)
 	}
-	log.Info("detect: faces", "detector", a.Faces.Name())
 	// People.
 	if firstPresent(dir, [][]string{{"groundingdino*.onnx"}}) != nil && firstPresent(dir, [][]string{{"vocab.txt"}}) == nil {
 		log.Warn("detect: Grounding DINO needs vocab.txt beside it; not using it", "dir", dir)
@@ -107,6 +85,52 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 	}
 	log.Info("detect: masks", "segmenter", a.Segmenter.Name())
 	return a, nil
+}
+
+// NewFaceDetector returns NewAnalyzer's face stage alone, for callers that
+// need no people or masks (the anonymization audit, face pixelation): the
+// best face model in dir, else the Haar cascade. Close it when done.
+func NewFaceDetector(dir string, opts ...ModelOption) (FaceDetector, error) {
+	dir, log := modelsFolder(dir, opts)
+	return faceStage(dir, opts, log)
+}
+
+// modelsFolder resolves NewAnalyzer's dir argument (NoModels when the folder
+// does not exist) and returns the logger of opts.
+func modelsFolder(dir string, opts []ModelOption) (string, *slog.Logger) {
+	log := newModelOptions(opts).logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if dir != NoModels {
+		dir = ModelsDir(dir)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			log.Info("detect: no models folder; using the OpenCV default", "dir", dir)
+			dir = NoModels
+		}
+	}
+	return dir, log
+}
+
+// faceStage opens the first face model present in dir, or the Haar cascade.
+func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, error) {
+	var fd FaceDetector
+	if files := firstPresent(dir, faceOrder); files != nil {
+		d, err := openFaceModel(files[0], opts)
+		if err != nil {
+			return nil, fmt.Errorf("detect: face model: %w", err)
+		}
+		fd = d
+	} else {
+		d, err := NewHaarFaceDetector()
+		if err != nil {
+			return nil, fmt.Errorf("detect: OpenCV face default: %w", err)
+		}
+		fd = d
+		log.Info("detect: no face model; using the OpenCV default", "dir", dir)
+	}
+	log.Info("detect: faces", "detector", fd.Name())
+	return fd, nil
 }
 
 // The openers below return a nil interface (never a typed nil) on error, so

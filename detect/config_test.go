@@ -180,3 +180,27 @@ func TestNewAnalyzerCUDA(t *testing.T) {
 		t.Errorf("auto provider %s", p)
 	}
 }
+
+func TestNewFaceDetector(t *testing.T) {
+	needORT(t)
+	tests := []struct {
+		name string
+		dir  func(t *testing.T) string
+		want string
+	}{
+		{"no models", func(*testing.T) string { return NoModels }, HaarName},
+		{"yunet beside a mask model", func(t *testing.T) string { return linkModels(t, "yunet-face.onnx", "isnet-quint8.onnx") }, "yunet:yunet-face.onnx"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fd, err := NewFaceDetector(tc.dir(t), WithDevice(DeviceCPU))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fd.(interface{ Close() error }).Close()
+			if fd.Name() != tc.want {
+				t.Errorf("face detector %s, want %s", fd.Name(), tc.want)
+			}
+		})
+	}
+}

@@ -58,22 +58,22 @@ func runAnonymize(cmd *cobra.Command, args []string) error {
 	if af.scale <= 0 || af.grid <= 0 {
 		return fmt.Errorf("anonymize: --scale and --grid must be positive")
 	}
-	an, err := af.detector.open(cmd.ErrOrStderr())
+	faces, err := af.detector.openFaces(cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
-	defer an.Close()
+	defer closeDetector(faces)
 	opts := anonymize.Options{Grid: af.grid, Sigma: af.sigma}
 	return eachImage(cmd, args, af.out, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
-		faces, err := an.Faces.DetectFaces(ctx, img)
+		found, err := faces.DetectFaces(ctx, img)
 		if err != nil {
 			return nil, "", fmt.Errorf("detect faces: %w", err)
 		}
-		for _, f := range faces {
+		for _, f := range found {
 			if err := anonymize.Apply(img, anonymize.Scale(f.Rect(), af.scale, img.Rect), method, opts); err != nil {
 				return nil, "", err
 			}
 		}
-		return img, fmt.Sprintf("%d faces, %s (%s)", len(faces), method, an.Faces.Name()), nil
+		return img, fmt.Sprintf("%d faces, %s (%s)", len(found), method, faces.Name()), nil
 	})
 }

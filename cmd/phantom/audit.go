@@ -89,16 +89,11 @@ func init() {
 // openFaceDetector returns a maker of the audit's face detector (one shared
 // detector when it is safe for concurrent use), its name and a closer.
 func openFaceDetector(d *detectorFlags, workers int, logw io.Writer) (func() (detect.FaceDetector, error), string, func(), error) {
-	a, err := openAnalyzer(d, workers, logw)
+	fd, err := d.forWorkers(workers).openFaces(logw)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	if a.Faces == nil {
-		a.Close()
-		return nil, "", nil, fmt.Errorf("audit: no face detector")
-	}
-	fd := a.Faces
-	return func() (detect.FaceDetector, error) { return noClose{fd}, nil }, fd.Name(), func() { a.Close() }, nil
+	return func() (detect.FaceDetector, error) { return noClose{fd}, nil }, fd.Name(), func() { closeDetector(fd) }, nil
 }
 
 // noClose hides a shared detector's Close from the auditor, which closes

@@ -219,17 +219,11 @@ func printBuildSummary(w io.Writer, out string, s *pipeline.Summary) {
 		out, s.Built, total, s.Filtered, s.Failed, filepath.Join(out, "summary.json"))
 }
 
-// openAnalyzer returns the detectors of build and audit: the ONNX models
-// found in the models folder (see detect.NewAnalyzer), the OpenCV default
-// for every stage that has none. Unless --threads says otherwise, each ONNX
-// model run gets an equal share of the cores, so that the workers do not
-// oversubscribe them.
+// openAnalyzer returns the detectors of build: the ONNX models found in the
+// models folder (see detect.NewAnalyzer), the OpenCV default for every stage
+// that has none, with the cores shared among the workers.
 func openAnalyzer(d *detectorFlags, workers int, logw io.Writer) (*detect.Analyzer, error) {
-	df := *d
-	if df.threads == 0 {
-		df.threads = max(1, runtime.NumCPU()/max(1, workers))
-	}
-	return df.open(logw)
+	return d.forWorkers(workers).open(logw)
 }
 
 // openOCRFilter starts the Tesseract name filter with one engine per worker.

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"log/slog"
+	"runtime"
 
 	"github.com/spf13/pflag"
 
@@ -26,12 +27,38 @@ func (d *detectorFlags) register(f *pflag.FlagSet) {
 
 // open builds the Analyzer the flags ask for, logging to w which detector
 // each stage uses.
-func (d *detectorFlags) open(w io.Writer) (*detect.Analyzer, error) {
+func (d detectorFlags) open(w io.Writer) (*detect.Analyzer, error) {
 	dev, err := detect.ParseDevice(d.device)
 	if err != nil {
 		return nil, err
 	}
 	return detect.NewAnalyzer(d.models, detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet)))
+}
+
+// forWorkers returns the flags with, unless --threads was given, each ONNX
+// model run getting an equal share of the cores among workers, so that
+// concurrent workers do not oversubscribe them.
+func (d detectorFlags) forWorkers(workers int) detectorFlags {
+	if d.threads == 0 {
+		d.threads = max(1, runtime.NumCPU()/max(1, workers))
+	}
+	return d
+}
+
+// openFaces opens the face detector the flags ask for, and nothing else.
+func (d detectorFlags) openFaces(w io.Writer) (detect.FaceDetector, error) {
+	dev, err := detect.ParseDevice(d.device)
+	if err != nil {
+		return nil, err
+	}
+	return detect.NewFaceDetector(d.models, detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet)))
+}
+
+// closeDetector closes a detector that has a Close method.
+func closeDetector(d any) {
+	if c, ok := d.(interface{ Close() error }); ok {
+		c.Close()
+	}
 }
 
 // cliLogger returns a text logger without timestamps, or one that discards
