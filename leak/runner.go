@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phantom-vlm/phantom/internal/progress"
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
@@ -221,26 +222,31 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		plans[i] = todo
 		sums[i] = ModelSummary{Model: m.name(), Total: total, Skipped: skipped}
 	}
-	prog := newProgress(r.Progress, r.ProgressInterval, sums)
-	prog.start()
+	prog := progress.New(r.Progress, r.ProgressInterval)
+	bars := make([]*progress.Bar, len(sums))
+	for i, s := range sums {
+		prog.Logf("%s: %d questions, %d already answered, %d to ask", s.Model, s.Total, s.Skipped, s.Total-s.Skipped)
+		bars[i] = prog.NewBar(s.Model, "req", s.Total, s.Skipped)
+	}
+	prog.Start()
 
 	var wg sync.WaitGroup
 	for i, m := range r.Models {
 		wg.Go(func() {
 			start := time.Now()
-			r.runModel(ctx, cancel, m, plans[i], &sums[i], prog.bar(i))
+			r.runModel(ctx, cancel, m, plans[i], &sums[i], bars[i])
 			sums[i].Elapsed = time.Since(start)
 		})
 	}
 	wg.Wait()
-	prog.stop()
+	prog.Stop()
 	if err := context.Cause(ctx); err != nil {
 		return Summary{Models: sums}, err
 	}
 	return Summary{Models: sums}, nil
 }
 
-func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m Model, todo []job, sum *ModelSummary, bar *bar) {
+func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m Model, todo []job, sum *ModelSummary, bar *progress.Bar) {
 	n := max(m.Concurrency, 1)
 	lim := newLimiter(m.Rate)
 	stopAfter := r.StopAfter
@@ -291,7 +297,7 @@ func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m M
 					}
 				}
 				mu.Unlock()
-				bar.add(res.OK())
+				bar.Add(res.OK())
 			}
 		})
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/progress"
 )
 
 // ErrNoBackgrounds is returned by New when a landscape condition is asked
@@ -296,9 +297,9 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		return nil, err
 	}
 
-	prog := newProgress(b.progressW)
+	prog := progress.New(b.progressW, 5*time.Second)
 	run := &RunStats{Workers: b.workers, Photos: len(recs)}
-	prog.logf("phantom build: reading %d photos to find their IDs", len(recs))
+	prog.Logf("phantom build: reading %d photos to find their IDs", len(recs))
 
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.
@@ -331,16 +332,18 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		for _, f := range srcFails {
 			if f != nil {
 				failures = append(failures, f)
-				prog.logf("failed: %s: %s", f.Source, f.Error)
+				prog.Logf("failed: %s: %s", f.Source, f.Error)
 			}
 		}
 	}
 
 	var runErr error
 	if ctx.Err() == nil {
-		prog.start(len(tasks))
-		runErr = b.work(ctx, tasks, j, prog, run)
-		prog.finish()
+		prog.Logf("phantom build: %d photos to build", len(tasks))
+		bar := prog.NewBar("", "photos", len(tasks), 0)
+		prog.Start()
+		runErr = b.work(ctx, tasks, j, prog, bar, run)
+		prog.Stop()
 	}
 	run.WallSeconds = time.Since(start).Seconds()
 	run.CPUSeconds = cpuTime() - cpu0
@@ -396,7 +399,7 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []*Fail
 }
 
 // work builds the tasks on b.workers goroutines.
-func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *progress, run *RunStats) error {
+func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *progress.Display, bar *progress.Bar, run *RunStats) error {
 	ch := make(chan task)
 	var (
 		wg       sync.WaitGroup
@@ -449,9 +452,9 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 				}
 				mu.Unlock()
 				if e.Failed != nil {
-					prog.logf("failed: %s (%s): %s", e.Failed.Source, e.Failed.Stage, e.Failed.Error)
+					prog.Logf("failed: %s (%s): %s", e.Failed.Source, e.Failed.Stage, e.Failed.Error)
 				}
-				prog.add(1)
+				bar.Add(e.Status != statusFailed)
 			}
 		}(a)
 	}
