@@ -1,6 +1,7 @@
 package ocrfilter
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"os"
@@ -40,15 +41,16 @@ type passRead struct {
 // candidates are the OCR passes the measurement tries.
 var candidates = []Pass{
 	{},
-	{Binarize: Sauvola},
-	{Invert: true, Binarize: Sauvola},
-	{Scale: 2},
-	{Scale: 2, Binarize: Sauvola},
-	{Chroma: true, Binarize: Sauvola},
-	{Rotate: 15},
-	{Rotate: -15},
-	{Rotate: 15, Binarize: Sauvola},
-	{Rotate: -15, Binarize: Sauvola},
+	{PSM: PSMSingleBlock},
+	{Invert: true},
+	{Scale: 2, MaxSide: 1000},
+	{Scale: 2, MaxSide: 1000, PSM: PSMSingleBlock},
+	{Grid: 3},
+	{Grid: 3, PSM: PSMSingleBlock},
+	{Grid: 3, Rotate: 15},
+	{Grid: 3, Rotate: -15},
+	{Rotate: 15, PSM: PSMSingleBlock},
+	{Rotate: -15, PSM: PSMSingleBlock},
 }
 
 // readCandidates reads img with every candidate pass, timing each.
@@ -57,16 +59,12 @@ func readCandidates(t testing.TB, cl *tess.Client, img image.Image) map[string]p
 	out := map[string]passRead{}
 	for _, p := range candidates {
 		start := time.Now()
-		g, back := p.prepare(&src)
-		if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
-			t.Fatal(err)
-		}
-		tw, err := cl.Read(g)
+		words, err := p.read(cl, &src, nil, PSMSparseText)
 		if err != nil {
 			t.Error(err)
 			continue
 		}
-		out[p.String()] = passRead{appendWords(nil, tw, p.String(), back), time.Since(start)}
+		out[p.String()] = passRead{words, time.Since(start)}
 	}
 	return out
 }
@@ -96,7 +94,7 @@ func TestMeasure(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cl, err := tess.New(tess.Config{PSM: int(psm)})
+				cl, err := tess.New(tess.Config{PSM: int(psm), Vars: binarizationVars})
 				if err != nil {
 					t.Error(err)
 					return
@@ -245,4 +243,63 @@ func (st evalStats) String() string {
 		pct(st.hitSmall, st.posSmall), st.hitSmall, st.posSmall,
 		st.cleanDrop, st.clean, st.decoyDrop, st.decoy,
 		pct(st.hit20+st.hitSmall, drops), float64(st.dur.Milliseconds())/float64(max(st.n, 1)))
+}
+
+// TestMeasureDefault measures the default Filter on the full generated set,
+// the figures BENCHMARKS.md gives for phantom's defaults:
+//
+//	PHANTOM_OCR_EVAL=1 PHANTOM_DATA=/path/to/data go test -run TestMeasureDefault -v ./ocrfilter
+func TestMeasureDefault(t *testing.T) {
+	if os.Getenv("PHANTOM_OCR_EVAL") == "" {
+		t.Skip("PHANTOM_OCR_EVAL not set")
+	}
+	set := genSet(t, true)
+	f, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type res struct {
+		drop bool
+		dur  time.Duration
+	}
+	out := make([]res, len(set))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	start := time.Now()
+	for i, s := range set {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			t0 := time.Now()
+			d, err := f.Decide(context.Background(), s.Img, s.Name, nil)
+			if err != nil {
+				t.Error(err)
+			}
+			out[i] = res{!d.Keep, time.Since(t0)}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	var st evalStats
+	byStyle := map[string]*evalStats{}
+	for i, s := range set {
+		st.add(s, out[i].drop, out[i].dur)
+		if s.WantDrop {
+			if byStyle[s.Style] == nil {
+				byStyle[s.Style] = &evalStats{}
+			}
+			byStyle[s.Style].add(s, out[i].drop, out[i].dur)
+			if !out[i].drop {
+				t.Logf("missed %s (%s)", s.ID, s.Name)
+			}
+		}
+	}
+	t.Logf("default passes %v, minconf %v: %s", f.Reader().Passes(image.Pt(640, 480)), f.Matcher().MinConfidence, st)
+	for _, k := range []string{"caption", "jersey", "magazine", "sign"} {
+		t.Logf("  %-8s %s", k, byStyle[k])
+	}
+	t.Logf("wall %v for %d photos with %d engines: %v per photo", wall, len(set), runtime.GOMAXPROCS(0), wall/time.Duration(len(set)))
 }

@@ -148,7 +148,7 @@ func WithPasses(ps ...Pass) Option {
 }
 
 // WithExtraPasses adds passes after the current ones, for example
-// WithExtraPasses(RotatedPasses(15)...) for tilted text.
+// WithExtraPasses(ocrfilter.Pass{Grid: 3, PSM: ocrfilter.PSMSingleBlock}).
 func WithExtraPasses(ps ...Pass) Option {
 	return func(c *config) { c.passes = append(append([]Pass(nil), c.passes...), ps...) }
 }
@@ -202,7 +202,8 @@ func NewReader(opts ...Option) (*Reader, error) {
 }
 
 func (r *Reader) newClient() (*tess.Client, error) {
-	cl, err := tess.New(tess.Config{Lang: r.cfg.lang, PSM: int(r.cfg.psm), DPI: r.cfg.dpi, DataPath: r.cfg.tessdataDir})
+	cl, err := tess.New(tess.Config{Lang: r.cfg.lang, PSM: int(r.cfg.psm), DPI: r.cfg.dpi, DataPath: r.cfg.tessdataDir,
+		Vars: binarizationVars})
 	if err != nil {
 		return nil, fmt.Errorf("ocrfilter: %w", err)
 	}
@@ -299,23 +300,67 @@ func (r *Reader) Read(ctx context.Context, img image.Image) ([]Word, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		g, back := p.prepare(&src)
-		if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
-			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p, err)
-		}
-		tw, err := cl.Read(g)
+		words, err = p.read(cl, &src, words, r.cfg.psm)
 		if err != nil {
 			return nil, fmt.Errorf("ocrfilter: pass %s: %w", p, err)
 		}
-		words = appendWords(words, tw, p.String(), back)
 	}
 	return words, nil
 }
 
-// appendWords converts a pass's words, numbering its lines from 1 in reading
-// order and mapping boxes back to the input image.
-func appendWords(dst []Word, tw []tess.Word, pass string, back func(image.Rectangle) image.Rectangle) []Word {
-	line := 0
+// read runs the pass with cl and appends the words it reads to words.
+func (p Pass) read(cl *tess.Client, src *prepared, words []Word, defaultPSM PageSegMode) ([]Word, error) {
+	g, back := p.prepare(src)
+	if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
+		return words, err
+	}
+	psm := p.PSM
+	if psm == 0 {
+		psm = defaultPSM
+	}
+	if err := cl.SetPageSegMode(int(psm)); err != nil {
+		return words, err
+	}
+	if p.Grid < 2 {
+		tw, err := cl.Read(g)
+		if err != nil {
+			return words, err
+		}
+		words, _ = appendWords(words, tw, p.String(), back, 0)
+		return words, nil
+	}
+	lines := 0
+	for _, r := range gridTiles(g.Rect, p.Grid) {
+		tw, err := cl.Read(g.SubImage(r).(*image.Gray))
+		if err != nil {
+			return words, err
+		}
+		// Tile words come in the tile's coordinates on the pass's image.
+		words, lines = appendWords(words, tw, p.String(), back, lines)
+	}
+	return words, nil
+}
+
+// gridTiles cuts r into n×n tiles, each half as wide and high as r when n is
+// 3 (2/(n+1) of r in general), overlapping their neighbours by half.
+func gridTiles(r image.Rectangle, n int) []image.Rectangle {
+	w, h := r.Dx(), r.Dy()
+	tw, th := 2*w/(n+1), 2*h/(n+1)
+	var out []image.Rectangle
+	for j := 0; j < n; j++ {
+		for i := 0; i < n; i++ {
+			x, y := r.Min.X+i*w/(n+1), r.Min.Y+j*h/(n+1)
+			out = append(out, image.Rect(x, y, x+tw, y+th).Intersect(r))
+		}
+	}
+	return out
+}
+
+// appendWords converts a pass's words, numbering its lines in reading order
+// after the first lines ones, and mapping boxes back to the input image. It
+// returns the words and the number of the last line.
+func appendWords(dst []Word, tw []tess.Word, pass string, back func(image.Rectangle) image.Rectangle, lines int) ([]Word, int) {
+	line := lines
 	var last [3]int
 	for i, w := range tw {
 		key := [3]int{w.Block, w.Par, w.Line}
@@ -325,5 +370,13 @@ func appendWords(dst []Word, tw []tess.Word, pass string, back func(image.Rectan
 		}
 		dst = append(dst, Word{Text: w.Text, Box: back(w.Box), Confidence: w.Conf, Pass: pass, Line: line})
 	}
-	return dst
+	return dst, line
+}
+
+// binarizationVars size the windows of Tesseract's local binarisations: 2
+// inches (about 140 pixels at the 70 dpi Tesseract assumes for photos)
+// measured better than the defaults (0.33 inch) on photos with captions.
+var binarizationVars = map[string]string{
+	"thresholding_tile_size":   "2.0",
+	"thresholding_window_size": "2.0",
 }

@@ -62,8 +62,7 @@ func init() {
 	f.IntVar(&ocrFlags.minRun, "min-run", ocrfilter.DefaultMinRun, "shortest run of name characters that counts")
 	f.IntVar(&ocrFlags.jobs, "jobs", 0, "photos read at once (default: number of CPUs)")
 	f.BoolVar(&ocrFlags.noWords, "no-words", false, "leave the list of all words read out of the output")
-	f.BoolVar(&ocrFlags.rotate, "rotate", false, "also read copies rotated by ±15° (slower; for tilted text)")
-	f.BoolVar(&ocrFlags.fast, "fast", false, "one OCR pass only (faster, misses more small text)")
+	f.BoolVar(&ocrFlags.fast, "fast", false, "one OCR pass over the whole photo only (about 10 times faster, misses much more text)")
 	ocrCmd.MarkFlagRequired("name")
 	rootCmd.AddCommand(ocrCmd)
 }
@@ -97,9 +96,6 @@ func runOCR(cmd *cobra.Command, args []string) error {
 	}
 	if ocrFlags.fast {
 		opts = append(opts, ocrfilter.WithPasses(ocrfilter.DefaultPasses()[0]))
-	}
-	if ocrFlags.rotate {
-		opts = append(opts, ocrfilter.WithExtraPasses(ocrfilter.RotatedPasses(15)...))
 	}
 	f, err := ocrfilter.New(opts...)
 	if err != nil {
