@@ -252,3 +252,34 @@ func TestResizeGray(t *testing.T) {
 		}
 	}
 }
+
+// The shared real text photos: a page of printed text on noise, and
+// handwritten formulas on paper.
+func TestDecideRealTextPhotos(t *testing.T) {
+	dir := os.Getenv("PHANTOM_DATA")
+	if dir == "" {
+		t.Skip("PHANTOM_DATA not set")
+	}
+	f := filter(t)
+	read := func(name string) []Word {
+		img, err := imageio.Load(filepath.Join(dir, "photos", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		words, err := f.Reader().Read(context.Background(), img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return words
+	}
+	noisy := read("text-noisy.png")
+	if d := f.DecideWords(noisy, "Computer Vision", nil); d.Keep || d.Evidence[0].Run != "computer vision" {
+		t.Errorf("text-noisy.png for \"Computer Vision\": %+v", d.Evidence)
+	}
+	if d := f.DecideWords(noisy, "Lionel Messi", nil); !d.Keep {
+		t.Errorf("text-noisy.png dropped for Lionel Messi: %+v", d.Evidence)
+	}
+	if d := f.DecideWords(read("text-skimage.png"), "Lionel Messi", nil); !d.Keep {
+		t.Errorf("text-skimage.png dropped for Lionel Messi: %+v", d.Evidence)
+	}
+}
