@@ -56,6 +56,9 @@ func writeCaptionPNG(t *testing.T, path, caption string) {
 
 func TestOCRCommand(t *testing.T) {
 	dir := t.TempDir()
+	if d := os.Getenv("PHANTOM_OCR_KEEP"); d != "" {
+		dir = d
+	}
 	withName := filepath.Join(dir, "caption.png")
 	clean := filepath.Join(dir, "clean.png")
 	bad := filepath.Join(dir, "broken.jpg")
@@ -92,7 +95,7 @@ func TestOCRCommand(t *testing.T) {
 		Words []json.RawMessage `json:"words"`
 	}
 	var lines []line
-	sc := bufio.NewScanner(&out)
+	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
