@@ -283,3 +283,21 @@ func TestDecideRealTextPhotos(t *testing.T) {
 		t.Errorf("text-skimage.png dropped for Lionel Messi: %+v", d.Evidence)
 	}
 }
+
+func TestChromaGray(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 2, 1))
+	img.SetRGBA(0, 0, color.RGBA{200, 50, 100, 255}) // chroma 150
+	img.SetRGBA(1, 0, color.RGBA{90, 90, 90, 255})   // grey: chroma 0
+	for _, src := range []image.Image{img, image.Image(nrgba(img))} {
+		g := chromaGray(src)
+		if g.Pix[0] != 105 || g.Pix[1] != 255 {
+			t.Errorf("%T: chromaGray = %v, want [105 255]", src, g.Pix)
+		}
+	}
+}
+
+func nrgba(m *image.RGBA) *image.NRGBA {
+	out := image.NewNRGBA(m.Bounds())
+	draw.Draw(out, out.Bounds(), m, m.Bounds().Min, draw.Src)
+	return out
+}

@@ -186,6 +186,17 @@ func invertGray(g *image.Gray) *image.Gray {
 func chromaGray(img image.Image) *image.Gray {
 	b := img.Bounds()
 	out := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	if m, ok := img.(*image.RGBA); ok {
+		for y := 0; y < b.Dy(); y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+			dst := out.Pix[y*out.Stride:]
+			for x := 0; x < b.Dx(); x++ {
+				r, g, bl := src[4*x], src[4*x+1], src[4*x+2]
+				dst[x] = 255 - (max(r, g, bl) - min(r, g, bl))
+			}
+		}
+		return out
+	}
 	for y := 0; y < b.Dy(); y++ {
 		for x := 0; x < b.Dx(); x++ {
 			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
