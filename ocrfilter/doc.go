@@ -7,7 +7,7 @@
 //   - A Reader runs Tesseract OCR on an image and returns the words read,
 //     with their boxes and confidences. It keeps a pool of Tesseract engines,
 //     so one Reader serves many goroutines. It reads each image in several
-//     passes (DefaultPasses): the whole image in three modes, an upscaled
+//     passes (DefaultPasses): the whole image in four ways, an upscaled
 //     copy of a small image, and overlapping tiles of copies rotated ±15°,
 //     because scene text is often small, tilted, or lost in a busy photo.
 //   - A Matcher tests every run of at least MinRun (default 5) consecutive
