@@ -2,16 +2,14 @@ package detect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/phantom-vlm/phantom/internal/cv"
+	"github.com/phantom-vlm/phantom/internal/pool"
 )
 
 // This file holds the classical OpenCV detectors that run when no model
@@ -84,83 +82,6 @@ func FindHaarCascade(path string) (string, error) {
 		strings.Join(tried, ", "), HaarCascadeEnv, ErrNoModel)
 }
 
-// cvPool lends OpenCV objects, which must not be used by two goroutines at
-// once, to one goroutine at a time. It makes at most max of them, lazily,
-// and blocks (or gives up on ctx) when all are lent.
-type cvPool[T interface{ Close() error }] struct {
-	sem    chan struct{}
-	newFn  func() (T, error)
-	mu     sync.Mutex
-	idle   []T
-	closed bool
-}
-
-func newCVPool[T interface{ Close() error }](size int, newFn func() (T, error)) *cvPool[T] {
-	if size <= 0 {
-		size = runtime.GOMAXPROCS(0)
-	}
-	return &cvPool[T]{sem: make(chan struct{}, size), newFn: newFn}
-}
-
-var errClosed = errors.New("detect: detector is closed")
-
-func (p *cvPool[T]) get(ctx context.Context) (T, error) {
-	var zero T
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return zero, ctx.Err()
-	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		<-p.sem
-		return zero, errClosed
-	}
-	if n := len(p.idle); n > 0 {
-		t := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
-		return t, nil
-	}
-	p.mu.Unlock()
-	t, err := p.newFn()
-	if err != nil {
-		<-p.sem
-		return zero, err
-	}
-	return t, nil
-}
-
-func (p *cvPool[T]) put(t T) {
-	p.mu.Lock()
-	if p.closed {
-		t.Close()
-	} else {
-		p.idle = append(p.idle, t)
-	}
-	p.mu.Unlock()
-	<-p.sem
-}
-
-// close frees the idle objects; those lent out are freed when returned.
-func (p *cvPool[T]) close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return nil
-	}
-	p.closed = true
-	var first error
-	for _, t := range p.idle {
-		if err := t.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	p.idle = nil
-	return first
-}
-
 // score turns a grouped detection's raw hit count into a confidence in
 // (0, 1): n/(n+m) with m the minimum-neighbours setting, so a detection
 // just over the threshold scores a little above 0.5 and a strongly supported
@@ -230,7 +151,7 @@ func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } 
 type HaarFaceDetector struct {
 	cfg  haarConfig
 	path string
-	pool *cvPool[*cv.Cascade]
+	pool *pool.Pool[*cv.Cascade]
 }
 
 // NewHaarFaceDetector loads the frontal face cascade (see FindHaarCascade)
@@ -253,9 +174,8 @@ func NewHaarFaceDetector(opts ...HaarOption) (*HaarFaceDetector, error) {
 		return nil, fmt.Errorf("detect: haar cascade %s: %w", path, err)
 	}
 	d := &HaarFaceDetector{cfg: cfg, path: path}
-	d.pool = newCVPool(cfg.pool, func() (*cv.Cascade, error) { return cv.LoadCascade(path) })
-	d.pool.sem <- struct{}{}
-	d.pool.put(first)
+	d.pool = pool.New(cfg.pool, func() (*cv.Cascade, error) { return cv.LoadCascade(path) })
+	d.pool.Add(first)
 	return d, nil
 }
 
@@ -272,11 +192,11 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c, err := d.pool.get(ctx)
+	c, err := d.pool.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer d.pool.put(c)
+	defer d.pool.Put(c)
 	ms := image.Pt(d.cfg.minSize, d.cfg.minSize)
 	ds, err := c.Detect(img, cv.CascadeParams{
 		ScaleFactor:  d.cfg.scaleFactor,
@@ -299,7 +219,7 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 }
 
 // Close frees the classifiers.
-func (d *HaarFaceDetector) Close() error { return d.pool.close() }
+func (d *HaarFaceDetector) Close() error { return d.pool.Close() }
 
 // HOGOption configures NewHOGPersonDetector.
 type HOGOption func(*hogConfig)
@@ -345,7 +265,7 @@ func WithHOGPool(n int) HOGOption { return func(c *hogConfig) { c.pool = n } }
 // descriptors, WithHOGPool). Close it when done.
 type HOGPersonDetector struct {
 	cfg  hogConfig
-	pool *cvPool[*cv.HOG]
+	pool *pool.Pool[*cv.HOG]
 }
 
 // NewHOGPersonDetector returns a HOG people detector.
@@ -355,7 +275,7 @@ func NewHOGPersonDetector(opts ...HOGOption) (*HOGPersonDetector, error) {
 		o(&cfg)
 	}
 	d := &HOGPersonDetector{cfg: cfg}
-	d.pool = newCVPool(cfg.pool, func() (*cv.HOG, error) { return cv.NewPeopleHOG() })
+	d.pool = pool.New(cfg.pool, func() (*cv.HOG, error) { return cv.NewPeopleHOG() })
 	return d, nil
 }
 
@@ -369,13 +289,13 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	h, err := d.pool.get(ctx)
+	h, err := d.pool.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if h != nil {
-			d.pool.put(h)
+			d.pool.Put(h)
 		}
 	}()
 	b := img.Bounds()
@@ -403,7 +323,7 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 }
 
 // Close frees the descriptors.
-func (d *HOGPersonDetector) Close() error { return d.pool.close() }
+func (d *HOGPersonDetector) Close() error { return d.pool.Close() }
 
 // GrabCutOption configures NewGrabCutSegmenter.
 type GrabCutOption func(*grabCutConfig)

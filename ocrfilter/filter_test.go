@@ -135,7 +135,7 @@ func TestDecideGeneratedSet(t *testing.T) {
 	}
 	out := make([]res, len(set))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, cap(f.r.sem))
+	sem := make(chan struct{}, f.r.cfg.pool)
 	for i, s := range set {
 		wg.Add(1)
 		sem <- struct{}{}

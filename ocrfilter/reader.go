@@ -9,8 +9,8 @@ import (
 	"math"
 	"runtime"
 	"strconv"
-	"sync"
 
+	"github.com/phantom-vlm/phantom/internal/pool"
 	"github.com/phantom-vlm/phantom/internal/tess"
 )
 
@@ -172,11 +172,8 @@ func WithMinConfidence(conf float64) Option {
 // use: it keeps up to the pool size of Tesseract engines and hands one to each
 // call. Close it when done.
 type Reader struct {
-	cfg  config
-	sem  chan struct{}
-	mu   sync.Mutex
-	idle []*tess.Client
-	done bool
+	cfg     config
+	engines *pool.Pool[*tess.Client]
 }
 
 // NewReader starts a Reader and all its Tesseract engines, so that a
@@ -189,14 +186,15 @@ func NewReader(opts ...Option) (*Reader, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	r := &Reader{cfg: cfg, sem: make(chan struct{}, cfg.pool)}
+	r := &Reader{cfg: cfg}
+	r.engines = pool.New(cfg.pool, r.newClient)
 	for range cfg.pool {
 		cl, err := r.newClient()
 		if err != nil {
 			r.Close()
 			return nil, err
 		}
-		r.idle = append(r.idle, cl)
+		r.engines.Add(cl)
 	}
 	return r, nil
 }
@@ -211,58 +209,18 @@ func (r *Reader) newClient() (*tess.Client, error) {
 }
 
 func (r *Reader) acquire(ctx context.Context) (*tess.Client, error) {
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	r.mu.Lock()
-	if r.done {
-		r.mu.Unlock()
-		<-r.sem
+	cl, err := r.engines.Get(ctx)
+	if errors.Is(err, pool.ErrClosed) {
 		return nil, ErrClosed
 	}
-	if n := len(r.idle); n > 0 {
-		cl := r.idle[n-1]
-		r.idle = r.idle[:n-1]
-		r.mu.Unlock()
-		return cl, nil
-	}
-	r.mu.Unlock()
-	cl, err := r.newClient()
-	if err != nil {
-		<-r.sem
-		return nil, err
-	}
-	return cl, nil
+	return cl, err
 }
 
-func (r *Reader) release(cl *tess.Client) {
-	r.mu.Lock()
-	if r.done {
-		cl.Close()
-	} else {
-		r.idle = append(r.idle, cl)
-	}
-	r.mu.Unlock()
-	<-r.sem
-}
+func (r *Reader) release(cl *tess.Client) { r.engines.Put(cl) }
 
 // Close frees the Reader's idle engines; engines in use are freed when their
 // call returns. Calls after Close fail with ErrClosed.
-func (r *Reader) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return nil
-	}
-	r.done = true
-	for _, cl := range r.idle {
-		cl.Close()
-	}
-	r.idle = nil
-	return nil
-}
+func (r *Reader) Close() error { return r.engines.Close() }
 
 // Passes returns the names of the OCR passes the Reader runs on an image of
 // the given size, in order.
