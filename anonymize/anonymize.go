@@ -148,6 +148,20 @@ func cellEdges(lo, hi, n int) []int {
 	return e
 }
 
+// cells lays a grid×grid grid over r: the column and row edges (see
+// cellEdges), and for each x offset in r the column it falls in.
+func cells(r image.Rectangle, grid int) (xs, ys, colOf []int) {
+	xs = cellEdges(r.Min.X, r.Max.X, grid)
+	ys = cellEdges(r.Min.Y, r.Max.Y, grid)
+	colOf = make([]int, r.Dx())
+	for c := 0; c < grid; c++ {
+		for x := xs[c]; x < xs[c+1]; x++ {
+			colOf[x-r.Min.X] = c
+		}
+	}
+	return xs, ys, colOf
+}
+
 // Pixelate divides r (clipped to img) into grid×grid cells, as equal as
 // integer division allows, and fills each cell with the mean colour of its
 // own pixels (rounded). Pixels outside r are not touched. A region narrower
@@ -160,15 +174,7 @@ func Pixelate(img *image.RGBA, r image.Rectangle, grid int) {
 	if grid <= 0 {
 		grid = DefaultGrid
 	}
-	xs := cellEdges(r.Min.X, r.Max.X, grid)
-	ys := cellEdges(r.Min.Y, r.Max.Y, grid)
-	// colOf maps each x offset in r to its cell column.
-	colOf := make([]int, r.Dx())
-	for c := 0; c < grid; c++ {
-		for x := xs[c]; x < xs[c+1]; x++ {
-			colOf[x-r.Min.X] = c
-		}
-	}
+	xs, ys, colOf := cells(r, grid)
 	sums := make([][4]uint64, grid)
 	for ry := 0; ry < grid; ry++ {
 		y0, y1 := ys[ry], ys[ry+1]
@@ -221,14 +227,7 @@ func PixelateMask(img *image.RGBA, mask *image.Alpha, grid int) {
 	if grid <= 0 {
 		grid = DefaultGrid
 	}
-	xs := cellEdges(r.Min.X, r.Max.X, grid)
-	ys := cellEdges(r.Min.Y, r.Max.Y, grid)
-	colOf := make([]int, r.Dx())
-	for c := 0; c < grid; c++ {
-		for x := xs[c]; x < xs[c+1]; x++ {
-			colOf[x-r.Min.X] = c
-		}
-	}
+	_, ys, colOf := cells(r, grid)
 	sums := make([][5]uint64, grid) // R, G, B, A, count
 	for ry := 0; ry < grid; ry++ {
 		y0, y1 := ys[ry], ys[ry+1]
