@@ -58,34 +58,38 @@ func blend(photo image.Image, mask *image.Alpha, bg *image.RGBA, opts []Option) 
 	if o.feather > 0 {
 		mask = feather(mask, o.feather)
 	}
-	w, h := b.Dx(), b.Dy()
-	for y := 0; y < h; y++ {
-		p := src.Pix[y*src.Stride : y*src.Stride+4*w]
-		d := bg.Pix[y*bg.Stride : y*bg.Stride+4*w]
-		var m []uint8
-		if my := b.Min.Y + y; my >= mask.Rect.Min.Y && my < mask.Rect.Max.Y {
-			m = mask.Pix[(my-mask.Rect.Min.Y)*mask.Stride:]
-		}
-		for x := 0; x < w; x++ {
-			mx := b.Min.X + x - mask.Rect.Min.X
-			if m == nil || mx < 0 || mx >= mask.Rect.Dx() {
-				continue
-			}
-			a := uint32(m[mx])
-			switch a {
-			case 0:
-				continue
-			case 255:
-				copy(d[4*x:4*x+4], p[4*x:4*x+4])
-				continue
-			}
-			i := 4 * x
-			for k := 0; k < 4; k++ {
-				d[i+k] = uint8((uint32(p[i+k])*a + uint32(d[i+k])*(255-a) + 127) / 255)
-			}
-		}
+	// The part of the photo (in its own coordinates) the mask covers.
+	over := mask.Rect.Intersect(b)
+	for y := over.Min.Y; y < over.Max.Y; y++ {
+		oy := y - b.Min.Y
+		x0, x1 := over.Min.X-b.Min.X, over.Max.X-b.Min.X
+		p := src.Pix[oy*src.Stride+4*x0 : oy*src.Stride+4*x1]
+		d := bg.Pix[oy*bg.Stride+4*x0 : oy*bg.Stride+4*x1]
+		m := mask.Pix[mask.PixOffset(over.Min.X, y):mask.PixOffset(over.Max.X, y)]
+		blendRow(d, p, m)
 	}
 	return bg
+}
+
+// blendRow blends a row of photo pixels p over background pixels d, in
+// place, with the mask values m as weights (len(p) == len(d) == 4*len(m)).
+func blendRow(d, p, m []uint8) {
+	for x, a8 := range m {
+		if a8 == 0 {
+			continue
+		}
+		i := 4 * x
+		dd, pp := d[i:i+4:i+4], p[i:i+4:i+4]
+		if a8 == 255 {
+			dd[0], dd[1], dd[2], dd[3] = pp[0], pp[1], pp[2], pp[3]
+			continue
+		}
+		a, na := uint32(a8), 255-uint32(a8)
+		dd[0] = uint8((uint32(pp[0])*a + uint32(dd[0])*na + 127) / 255)
+		dd[1] = uint8((uint32(pp[1])*a + uint32(dd[1])*na + 127) / 255)
+		dd[2] = uint8((uint32(pp[2])*a + uint32(dd[2])*na + 127) / 255)
+		dd[3] = uint8((uint32(pp[3])*a + uint32(dd[3])*na + 127) / 255)
+	}
 }
 
 // feather returns a copy of m blurred with two box passes of radius px/2 in
