@@ -99,19 +99,27 @@ func bilinear(dst, src *image.RGBA, sr image.Rectangle) {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	xt := newTaps(w, sr.Min.X, sr.Dx())
 	yt := newTaps(h, sr.Min.Y, sr.Dy())
+	// Byte offsets of the two source columns of each output column.
+	a0, a1 := make([]int, w), make([]int, w)
+	for x := range w {
+		a0[x], a1[x] = 4*(xt.i0[x]-src.Rect.Min.X), 4*(xt.i1[x]-src.Rect.Min.X)
+	}
 	for y := 0; y < h; y++ {
 		r0 := src.Pix[(yt.i0[y]-src.Rect.Min.Y)*src.Stride:]
 		r1 := src.Pix[(yt.i1[y]-src.Rect.Min.Y)*src.Stride:]
 		fy := yt.f[y]
+		gy := 256 - fy
 		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
 		for x := 0; x < w; x++ {
-			a := 4 * (xt.i0[x] - src.Rect.Min.X)
-			b := 4 * (xt.i1[x] - src.Rect.Min.X)
 			fx := xt.f[x]
-			for k := 0; k < 4; k++ {
-				top := uint32(r0[a+k])*(256-fx) + uint32(r0[b+k])*fx
-				bot := uint32(r1[a+k])*(256-fx) + uint32(r1[b+k])*fx
-				d[4*x+k] = uint8((top*(256-fy) + bot*fy + 1<<15) >> 16)
+			gx := 256 - fx
+			p00, p01 := r0[a0[x]:a0[x]+4:a0[x]+4], r0[a1[x]:a1[x]+4:a1[x]+4]
+			p10, p11 := r1[a0[x]:a0[x]+4:a0[x]+4], r1[a1[x]:a1[x]+4:a1[x]+4]
+			o := d[4*x : 4*x+4 : 4*x+4]
+			for k := range 4 {
+				top := uint32(p00[k])*gx + uint32(p01[k])*fx
+				bot := uint32(p10[k])*gx + uint32(p11[k])*fx
+				o[k] = uint8((top*gy + bot*fy + 1<<15) >> 16)
 			}
 		}
 	}
