@@ -31,21 +31,6 @@ var (
 	ocvPortraitPerson = Box{X1: 0, Y1: 49.9, X2: 697.1, Y2: 1064.3}
 )
 
-// ocvPhoto loads a photo of $PHANTOM_DATA, skipping the test when the
-// variable is unset.
-func ocvPhoto(t testing.TB, rel string) *image.RGBA {
-	t.Helper()
-	dir := os.Getenv("PHANTOM_DATA")
-	if dir == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
-	img, err := imageio.Load(filepath.Join(dir, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
 var (
 	ocvOnce    sync.Once
 	ocvHaar    *HaarFaceDetector
@@ -130,7 +115,7 @@ func TestHaarFaces(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.photo), func(t *testing.T) {
-			faces, err := d.DetectFaces(context.Background(), ocvPhoto(t, tc.photo))
+			faces, err := d.DetectFaces(context.Background(), realPhoto(t, tc.photo))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,7 +257,7 @@ func TestHOGPeople(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.photo), func(t *testing.T) {
-			img := ocvPhoto(t, tc.photo)
+			img := realPhoto(t, tc.photo)
 			scene, err := withFaces.Analyze(context.Background(), img)
 			if err != nil {
 				t.Fatal(err)
@@ -354,7 +339,7 @@ func TestGrabCutSegmenter(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(filepath.Base(tc.photo), func(t *testing.T) {
-			img := ocvPhoto(t, tc.photo)
+			img := realPhoto(t, tc.photo)
 			masks, err := seg.Segment(context.Background(), img, []Box{tc.box})
 			if err != nil {
 				t.Fatal(err)
@@ -422,7 +407,7 @@ func TestDefaultAnalyzer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := ocvPhoto(t, "photos/eileen-collins.png")
+	img := realPhoto(t, "photos/eileen-collins.png")
 	s, err := a.Analyze(context.Background(), img)
 	if err != nil {
 		t.Fatal(err)
@@ -458,7 +443,7 @@ func TestOpenCVConcurrentAndCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	img := ocvPhoto(t, "photos/eileen-collins.png")
+	img := realPhoto(t, "photos/eileen-collins.png")
 	want, err := d.DetectFaces(context.Background(), img)
 	if err != nil {
 		t.Fatal(err)
@@ -496,7 +481,7 @@ func TestOpenCVConcurrentAndCancelled(t *testing.T) {
 
 func TestHaarMemoFollowsPixels(t *testing.T) {
 	d := ocvHaarDetector(t)
-	img := ocvPhoto(t, "photos/eileen-collins.png")
+	img := realPhoto(t, "photos/eileen-collins.png")
 	first, err := d.DetectFaces(context.Background(), img)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("faces %v, %v; want one", first, err)
@@ -542,7 +527,7 @@ func ExampleNewDefault() {
 func BenchmarkHaar(b *testing.B) {
 	d := ocvHaarDetector(b)
 	for _, p := range []string{"photos/eileen-collins.png", "photos/portrait-outdoor.jpg", "photos/crowd-selfie.jpg"} {
-		img := ocvPhoto(b, p)
+		img := realPhoto(b, p)
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := d.DetectFaces(context.Background(), img); err != nil {
@@ -563,7 +548,7 @@ func BenchmarkDefaultAnalyze(b *testing.B) {
 	}
 	defer a.Close()
 	for _, p := range []string{"photos/eileen-collins.png", "photos/portrait-outdoor.jpg"} {
-		img := ocvPhoto(b, p)
+		img := realPhoto(b, p)
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := a.Analyze(context.Background(), img); err != nil {
@@ -581,7 +566,7 @@ func BenchmarkHOG(b *testing.B) {
 	}
 	defer d.Close()
 	for _, p := range []string{"photos/eileen-collins.png", "photos/two-people-night.jpg", "photos/crowd-selfie.jpg"} {
-		img := ocvPhoto(b, p)
+		img := realPhoto(b, p)
 		b.Run(filepath.Base(p), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := d.DetectPeople(context.Background(), img); err != nil {
@@ -604,7 +589,7 @@ func BenchmarkGrabCut(b *testing.B) {
 		{"photos/eileen-collins.png", ocvEileenPerson},
 		{"photos/portrait-outdoor.jpg", ocvPortraitPerson},
 	} {
-		img := ocvPhoto(b, c.photo)
+		img := realPhoto(b, c.photo)
 		b.Run(filepath.Base(c.photo), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := seg.Segment(context.Background(), img, []Box{c.box}); err != nil {

@@ -4,25 +4,18 @@ import (
 	"context"
 	"errors"
 	"image"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/ort"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // realModel returns $PHANTOM_MODELS/name, or skips the test.
 func realModel(t testing.TB, name string) string {
 	t.Helper()
-	dir := os.Getenv("PHANTOM_MODELS")
-	if dir == "" {
-		t.Skip("PHANTOM_MODELS not set")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("model %s: %v", name, err)
-	}
+	p := testenv.Model(t, name)
 	needORT(t)
 	return p
 }
@@ -38,11 +31,7 @@ func needORT(t testing.TB) {
 // realPhoto loads $PHANTOM_DATA/rel, or skips the test.
 func realPhoto(t testing.TB, rel string) *image.RGBA {
 	t.Helper()
-	dir := os.Getenv("PHANTOM_DATA")
-	if dir == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
-	img, err := imageio.Load(filepath.Join(dir, rel))
+	img, err := imageio.Load(testenv.Data(t, rel))
 	if err != nil {
 		t.Fatal(err)
 	}

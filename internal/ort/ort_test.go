@@ -10,20 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // modelPath returns a model from $PHANTOM_MODELS, or skips.
 func modelPath(t testing.TB, name string) string {
 	t.Helper()
-	dir := os.Getenv("PHANTOM_MODELS")
-	if dir == "" {
-		t.Skip("PHANTOM_MODELS not set")
-	}
-	p := filepath.Join(dir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not present: %v", name, err)
-	}
-	return p
+	return testenv.Model(t, name)
 }
 
 // needLib skips when no ONNX Runtime library can be found.
