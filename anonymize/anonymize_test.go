@@ -5,11 +5,11 @@ import (
 	"flag"
 	"image"
 	"image/color"
-	"image/png"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -277,39 +277,7 @@ func TestGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			img := noisy(96, 64, 5)
 			tt.do(img)
-			golden(t, filepath.Join("testdata", tt.name+".golden.png"), img)
+			testenv.GoldenPNG(t, filepath.Join("testdata", tt.name+".golden.png"), img, *update)
 		})
-	}
-}
-
-// golden compares img with a PNG golden file, or rewrites it under -update.
-func golden(t *testing.T, path string, img *image.RGBA) {
-	t.Helper()
-	if *update {
-		var b bytes.Buffer
-		if err := png.Encode(&b, img); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	defer f.Close()
-	want, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, ok := want.(*image.RGBA)
-	if !ok {
-		nrgba := want.(*image.NRGBA) // opaque images decode as NRGBA
-		w = &image.RGBA{Pix: nrgba.Pix, Stride: nrgba.Stride, Rect: nrgba.Rect}
-	}
-	if !bytes.Equal(w.Pix, img.Pix) {
-		t.Errorf("%s differs from the golden file (run go test -update after checking the change by eye)", path)
 	}
 }

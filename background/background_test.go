@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/phantom-vlm/phantom/internal/testenv"
 	xdraw "golang.org/x/image/draw"
 )
 
@@ -230,33 +231,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join("testdata", tt.name+".golden.png")
-			if *update {
-				var b bytes.Buffer
-				png.Encode(&b, tt.img)
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			defer f.Close()
-			want, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b := want.Bounds()
-			for y := b.Min.Y; y < b.Max.Y; y++ {
-				for x := b.Min.X; x < b.Max.X; x++ {
-					r, g, bb, a := want.At(x, y).RGBA()
-					if c := tt.img.RGBAAt(x, y); c != (color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bb >> 8), uint8(a >> 8)}) {
-						t.Fatalf("%s: pixel (%d,%d) = %v differs from the golden file (run go test -update after checking by eye)", path, x, y, c)
-					}
-				}
-			}
+			testenv.GoldenPNG(t, filepath.Join("testdata", tt.name+".golden.png"), tt.img, *update)
 		})
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"flag"
 	"image"
 	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -41,20 +41,7 @@ func TestContactSheetGolden(t *testing.T) {
 	}
 	sheet, err := ContactSheet(out, photos, AllConditions)
 	must(t, err)
-	var buf bytes.Buffer
-	must(t, png.Encode(&buf, sheet))
-	golden := filepath.Join("testdata", "contact-sheet.golden.png")
-	if *update {
-		must(t, os.MkdirAll("testdata", 0o755))
-		must(t, os.WriteFile(golden, buf.Bytes(), 0o644))
-	}
-	want, err := imageio.Load(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run ContactSheet -update to create it)", err)
-	}
-	if !bytes.Equal(want.Pix, sheet.Pix) || want.Rect != sheet.Rect {
-		t.Errorf("contact sheet differs from %s (rerun with -update after checking it by eye)", golden)
-	}
+	testenv.GoldenPNG(t, filepath.Join("testdata", "contact-sheet.golden.png"), sheet, *update)
 	// A variant that cannot be read is an error naming it.
 	must(t, os.WriteFile(filepath.Join(out, photos[0][2].FileName), []byte("broken"), 0o644))
 	if _, err := ContactSheet(out, photos, AllConditions); err == nil || !bytes.Contains([]byte(err.Error()), []byte(photos[0][2].FileName)) {

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,3 +34,33 @@ func TestLookup(t *testing.T) {
 		})
 	}
 }
+
+func TestGoldenPNG(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "g", "x.golden.png")
+	img := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	img.Pix[0], img.Pix[3] = 200, 255
+	GoldenPNG(t, path, img, true) // writes
+	GoldenPNG(t, path, img, false)
+	other := image.NewRGBA(img.Rect)
+	copy(other.Pix, img.Pix)
+	other.Pix[1] = 9
+	failed := false
+	t.Run("differs", func(t *testing.T) {
+		ft := &fakeT{TB: t}
+		GoldenPNG(ft, path, other, false)
+		failed = ft.failed
+	})
+	if !failed {
+		t.Error("a different image matched the golden file")
+	}
+}
+
+// fakeT records a failure instead of failing the test.
+type fakeT struct {
+	testing.TB
+	failed bool
+}
+
+func (f *fakeT) Errorf(string, ...any) { f.failed = true }
+func (f *fakeT) Fatalf(string, ...any) { f.failed = true }
+func (f *fakeT) Helper()               {}
