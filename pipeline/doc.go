@@ -22,7 +22,9 @@
 //	filtered.jsonl          photos the OCR filter dropped, with its evidence
 //	failed.jsonl            inputs that could not be built, and why
 //	summary.json            counts per stage and condition, time per stage
-//	contact-sheet.png       a few photos × the conditions, to look at
+//	contact-sheet.png       a few photos × the conditions, to look at (older
+//	                        datasets releases refuse an image with no row:
+//	                        WithContactSheet(0) leaves it out)
 //	journal.jsonl, build.json, .lock   the builder's own bookkeeping
 //
 // # Resuming

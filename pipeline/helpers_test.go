@@ -160,6 +160,7 @@ func checkOutput(t testing.TB, out string, conds []Condition) []Row {
 			}
 		}
 	}
+	checkImagefolder(t, out)
 	assertNoTemp(t, out)
 	return rows
 }

@@ -100,7 +100,7 @@ func init() {
 	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
 	f.StringVar(&buildFlags.shard, "shard", "0/1", "build only shard i of n (i/n, i from 0), chosen by photo ID")
 	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid: cells per side of each face")
-	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
+	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
 	mf := buildMergeCmd.Flags()
 	mf.StringVarP(&mergeFlags.out, "out", "o", "", "output folder (required)")
 	mf.IntVar(&mergeFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
