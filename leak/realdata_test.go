@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phantom-vlm/phantom/internal/testenv"
 	"github.com/phantom-vlm/phantom/leak/leaktest"
 )
 
@@ -22,11 +23,7 @@ import (
 // common name ("Bernie Sanders"). The study's target is the common name,
 // the official one an alias.
 func TestRunnerCongressPortraits(t *testing.T) {
-	data := os.Getenv("PHANTOM_DATA")
-	if data == "" {
-		t.Skip("PHANTOM_DATA is not set")
-	}
-	src := filepath.Join(data, "faces", "congress")
+	src := testenv.Data(t, "faces", "congress")
 	f, err := os.Open(filepath.Join(src, "labels.csv"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // TestBuildWithModels builds Eileen Collins' portrait with the ONNX models of
@@ -15,10 +16,7 @@ import (
 // exactly, and checks the variants against the scene: the face pixelated in
 // blur and nowhere else, the person kept and the rest white in white.
 func TestBuildWithModels(t *testing.T) {
-	models, root := os.Getenv("PHANTOM_MODELS"), os.Getenv("PHANTOM_DATA")
-	if models == "" || root == "" {
-		t.Skip("PHANTOM_MODELS or PHANTOM_DATA not set")
-	}
+	models, root := testenv.Model(t, ""), testenv.Data(t)
 	a, err := detect.NewAnalyzer(models, detect.WithDevice(detect.DeviceCPU))
 	must(t, err)
 	defer a.Close()

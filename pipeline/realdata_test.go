@@ -12,6 +12,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 	"github.com/phantom-vlm/phantom/ocrfilter"
 )
 
@@ -20,10 +21,7 @@ import (
 // $PHANTOM_DATA, the root it is resolved against.
 func realManifest(t *testing.T, congress int) (manifest, root string) {
 	t.Helper()
-	root = os.Getenv("PHANTOM_DATA")
-	if root == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
+	root = testenv.Data(t)
 	var b strings.Builder
 	w := csv.NewWriter(&b)
 	w.Write([]string{"path", "name", "aliases"})

@@ -4,16 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // BenchmarkDownscale measures the only re-encoding path: a real photo over
 // the limits, decoded, shrunk and re-encoded as JPEG.
 func BenchmarkDownscale(b *testing.B) {
-	dir := os.Getenv("PHANTOM_DATA")
-	if dir == "" {
-		b.Skip("PHANTOM_DATA is not set")
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "photos", "crowd-selfie.jpg"))
+	data, err := os.ReadFile(testenv.Data(b, "photos", "crowd-selfie.jpg"))
 	if err != nil {
 		b.Skip(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phantom-vlm/phantom/internal/testenv"
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
@@ -17,10 +18,7 @@ import (
 // test when the variable is unset.
 func photos(t testing.TB) []string {
 	t.Helper()
-	dir := os.Getenv("PHANTOM_DATA")
-	if dir == "" {
-		t.Skip("PHANTOM_DATA is not set")
-	}
+	dir := testenv.Data(t)
 	var paths []string
 	for _, pat := range []string{"*.jpg", "*.jpeg", "*.png"} {
 		m, _ := filepath.Glob(filepath.Join(dir, "photos", pat))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 func TestOutputPath(t *testing.T) {
@@ -32,11 +33,7 @@ func TestOutputPath(t *testing.T) {
 // OpenCV default, next to a broken file that must be reported while the
 // good one is still written.
 func TestAnonymizeCLI(t *testing.T) {
-	data := os.Getenv("PHANTOM_DATA")
-	if data == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
-	photo := filepath.Join(data, "photos", "eileen-collins.png")
+	photo := testenv.Data(t, "photos", "eileen-collins.png")
 	bad := filepath.Join(t.TempDir(), "broken.png")
 	if err := os.WriteFile(bad, []byte("\x89PNG\r\n\x1a\ntruncated"), 0o644); err != nil {
 		t.Fatal(err)
@@ -90,12 +87,9 @@ func TestAnonymizeCLI(t *testing.T) {
 // TestBackgroundCLI cuts the astronaut out onto white with the OpenCV
 // default: the corners become white, the suit stays.
 func TestBackgroundCLI(t *testing.T) {
-	data := os.Getenv("PHANTOM_DATA")
-	if data == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
+	photo := testenv.Data(t, "photos", "eileen-collins.png")
 	out := t.TempDir()
-	c := phantomCmd("background", filepath.Join(data, "photos", "eileen-collins.png"), "-o", out, "--mode", "white", "--models", "none", "-q")
+	c := phantomCmd("background", photo, "-o", out, "--mode", "white", "--models", "none", "-q")
 	if b, err := c.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
@@ -109,7 +103,7 @@ func TestBackgroundCLI(t *testing.T) {
 		}
 	}
 	// The suit below the face stays the photo's.
-	orig, err := imageio.Load(filepath.Join(data, "photos", "eileen-collins.png"))
+	orig, err := imageio.Load(photo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +112,7 @@ func TestBackgroundCLI(t *testing.T) {
 			t.Errorf("suit pixel %v = %v, want the photo's %v", p, c, want)
 		}
 	}
-	c2 := phantomCmd("background", filepath.Join(data, "photos", "eileen-collins.png"), "-o", out, "--mode", "sepia")
+	c2 := phantomCmd("background", photo, "-o", out, "--mode", "sepia")
 	if b, err := c2.CombinedOutput(); err == nil || !strings.Contains(string(b), "sepia") {
 		t.Errorf("an unknown mode: %v %s", err, b)
 	}

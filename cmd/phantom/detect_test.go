@@ -10,16 +10,13 @@ import (
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // TestDetectCLI runs phantom detect on a real photo and a broken file, with
 // real models and with none (the OpenCV default).
 func TestDetectCLI(t *testing.T) {
-	data := os.Getenv("PHANTOM_DATA")
-	if data == "" {
-		t.Skip("PHANTOM_DATA not set")
-	}
-	photo := filepath.Join(data, "photos", "eileen-collins.png")
+	photo := testenv.Data(t, "photos", "eileen-collins.png")
 	bad := filepath.Join(t.TempDir(), "broken.jpg")
 	if err := os.WriteFile(bad, []byte("\xff\xd8 not really a jpeg"), 0o644); err != nil {
 		t.Fatal(err)

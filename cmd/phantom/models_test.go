@@ -8,19 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // TestModelsFetch runs "phantom models fetch" against a local server that
 // serves the real YuNet file (so its sha256 is the registry's) and a corrupt
 // copy, and "phantom models" on the result.
 func TestModelsFetch(t *testing.T) {
-	src := os.Getenv("PHANTOM_MODELS")
-	if src == "" {
-		t.Skip("PHANTOM_MODELS not set")
-	}
-	data, err := os.ReadFile(filepath.Join(src, "yunet-face.onnx"))
+	data, err := os.ReadFile(testenv.Model(t, "yunet-face.onnx"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
