@@ -5,9 +5,9 @@
 package background
 
 import (
+	"encoding/binary"
 	"image"
 	"image/color"
-	"image/draw"
 )
 
 type options struct {
@@ -28,67 +28,121 @@ func WithFeather(px int) Option { return func(o *options) { o.feather = px } }
 // no person: the result is all background). photo and bg may be any image.
 func Composite(photo image.Image, mask *image.Alpha, bg image.Image, opts ...Option) *image.RGBA {
 	b := photo.Bounds()
-	return blend(photo, mask, CoverFit(bg, b.Dx(), b.Dy()), opts)
+	return composite(nil, photo, mask, newFit(mipLevels(bg), b.Dx(), b.Dy()), opts)
 }
 
 // White returns photo composited onto plain white through mask.
 func White(photo image.Image, mask *image.Alpha, opts ...Option) *image.RGBA {
-	b := photo.Bounds()
-	bg := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(bg, bg.Rect, image.NewUniform(color.White), image.Point{}, draw.Src)
-	return blend(photo, mask, bg, opts)
+	return WhiteInto(nil, photo, mask, opts...)
 }
 
-// blend writes photo over bg (already the photo's size, origin at 0,0)
-// through mask, into bg, and returns it.
-func blend(photo image.Image, mask *image.Alpha, bg *image.RGBA, opts []Option) *image.RGBA {
+// WhiteInto is White writing into dst, which it returns. dst is reused when
+// its bounds are photo's size with the origin at (0, 0), and every pixel of
+// it is overwritten; otherwise (nil included) a new image is returned.
+func WhiteInto(dst *image.RGBA, photo image.Image, mask *image.Alpha, opts ...Option) *image.RGBA {
+	b := photo.Bounds()
+	return composite(dst, photo, mask, newFit([]image.Image{image.NewUniform(color.White)}, b.Dx(), b.Dy()), opts)
+}
+
+// minOpaqueRun is the shortest run of fully opaque mask pixels in a row for
+// which composite skips making the background: shorter runs are cheaper to
+// resample through than to cut the row at.
+const minOpaqueRun = 8
+
+// composite returns photo over the background fit f through mask, in dst
+// when its bounds are photo's size with the origin at (0, 0) and in a new
+// image otherwise. The background is made only where it shows, that is
+// outside the runs of fully opaque mask pixels; every pixel is written.
+func composite(dst *image.RGBA, photo image.Image, mask *image.Alpha, f *fit, opts []Option) *image.RGBA {
 	var o options
-	for _, f := range opts {
-		f(&o)
+	for _, fn := range opts {
+		fn(&o)
 	}
 	b := photo.Bounds()
-	src, ok := photo.(*image.RGBA)
-	if !ok || src.Rect.Min != (image.Point{}) {
-		src = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(src, src.Rect, photo, b.Min, draw.Src)
+	w, h := b.Dx(), b.Dy()
+	out := dst
+	if out == nil || out.Rect != image.Rect(0, 0, w, h) {
+		out = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
-	if mask == nil {
-		return bg
+	var over image.Rectangle // the part of the photo (in its own coordinates) the mask covers
+	if mask != nil {
+		if o.feather > 0 {
+			mask = feather(mask, o.feather)
+		}
+		over = mask.Rect.Intersect(b)
 	}
-	if o.feather > 0 {
-		mask = feather(mask, o.feather)
+	var src *image.RGBA
+	if !over.Empty() {
+		src = toRGBA(photo)
 	}
-	// The part of the photo (in its own coordinates) the mask covers.
-	over := mask.Rect.Intersect(b)
-	for y := over.Min.Y; y < over.Max.Y; y++ {
-		oy := y - b.Min.Y
-		x0, x1 := over.Min.X-b.Min.X, over.Max.X-b.Min.X
-		p := src.Pix[oy*src.Stride+4*x0 : oy*src.Stride+4*x1]
-		d := bg.Pix[oy*bg.Stride+4*x0 : oy*bg.Stride+4*x1]
-		m := mask.Pix[mask.PixOffset(over.Min.X, y):mask.PixOffset(over.Max.X, y)]
-		blendRow(d, p, m)
+	ox0, ox1 := over.Min.X-b.Min.X, over.Max.X-b.Min.X
+	for y := 0; y < h; y++ {
+		d := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		py := b.Min.Y + y
+		if py < over.Min.Y || py >= over.Max.Y {
+			f.span(d, y, 0, w)
+			continue
+		}
+		m := mask.Pix[mask.PixOffset(over.Min.X, py):mask.PixOffset(over.Max.X, py)]
+		start := 0 // the background still to make starts here (photo x)
+		for x := 0; x < len(m); {
+			if x+8 <= len(m) && binary.LittleEndian.Uint64(m[x:]) == 0 {
+				x += 8
+				continue
+			}
+			if m[x] != 255 {
+				x++
+				continue
+			}
+			e := opaqueEnd(m, x)
+			if e-x >= minOpaqueRun {
+				f.span(d, y, start, ox0+x)
+				start = ox0 + e
+			}
+			x = e
+		}
+		f.span(d, y, start, w)
+		blendRow(d[4*ox0:4*ox1], src.Pix[y*src.Stride+4*ox0:y*src.Stride+4*ox1], m)
 	}
-	return bg
+	return out
+}
+
+// opaqueEnd returns the end of the run of 255s in m that starts at x.
+func opaqueEnd(m []uint8, x int) int {
+	for x+8 <= len(m) && binary.LittleEndian.Uint64(m[x:]) == ^uint64(0) {
+		x += 8
+	}
+	for x < len(m) && m[x] == 255 {
+		x++
+	}
+	return x
 }
 
 // blendRow blends a row of photo pixels p over background pixels d, in
 // place, with the mask values m as weights (len(p) == len(d) == 4*len(m)).
+// Runs of 0 are skipped and runs of 255 copied eight pixels at a time.
 func blendRow(d, p, m []uint8) {
-	for x, a8 := range m {
-		if a8 == 0 {
-			continue
+	for x := 0; x < len(m); {
+		switch a8 := m[x]; a8 {
+		case 0:
+			if x+8 <= len(m) && binary.LittleEndian.Uint64(m[x:]) == 0 {
+				x += 8
+			} else {
+				x++
+			}
+		case 255:
+			e := opaqueEnd(m, x)
+			copy(d[4*x:4*e], p[4*x:4*e])
+			x = e
+		default:
+			dd, pp := d[4*x:4*x+4:4*x+4], p[4*x:4*x+4:4*x+4]
+			a, na := uint32(a8), 255-uint32(a8)
+			dd[0] = uint8((uint32(pp[0])*a + uint32(dd[0])*na + 127) / 255)
+			dd[1] = uint8((uint32(pp[1])*a + uint32(dd[1])*na + 127) / 255)
+			dd[2] = uint8((uint32(pp[2])*a + uint32(dd[2])*na + 127) / 255)
+			dd[3] = uint8((uint32(pp[3])*a + uint32(dd[3])*na + 127) / 255)
+			x++
 		}
-		i := 4 * x
-		dd, pp := d[i:i+4:i+4], p[i:i+4:i+4]
-		if a8 == 255 {
-			dd[0], dd[1], dd[2], dd[3] = pp[0], pp[1], pp[2], pp[3]
-			continue
-		}
-		a, na := uint32(a8), 255-uint32(a8)
-		dd[0] = uint8((uint32(pp[0])*a + uint32(dd[0])*na + 127) / 255)
-		dd[1] = uint8((uint32(pp[1])*a + uint32(dd[1])*na + 127) / 255)
-		dd[2] = uint8((uint32(pp[2])*a + uint32(dd[2])*na + 127) / 255)
-		dd[3] = uint8((uint32(pp[3])*a + uint32(dd[3])*na + 127) / 255)
 	}
 }
 

@@ -1,18 +1,23 @@
 package background
 
 import (
+	"encoding/binary"
 	"image"
+	"image/color"
 	"image/draw"
 	"math"
-
-	xdraw "golang.org/x/image/draw"
 )
 
 // CoverFit returns bg scaled, keeping its aspect ratio, to the smallest size
 // that covers w×h, then centre-cropped to exactly w×h. An *image.Uniform
 // simply fills w×h.
 func CoverFit(bg image.Image, w, h int) *image.RGBA {
-	return coverFit(mipLevels(bg), w, h)
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	f := newFit(mipLevels(bg), w, h)
+	for y := 0; y < h; y++ {
+		f.span(out.Pix[y*out.Stride:y*out.Stride+4*w], y, 0, w)
+	}
+	return out
 }
 
 // mipLevels returns img as *image.RGBA followed by its successive halvings
@@ -22,12 +27,7 @@ func mipLevels(img image.Image) []image.Image {
 	if u, ok := img.(*image.Uniform); ok {
 		return []image.Image{u}
 	}
-	b := img.Bounds()
-	rgba, ok := img.(*image.RGBA)
-	if !ok || b.Min != (image.Point{}) {
-		rgba = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(rgba, rgba.Rect, img, b.Min, draw.Src)
-	}
+	rgba := toRGBA(img)
 	levels := []image.Image{rgba}
 	for m := rgba; m.Rect.Dx() >= 512 && m.Rect.Dy() >= 512; {
 		m = halve(m)
@@ -36,11 +36,49 @@ func mipLevels(img image.Image) []image.Image {
 	return levels
 }
 
-// coverFit does CoverFit from the best level of a mip chain (each level half
-// the size of the one before): the smallest level that still covers w×h, so
-// that the final bilinear step never shrinks by more than 2 and does not
-// alias, and so a cheap bilinear sampler is enough.
-func coverFit(levels []image.Image, w, h int) *image.RGBA {
+// toRGBA returns img itself when it is an *image.RGBA with its origin at
+// (0, 0), and otherwise a copy that is.
+func toRGBA(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.RGBA); ok && m.Rect.Min == (image.Point{}) {
+		return m
+	}
+	b := img.Bounds()
+	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
+	return m
+}
+
+// fit is the cover fit of one background to w×h (see CoverFit), made a row
+// span at a time so that a composite resamples the background only where it
+// shows. Its mode is one of: a uniform fill, a plain copy of a crop (the
+// level already has the right scale), or a bilinear resampling of a crop.
+type fit struct {
+	fill []uint8 // uniform: one row of w pixels of the colour
+
+	src *image.RGBA     // copy and bilinear: the chosen level
+	sr  image.Rectangle // the crop of src that maps onto w×h
+
+	// Bilinear only. For output column x: the first of the two source
+	// columns around its sample point, relative to sr.Min.X, and the
+	// weight of the second (0–256). For output row y: the two source rows
+	// and the weight of the second.
+	xi       []int32
+	xf       []uint64
+	yi0, yi1 []int32
+	yf       []uint64
+	// One row of the vertical pass over the crop's columns (one more, never
+	// weighted, for the column after the last): for each source column, its
+	// R, B, G and A in 16-bit lanes (in that order), each the two rows'
+	// values weighted to a sum of 256.
+	tmp []uint64
+}
+
+// newFit prepares the cover fit to w×h from the best level of a mip chain
+// (each level half the size of the one before): the smallest level that
+// still covers w×h, so that the bilinear step never shrinks by 2 or more and
+// does not alias, and so a cheap bilinear sampler is enough.
+func newFit(levels []image.Image, w, h int) *fit {
+	f := &fit{}
 	src := levels[0]
 	for _, l := range levels[1:] {
 		b := l.Bounds()
@@ -49,79 +87,136 @@ func coverFit(levels []image.Image, w, h int) *image.RGBA {
 		}
 		src = l
 	}
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	if u, ok := src.(*image.Uniform); ok { // unbounded: nothing to fit
-		draw.Draw(out, out.Rect, u, image.Point{}, draw.Src)
-		return out
+		c := color.RGBAModel.Convert(u.C).(color.RGBA)
+		f.fill = make([]uint8, 4*w)
+		for x := 0; x < w; x++ {
+			f.fill[4*x], f.fill[4*x+1], f.fill[4*x+2], f.fill[4*x+3] = c.R, c.G, c.B, c.A
+		}
+		return f
 	}
-	sb := src.Bounds()
+	f.src = toRGBA(src)
+	sb := f.src.Rect
 	scale := math.Max(float64(w)/float64(sb.Dx()), float64(h)/float64(sb.Dy()))
 	// The part of src that maps onto w×h, centred.
 	cw := math.Min(float64(sb.Dx()), float64(w)/scale)
 	ch := math.Min(float64(sb.Dy()), float64(h)/scale)
-	x0 := float64(sb.Min.X) + (float64(sb.Dx())-cw)/2
-	y0 := float64(sb.Min.Y) + (float64(sb.Dy())-ch)/2
-	sr := image.Rect(int(math.Round(x0)), int(math.Round(y0)), int(math.Round(x0+cw)), int(math.Round(y0+ch)))
-	if sr.Dx() == w && sr.Dy() == h {
-		draw.Draw(out, out.Rect, src, sr.Min, draw.Src)
-		return out
+	x0 := (float64(sb.Dx()) - cw) / 2
+	y0 := (float64(sb.Dy()) - ch) / 2
+	f.sr = image.Rect(int(math.Round(x0)), int(math.Round(y0)), int(math.Round(x0+cw)), int(math.Round(y0+ch)))
+	if f.sr.Dx() == w && f.sr.Dy() == h {
+		return f // copy
 	}
-	if rgba, ok := src.(*image.RGBA); ok {
-		bilinear(out, rgba, sr)
-	} else {
-		xdraw.ApproxBiLinear.Scale(out, out.Rect, src, sr, xdraw.Src, nil)
+	xi, _, xf := bilinearTaps(w, f.sr.Min.X, f.sr.Dx())
+	f.xi, f.xf = xi, make([]uint64, w)
+	for i := range xf {
+		f.xi[i] -= int32(f.sr.Min.X)
+		f.xf[i] = uint64(xf[i])
 	}
-	return out
+	var yf []uint32
+	f.yi0, f.yi1, yf = bilinearTaps(h, f.sr.Min.Y, f.sr.Dy())
+	f.yf = make([]uint64, h)
+	for i, v := range yf {
+		f.yf[i] = uint64(v)
+	}
+	f.tmp = make([]uint64, f.sr.Dx()+1)
+	return f
 }
 
-// taps holds, for each output coordinate along one axis, the two source
-// coordinates around its sample point and the weight of the second (0–256).
-type taps struct {
-	i0, i1 []int
-	f      []uint32
-}
-
-func newTaps(n, lo, span int) taps {
-	t := taps{i0: make([]int, n), i1: make([]int, n), f: make([]uint32, n)}
+// bilinearTaps returns, for each of n output coordinates spread evenly over
+// the span source coordinates from lo, the two source coordinates around
+// its sample point (pixel centres) and the weight of the second, 0–256.
+func bilinearTaps(n, lo, span int) (i0, i1 []int32, f []uint32) {
+	i0, i1, f = make([]int32, n), make([]int32, n), make([]uint32, n)
 	for i := 0; i < n; i++ {
 		p := float64(lo) + (float64(i)+0.5)*float64(span)/float64(n) - 0.5
 		p = math.Max(float64(lo), math.Min(p, float64(lo+span-1)))
-		i0 := int(p)
-		t.i0[i], t.i1[i] = i0, min(i0+1, lo+span-1)
-		t.f[i] = uint32(math.Round((p - float64(i0)) * 256))
+		a := int(p)
+		i0[i], i1[i] = int32(a), int32(min(a+1, lo+span-1))
+		f[i] = uint32(math.Round((p - float64(a)) * 256))
 	}
-	return t
+	return i0, i1, f
 }
 
-// bilinear samples the sr part of src bilinearly into all of dst, in fixed
-// point. dst.Rect must start at (0, 0).
-func bilinear(dst, src *image.RGBA, sr image.Rectangle) {
-	w, h := dst.Rect.Dx(), dst.Rect.Dy()
-	xt := newTaps(w, sr.Min.X, sr.Dx())
-	yt := newTaps(h, sr.Min.Y, sr.Dy())
-	// Byte offsets of the two source columns of each output column.
-	a0, a1 := make([]int, w), make([]int, w)
-	for x := range w {
-		a0[x], a1[x] = 4*(xt.i0[x]-src.Rect.Min.X), 4*(xt.i1[x]-src.Rect.Min.X)
+// span writes pixels [x0, x1) of row y of the fit into d[4*x0:4*x1].
+func (f *fit) span(d []uint8, y, x0, x1 int) {
+	if x0 >= x1 {
+		return
 	}
-	for y := 0; y < h; y++ {
-		r0 := src.Pix[(yt.i0[y]-src.Rect.Min.Y)*src.Stride:]
-		r1 := src.Pix[(yt.i1[y]-src.Rect.Min.Y)*src.Stride:]
-		fy := yt.f[y]
-		gy := 256 - fy
-		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		for x := 0; x < w; x++ {
-			fx := xt.f[x]
-			gx := 256 - fx
-			p00, p01 := r0[a0[x]:a0[x]+4:a0[x]+4], r0[a1[x]:a1[x]+4:a1[x]+4]
-			p10, p11 := r1[a0[x]:a0[x]+4:a0[x]+4], r1[a1[x]:a1[x]+4:a1[x]+4]
-			o := d[4*x : 4*x+4 : 4*x+4]
-			for k := range 4 {
-				top := uint32(p00[k])*gx + uint32(p01[k])*fx
-				bot := uint32(p10[k])*gx + uint32(p11[k])*fx
-				o[k] = uint8((top*gy + bot*fy + 1<<15) >> 16)
-			}
+	switch {
+	case f.fill != nil:
+		copy(d[4*x0:4*x1], f.fill[4*x0:4*x1])
+	case f.xf == nil:
+		s := f.src
+		o := (f.sr.Min.Y+y)*s.Stride + 4*f.sr.Min.X
+		copy(d[4*x0:4*x1], s.Pix[o+4*x0:o+4*x1])
+	default:
+		f.bilinearSpan(d, y, x0, x1)
+	}
+}
+
+// bilinearSpan samples pixels [x0, x1) of output row y bilinearly, in
+// fixed point, into d[4*x0:4*x1]: first the two source rows blended over the
+// source columns the span needs, then each output pixel from two of those.
+// Channels are done together in one integer (SWAR): two pixels' four
+// channels in 16-bit lanes in the vertical pass, two channels in 32-bit
+// lanes in the horizontal one. a·(256−f) + b·f is computed as a·256 +
+// (b−a)·f: the lanes of b−a may borrow from each other, but every lane of
+// the result lies in [0, 2^lane bits), so the sum modulo 2⁶⁴ is exact.
+// The result is exactly (in integers) ((p00·gx + p01·fx)·gy + (p10·gx +
+// p11·fx)·fy + 2¹⁵) >> 16.
+func (f *fit) bilinearSpan(d []uint8, y, x0, x1 int) {
+	s := f.src
+	fy := f.yf[y]
+	// Source columns [c0, c1), relative to sr.Min.X.
+	c0, c1 := int(f.xi[x0]), min(int(f.xi[x1-1])+2, f.sr.Dx())
+	base := 4 * (f.sr.Min.X + c0)
+	n := 4 * (c1 - c0)
+	r0 := s.Pix[int(f.yi0[y])*s.Stride+base:][:n]
+	r1 := s.Pix[int(f.yi1[y])*s.Stride+base:][:n]
+	t := f.tmp[c0:c1]
+	const m8 = 0x00FF00FF00FF00FF
+	const lo32 = 0x00000000FFFFFFFF
+	for len(r0) >= 8 && len(r1) >= 8 && len(t) >= 2 { // two pixels
+		p := binary.LittleEndian.Uint64(r0)
+		q := binary.LittleEndian.Uint64(r1)
+		// Lanes R, B, R', B' and G, A, G', A', each ≤ 255·256.
+		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
+		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
+		t[0] = rb&lo32 | ga<<32
+		t[1] = rb>>32 | ga&^lo32
+		r0, r1, t = r0[8:], r1[8:], t[2:]
+	}
+	if len(r0) >= 4 && len(r1) >= 4 && len(t) >= 1 { // an odd last pixel
+		p := uint64(binary.LittleEndian.Uint32(r0))
+		q := uint64(binary.LittleEndian.Uint32(r1))
+		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
+		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
+		t[0] = rb&lo32 | ga<<32
+	}
+	const m16 = 0x0000FFFF0000FFFF
+	const round = 1<<15 | 1<<47
+	const lo8 = 0x000000FF000000FF
+	out := d[4*x0 : 4*x1]
+	xi, xf := f.xi[x0:x1], f.xf[x0:x1]
+	xf = xf[:len(xi)]
+	t = f.tmp
+	for x, c := range xi {
+		if len(out) < 4 {
+			break // never: len(out) == 4*len(xi)
 		}
+		fx := xf[x]
+		v := t[int(c) : int(c)+2 : int(c)+2] // columns c and c+1
+		a, b := v[0], v[1]
+		// R and G, then B and A, in 32-bit lanes; each lane of the sum is
+		// ≤ 255·256·256 + 2¹⁵ < 2³².
+		ae, be := a&m16, b&m16
+		ao, bo := a>>16&m16, b>>16&m16
+		e := (ae<<8 + (be-ae)*fx + round) >> 16 & lo8
+		o := (ao<<8 + (bo-ao)*fx + round) >> 16 & lo8
+		w := e | o<<16 // bytes R, B, G, A at 0, 2, 4, 6
+		binary.LittleEndian.PutUint32(out, uint32(w|w>>24))
+		out = out[4:]
 	}
 }
 

@@ -121,10 +121,19 @@ func (s *Set) Pick(seed int64, id string) Background {
 // Composite is the package's Composite with b as the background, using b's
 // pre-shrunk copies for a fast, alias-free cover fit.
 func (b Background) Composite(photo image.Image, mask *image.Alpha, opts ...Option) *image.RGBA {
+	return b.CompositeInto(nil, photo, mask, opts...)
+}
+
+// CompositeInto is Composite writing into dst, which it returns. dst is
+// reused when its bounds are photo's size with the origin at (0, 0), and
+// every pixel of it is overwritten; otherwise (nil included) a new image is
+// returned. Reusing one dst saves allocating and clearing an image per
+// photo.
+func (b Background) CompositeInto(dst *image.RGBA, photo image.Image, mask *image.Alpha, opts ...Option) *image.RGBA {
 	levels := b.levels
 	if len(levels) == 0 {
 		levels = []image.Image{b.Image}
 	}
 	pb := photo.Bounds()
-	return blend(photo, mask, coverFit(levels, pb.Dx(), pb.Dy()), opts)
+	return composite(dst, photo, mask, newFit(levels, pb.Dx(), pb.Dy()), opts)
 }
