@@ -1,11 +1,14 @@
 package detect
 
 import (
+	"fmt"
 	"image"
 	"image/draw"
 	"math"
 	"runtime"
 	"sync"
+
+	"github.com/phantom-vlm/phantom/internal/cv"
 )
 
 // letterbox records how a photo was fitted into a model's fixed input: scaled
@@ -61,155 +64,134 @@ func toRGBA(img image.Image) *image.RGBA {
 
 // fillCHW writes img, resized bilinearly (pixel centres aligned, as OpenCV's
 // INTER_LINEAR) into the letterbox l, as a planar 3×h×w float tensor in dst
-// (len(dst) >= 3*l.w*l.h). Rows are split over the available CPUs.
+// (len(dst) >= 3*l.w*l.h), padding included.
 func fillCHW(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
+	fillPhoto(dst, img, l, n)
+	fillPad(dst, l, n.pad)
+}
+
+// fillPhoto writes the photo's rectangle of the letterbox (l.rw×l.rh at
+// (l.padX, l.padY)) and leaves the padding as it is. The work is the C
+// kernel of cv.ResizePlanar (11-bit fixed-point taps, each source row
+// interpolated horizontally once, vectorised); rows are split over up to
+// two CPUs.
+func fillPhoto(dst []float32, img *image.RGBA, l letterbox, n pixelNorm) {
+	p := cv.Planar{
+		W: l.w, H: l.h, X: l.padX, Y: l.padY, RW: l.rw, RH: l.rh,
+		Order: [3]int{0, 1, 2}, Mul: n.mul, Add: n.add,
+	}
+	if n.bgr {
+		p.Order = [3]int{2, 1, 0}
+	}
+	fill := func(y0, y1 int) {
+		if err := cv.ResizePlanar(dst, img, p, y0, y1); err != nil {
+			// The sizes come from newLetterbox and the pools: a failure
+			// here is a bug, not a bad photo.
+			panic(fmt.Sprintf("detect: letterbox %+v of a %v photo: %v", l, img.Rect, err))
+		}
+	}
+	// A second CPU pays off above about 128 rows; more do not, for a
+	// kernel that is bound by memory.
+	if runtime.GOMAXPROCS(0) < 2 || l.rh < 128 {
+		fill(0, l.rh)
+		return
+	}
+	mid := l.rh / 2
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fill(mid, l.rh)
+	}()
+	fill(0, mid)
+	<-done
+}
+
+// fillPad writes pad[c] into channel c of the letterbox's padding: every
+// value of dst outside the photo's rectangle.
+func fillPad(dst []float32, l letterbox, pad [3]float32) {
 	plane := l.w * l.h
-	dst = dst[:3*plane]
-	srcW, srcH := img.Rect.Dx(), img.Rect.Dy()
-	// Horizontal taps, shared by every row: byte offsets of the two source
-	// pixels and the weight of the second, in 1/2048ths (fixed point).
-	const one = 1 << 11
-	type tap struct{ i, j, w int32 }
-	taps := make([]tap, l.rw)
-	sx := float64(srcW) / float64(l.rw)
-	for x := range l.rw {
-		f := (float64(x)+0.5)*sx - 0.5
-		i := int(math.Floor(f))
-		w := f - float64(i)
-		if i < 0 {
-			i, w = 0, 0
-		}
-		j := i + 1
-		if i >= srcW-1 {
-			i, j, w = srcW-1, srcW-1, 0
-		}
-		taps[x] = tap{int32(4 * i), int32(4 * j), int32(math.Round(w * one))}
-	}
-	sy := float64(srcH) / float64(l.rh)
-	// rows fills output rows y0..y1. It interpolates each source row it needs
-	// horizontally once, into planar float rows already scaled by mul (the
-	// values are exact in float32: 8-bit levels times 11-bit weights), and
-	// keeps the last two, which consecutive output rows share when the photo
-	// is scaled up; then it blends two such rows per output row.
-	rows := func(y0, y1 int) {
-		var hbuf [2][3][]float32
-		for k := range hbuf {
-			for c := range 3 {
-				hbuf[k][c] = make([]float32, l.rw)
-			}
-		}
-		hrow := [2]int{-1, -1}
-		horiz := func(sy int) [3][]float32 {
-			for k := range 2 {
-				if hrow[k] == sy {
-					return hbuf[k]
-				}
-			}
-			// Replace the row that is not the other one in use: the older.
-			k := 0
-			if hrow[0] > hrow[1] {
-				k = 1
-			}
-			hrow[k] = sy
-			r := img.Pix[sy*img.Stride : sy*img.Stride+srcW*4]
-			h0, h1, h2 := hbuf[k][0][:len(taps)], hbuf[k][1][:len(taps)], hbuf[k][2][:len(taps)]
-			m0, m1, m2 := n.mul[0]/one, n.mul[1]/one, n.mul[2]/one
-			s0, s2 := 0, 2
-			if n.bgr {
-				s0, s2 = 2, 0
-			}
-			for x, t := range taps {
-				a := r[t.i : t.i+3 : t.i+3]
-				b := r[t.j : t.j+3 : t.j+3]
-				wa, wb := one-t.w, t.w
-				h0[x] = float32(int32(a[s0])*wa+int32(b[s0])*wb) * m0
-				h1[x] = float32(int32(a[1])*wa+int32(b[1])*wb) * m1
-				h2[x] = float32(int32(a[s2])*wa+int32(b[s2])*wb) * m2
-			}
-			return hbuf[k]
-		}
-		for y := y0; y < y1; y++ {
-			out := l.padY + y
-			f := (float64(y)+0.5)*sy - 0.5
-			iy := int(math.Floor(f))
-			fy := f - float64(iy)
-			if iy < 0 {
-				iy, fy = 0, 0
-			}
-			iy2 := iy + 1
-			if iy >= srcH-1 {
-				iy, iy2, fy = srcH-1, srcH-1, 0
-			}
-			wy := float32(math.Round(fy*one)) / one
-			gy := 1 - wy
-			top := horiz(iy)
-			bot := top
-			if wy != 0 {
-				bot = horiz(iy2)
-				top = horiz(iy) // still cached: horiz keeps two rows
-			}
-			for c := range 3 {
-				row := dst[c*plane+out*l.w : c*plane+(out+1)*l.w]
-				pad := n.pad[c]
-				for x := 0; x < l.padX; x++ {
-					row[x] = pad
-				}
-				for x := l.padX + l.rw; x < l.w; x++ {
-					row[x] = pad
-				}
-				p := row[l.padX : l.padX+l.rw]
-				t, b := top[c][:len(p)], bot[c][:len(p)]
-				add := n.add[c]
-				if wy == 0 {
-					for x := range p {
-						p[x] = t[x] + add
-					}
-					continue
-				}
-				for x := range p {
-					p[x] = t[x]*gy + b[x]*wy + add
-				}
-			}
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), 8, max(1, l.rh/64))
-	if workers <= 1 {
-		rows(0, l.rh)
-	} else {
-		var wg sync.WaitGroup
-		step := (l.rh + workers - 1) / workers
-		for y := 0; y < l.rh; y += step {
-			wg.Add(1)
-			go func(a, b int) {
-				defer wg.Done()
-				rows(a, b)
-			}(y, min(y+step, l.rh))
-		}
-		wg.Wait()
-	}
-	// Padding rows above and below the photo.
 	for c := range 3 {
 		p := dst[c*plane : (c+1)*plane]
-		for i := 0; i < l.padY*l.w; i++ {
-			p[i] = n.pad[c]
+		v := pad[c]
+		setAll(p[:l.padY*l.w], v)
+		setAll(p[(l.padY+l.rh)*l.w:], v)
+		if l.rw == l.w {
+			continue
 		}
-		for i := (l.padY + l.rh) * l.w; i < plane; i++ {
-			p[i] = n.pad[c]
+		for y := l.padY; y < l.padY+l.rh; y++ {
+			row := p[y*l.w : (y+1)*l.w]
+			setAll(row[:l.padX], v)
+			setAll(row[l.padX+l.rw:], v)
 		}
 	}
 }
 
-// floatPool recycles model input buffers of one size.
-type floatPool struct {
+// setAll sets every element of s to v, doubling a filled prefix with copy
+// (memmove) for long runs.
+func setAll(s []float32, v float32) {
+	if v == 0 {
+		clear(s)
+		return
+	}
+	const first = 64
+	n := min(len(s), first)
+	for i := range n {
+		s[i] = v
+	}
+	for n < len(s) {
+		n += copy(s[n:], s[:n])
+	}
+}
+
+// inputBuf is a pooled model input tensor. It remembers the letterbox and
+// pad values its padding was last written for, so that a buffer reused for
+// a photo of the same shape (the common case: a batch from one camera)
+// writes only the photo's rectangle.
+type inputBuf struct {
+	data   []float32
+	padded padKey
+}
+
+// padKey identifies the padding of a letterbox: the photo's rectangle in
+// the input and the pad values. ok is false until the padding is written.
+type padKey struct {
+	ok                 bool
+	w, h               int
+	padX, padY, rw, rh int
+	pad                [3]float32
+}
+
+// fill letterboxes img into the buffer (see fillCHW), writing the padding
+// only when it differs from what the buffer already holds.
+func (b *inputBuf) fill(img *image.RGBA, l letterbox, n pixelNorm) {
+	fillPhoto(b.data, img, l, n)
+	k := padKey{ok: true, w: l.w, h: l.h, padX: l.padX, padY: l.padY, rw: l.rw, rh: l.rh, pad: n.pad}
+	if b.padded != k {
+		fillPad(b.data, l, n.pad)
+		b.padded = k
+	}
+}
+
+// inputPool recycles model input buffers of one size.
+type inputPool struct {
 	n int
 	p sync.Pool
 }
 
-func newFloatPool(n int) *floatPool {
-	fp := &floatPool{n: n}
-	fp.p.New = func() any { b := make([]float32, n); return &b }
-	return fp
+func newInputPool(n int) *inputPool {
+	ip := &inputPool{n: n}
+	ip.p.New = func() any { return &inputBuf{data: make([]float32, n)} }
+	return ip
 }
 
-func (fp *floatPool) get() *[]float32  { return fp.p.Get().(*[]float32) }
-func (fp *floatPool) put(b *[]float32) { fp.p.Put(b) }
+func (ip *inputPool) get() *inputBuf  { return ip.p.Get().(*inputBuf) }
+func (ip *inputPool) put(b *inputBuf) { ip.p.Put(b) }
+
+// rgbaOf returns img as an *image.RGBA, as it is when it is one (at any
+// bounds: the letterbox reads through Rect and Stride) and copied otherwise.
+func rgbaOf(img image.Image) *image.RGBA {
+	if m, ok := img.(*image.RGBA); ok {
+		return m
+	}
+	return toRGBA(img)
+}

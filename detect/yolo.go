@@ -55,7 +55,7 @@ type yoloModel struct {
 	conf    float64
 	iou     float64
 	classes []int // classes kept, nil for all
-	pool    *floatPool
+	pool    *inputPool
 	file    string
 }
 
@@ -165,7 +165,7 @@ func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.pool = newFloatPool(3 * m.w * m.h)
+	m.pool = newInputPool(3 * m.w * m.h)
 	return m, nil
 }
 
@@ -174,13 +174,13 @@ type yoloTiming struct{ pre, run, post time.Duration }
 
 // preprocess letterboxes img into a pooled input buffer (centred, grey 114,
 // RGB in 0..1).
-func (m *yoloModel) preprocess(img image.Image) (*[]float32, letterbox) {
-	src := toRGBA(img)
+func (m *yoloModel) preprocess(img image.Image) (*inputBuf, letterbox) {
+	src := rgbaOf(img)
 	l := newLetterbox(src.Rect.Dx(), src.Rect.Dy(), m.w, m.h, true)
 	l.ox, l.oy = img.Bounds().Min.X, img.Bounds().Min.Y
 	const g = 114.0 / 255
 	buf := m.pool.get()
-	fillCHW(*buf, src, l, pixelNorm{mul: [3]float32{1.0 / 255, 1.0 / 255, 1.0 / 255}, pad: [3]float32{g, g, g}})
+	buf.fill(src, l, pixelNorm{mul: [3]float32{1.0 / 255, 1.0 / 255, 1.0 / 255}, pad: [3]float32{g, g, g}})
 	return buf, l
 }
 
@@ -194,7 +194,7 @@ func (m *yoloModel) detect(ctx context.Context, img image.Image, t *yoloTiming) 
 	buf, l := m.preprocess(img)
 	defer m.pool.put(buf)
 	t1 := time.Now()
-	outs, err := m.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(m.h), int64(m.w)}, *buf))
+	outs, err := m.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(m.h), int64(m.w)}, buf.data))
 	if err != nil {
 		return nil, err
 	}

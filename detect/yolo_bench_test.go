@@ -18,10 +18,10 @@ import (
 //	go test ./detect -run '^$' -bench 'YOLO|YuNet' -benchtime 20x
 
 type stageModel interface {
-	preprocess(image.Image) (*[]float32, letterbox)
+	preprocess(image.Image) (*inputBuf, letterbox)
 	runTensor(context.Context, []float32) ([]ort.Tensor, error)
 	decodeOut([]ort.Tensor, letterbox, image.Rectangle) (int, error)
-	put(*[]float32)
+	put(*inputBuf)
 }
 
 func (m *yoloModel) runTensor(ctx context.Context, in []float32) ([]ort.Tensor, error) {
@@ -31,7 +31,7 @@ func (m *yoloModel) decodeOut(o []ort.Tensor, l letterbox, b image.Rectangle) (i
 	d, err := m.decode(o, l, b)
 	return len(d), err
 }
-func (m *yoloModel) put(b *[]float32) { m.pool.put(b) }
+func (m *yoloModel) put(b *inputBuf) { m.pool.put(b) }
 
 func (y *YuNet) runTensor(ctx context.Context, in []float32) ([]ort.Tensor, error) {
 	return y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, in))
@@ -40,7 +40,7 @@ func (y *YuNet) decodeOut(o []ort.Tensor, l letterbox, b image.Rectangle) (int, 
 	d, err := y.decode(o, l, b)
 	return len(d), err
 }
-func (y *YuNet) put(b *[]float32) { y.pool.put(b) }
+func (y *YuNet) put(b *inputBuf) { y.pool.put(b) }
 
 // cpuTime returns the CPU time (user + system) the process has used so far:
 // the benchmarks report it per op as cpu-ms/op, which a busy machine
@@ -66,7 +66,7 @@ func benchStages(b *testing.B, m stageModel, photo string) {
 	img := realPhoto(b, photo)
 	ctx := context.Background()
 	buf, l := m.preprocess(img)
-	outs, err := m.runTensor(ctx, *buf)
+	outs, err := m.runTensor(ctx, buf.data)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func benchStages(b *testing.B, m stageModel, photo string) {
 	})
 	b.Run("Run", func(b *testing.B) {
 		loopCPU(b, func() {
-			if _, err := m.runTensor(ctx, *buf); err != nil {
+			if _, err := m.runTensor(ctx, buf.data); err != nil {
 				b.Fatal(err)
 			}
 		})

@@ -25,7 +25,7 @@ type YuNet struct {
 	w, h int
 	conf float64
 	iou  float64
-	pool *floatPool
+	pool *inputPool
 	file string
 }
 
@@ -67,7 +67,7 @@ func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
 	if y.sess, err = ort.Open(path, want, o.ortOptions()...); err != nil {
 		return nil, err
 	}
-	y.pool = newFloatPool(3 * y.w * y.h)
+	y.pool = newInputPool(3 * y.w * y.h)
 	return y, nil
 }
 
@@ -82,12 +82,12 @@ func (y *YuNet) DetectFaces(ctx context.Context, img image.Image) ([]Face, error
 	return y.detect(ctx, img, nil)
 }
 
-func (y *YuNet) preprocess(img image.Image) (*[]float32, letterbox) {
-	src := toRGBA(img)
+func (y *YuNet) preprocess(img image.Image) (*inputBuf, letterbox) {
+	src := rgbaOf(img)
 	l := newLetterbox(src.Rect.Dx(), src.Rect.Dy(), y.w, y.h, false)
 	l.ox, l.oy = img.Bounds().Min.X, img.Bounds().Min.Y
 	buf := y.pool.get()
-	fillCHW(*buf, src, l, pixelNorm{bgr: true, mul: [3]float32{1, 1, 1}})
+	buf.fill(src, l, pixelNorm{bgr: true, mul: [3]float32{1, 1, 1}})
 	return buf, l
 }
 
@@ -99,7 +99,7 @@ func (y *YuNet) detect(ctx context.Context, img image.Image, t *yoloTiming) ([]F
 	buf, l := y.preprocess(img)
 	defer y.pool.put(buf)
 	t1 := time.Now()
-	outs, err := y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, *buf))
+	outs, err := y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, buf.data))
 	if err != nil {
 		return nil, err
 	}
