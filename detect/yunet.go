@@ -112,14 +112,19 @@ func (y *YuNet) detect(ctx context.Context, img image.Image, t *yoloTiming) ([]F
 }
 
 func (y *YuNet) decode(outs []ort.Tensor, l letterbox, bounds image.Rectangle) ([]Face, error) {
-	var faces []Face
+	// Candidates are cells over the threshold; their landmarks are read only
+	// for the faces that NMS keeps.
+	type cand struct{ si, i int }
+	var cands []cand
+	var boxes []Box
+	kps := make([][]float32, len(yunetStrides))
 	// score = sqrt(cls*obj) >= conf  <=>  cls*obj >= conf².
 	c2 := float32(y.conf * y.conf)
 	for si, s := range yunetStrides {
 		cls, err1 := outs[4*si].Float32s()
 		obj, err2 := outs[4*si+1].Float32s()
 		bbox, err3 := outs[4*si+2].Float32s()
-		kps, err4 := outs[4*si+3].Float32s()
+		kp, err4 := outs[4*si+3].Float32s()
 		for _, err := range []error{err1, err2, err3, err4} {
 			if err != nil {
 				return nil, fmt.Errorf("decoding %s: %w", y.file, err)
@@ -127,9 +132,10 @@ func (y *YuNet) decode(outs []ort.Tensor, l letterbox, bounds image.Rectangle) (
 		}
 		cols := y.w / s
 		n := cols * (y.h / s)
-		if len(cls) != n || len(obj) != n || len(bbox) != 4*n || len(kps) != 10*n {
-			return nil, fmt.Errorf("decoding %s: stride %d outputs have %d/%d/%d/%d values, expected %d cells", y.file, s, len(cls), len(obj), len(bbox), len(kps), n)
+		if len(cls) != n || len(obj) != n || len(bbox) != 4*n || len(kp) != 10*n {
+			return nil, fmt.Errorf("decoding %s: stride %d outputs have %d/%d/%d/%d values, expected %d cells", y.file, s, len(cls), len(obj), len(bbox), len(kp), n)
 		}
+		kps[si] = kp
 		fs := float64(s)
 		for i := range n {
 			c := min(max(cls[i], 0), 1)
@@ -141,31 +147,31 @@ func (y *YuNet) decode(outs []ort.Tensor, l letterbox, bounds image.Rectangle) (
 			b := bbox[4*i : 4*i+4]
 			cx, cy := (col+float64(b[0]))*fs, (row+float64(b[1]))*fs
 			w, h := math.Exp(float64(b[2]))*fs, math.Exp(float64(b[3]))*fs
-			f := Face{Box: Box{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2, Score: math.Sqrt(float64(c * o))}}
-			f.Landmarks = make([]Point, 5)
-			for k := range 5 {
-				f.Landmarks[k] = Point{X: (col + float64(kps[10*i+2*k])) * fs, Y: (row + float64(kps[10*i+2*k+1])) * fs}
-			}
-			faces = append(faces, f)
+			boxes = append(boxes, Box{X1: cx - w/2, Y1: cy - h/2, X2: cx + w/2, Y2: cy + h/2, Score: math.Sqrt(float64(c * o))})
+			cands = append(cands, cand{si, i})
 		}
 	}
-	boxes := make([]Box, len(faces))
-	for i, f := range faces {
-		boxes[i] = f.Box
-	}
-	keep := NMS(boxes, y.iou)
+	keep := nmsGrid(boxes, y.iou)
 	out := make([]Face, 0, len(keep))
+	marks := make([]Point, 5*len(keep))
 	for _, k := range keep {
-		f := faces[k]
+		f := Face{Box: boxes[k]}
 		f.X1, f.Y1 = l.toPhoto(f.X1, f.Y1)
 		f.X2, f.Y2 = l.toPhoto(f.X2, f.Y2)
 		f.Box = f.Box.Clip(bounds)
-		for j := range f.Landmarks {
-			f.Landmarks[j].X, f.Landmarks[j].Y = l.toPhoto(f.Landmarks[j].X, f.Landmarks[j].Y)
+		if f.Width() <= 0 || f.Height() <= 0 {
+			continue
 		}
-		if f.Width() > 0 && f.Height() > 0 {
-			out = append(out, f)
+		si, i := cands[k].si, cands[k].i
+		s := yunetStrides[si]
+		cols := y.w / s
+		col, row, fs := float64(i%cols), float64(i/cols), float64(s)
+		kp := kps[si][10*i : 10*i+10]
+		f.Landmarks, marks = marks[:5:5], marks[5:]
+		for j := range 5 {
+			f.Landmarks[j].X, f.Landmarks[j].Y = l.toPhoto((col+float64(kp[2*j]))*fs, (row+float64(kp[2*j+1]))*fs)
 		}
+		out = append(out, f)
 	}
 	return out, nil
 }
