@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/draw"
 	"strings"
+	"sync"
 
 	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
@@ -139,8 +140,13 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 		return mask
 	}
 	bases := []Condition{Original, Landscape, White}
+	// With InPlace the landscape and the white composites share one buffer,
+	// kept between photos: emit is done with each variant when it returns.
+	var buf *image.RGBA
 	if o.InPlace {
 		bases = []Condition{Landscape, White, Original}
+		buf = compositeBuffers.get(photo.Rect.Dx(), photo.Rect.Dy())
+		defer func() { compositeBuffers.put(buf) }()
 	}
 	for _, b := range bases {
 		blurred := Condition(string(b) + "+blur")
@@ -159,11 +165,14 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 			if o.Landscape.Image == nil {
 				return fmt.Errorf("pipeline: condition %s needs a background and none was given", b)
 			}
-			img = o.Landscape.Composite(photo, personMask())
+			img = o.Landscape.CompositeInto(buf, photo, personMask())
 			bgName = o.Landscape.Name
 		case White:
-			img = background.White(photo, personMask())
+			img = background.WhiteInto(buf, photo, personMask())
 			bgName = "white"
+		}
+		if o.InPlace && b != Original {
+			buf = img
 		}
 		if want[b] {
 			if err := emit(Variant{Condition: b, Image: img, Background: bgName}); err != nil {
@@ -182,6 +191,27 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 		}
 	}
 	return nil
+}
+
+// bufferPool keeps composite buffers between Render calls, so that a render
+// neither allocates nor clears its composites.
+type bufferPool struct{ p sync.Pool }
+
+var compositeBuffers bufferPool
+
+// get returns an image of w×h with its origin at (0, 0), of undefined
+// content.
+func (bp *bufferPool) get(w, h int) *image.RGBA {
+	if m, ok := bp.p.Get().(*image.RGBA); ok && cap(m.Pix) >= 4*w*h {
+		return &image.RGBA{Pix: m.Pix[:4*w*h], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	}
+	return image.NewRGBA(image.Rect(0, 0, w, h))
+}
+
+func (bp *bufferPool) put(m *image.RGBA) {
+	if m != nil {
+		bp.p.Put(m)
+	}
 }
 
 // conditionIndex is c's place in the study's order.

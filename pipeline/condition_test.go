@@ -214,6 +214,62 @@ func TestRenderInPlaceMatchesCopies(t *testing.T) {
 	}
 }
 
+// TestRenderInPlaceReusesBuffers renders photos of several sizes in place
+// one after another (so the composites reuse buffers left by a larger or a
+// smaller photo) and checks every variant against a render with copies.
+func TestRenderInPlaceReusesBuffers(t *testing.T) {
+	bg := image.NewRGBA(image.Rect(0, 0, 90, 70))
+	for i := range bg.Pix {
+		bg.Pix[i] = uint8(i * 13)
+	}
+	land := background.NewSet(background.Background{Name: "b", Image: bg}).Pick(0, "p")
+	// photo returns a w×h photo (its content depending on seed) and a scene
+	// with one face and a person mask over the middle third, with soft edges.
+	photo := func(w, h, seed int) (*image.RGBA, *detect.Scene) {
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i*seed + i/7)
+		}
+		m := image.NewAlpha(img.Rect)
+		for y := 0; y < h; y++ {
+			for x := w / 3; x < 2*w/3; x++ {
+				m.Pix[m.PixOffset(x, y)] = uint8(min(255, 40*(x-w/3)))
+			}
+		}
+		return img, &detect.Scene{
+			Width: w, Height: h,
+			Faces:  []detect.Face{{Box: detect.Box{X1: float64(w / 3), Y1: 0, X2: float64(2 * w / 3), Y2: float64(h / 2)}}},
+			People: []detect.Person{{Box: detect.Box{X1: float64(w / 3), Y1: 0, X2: float64(2 * w / 3), Y2: float64(h)}}},
+			Masks:  []detect.Mask{{Alpha: m}},
+		}
+	}
+	render := func(img *image.RGBA, scene *detect.Scene, inPlace bool) map[Condition][]uint8 {
+		out := map[Condition][]uint8{}
+		err := Render(img, scene, AllConditions, RenderOptions{Landscape: land, InPlace: inPlace}, func(v Variant) error {
+			if v.Image.Rect != image.Rect(0, 0, scene.Width, scene.Height) {
+				t.Errorf("%s: bounds %v", v.Condition, v.Image.Rect)
+			}
+			out[v.Condition] = append([]uint8(nil), v.Image.Pix[:4*scene.Width*scene.Height]...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for i, sz := range []image.Point{{64, 48}, {30, 21}, {64, 48}, {101, 77}, {17, 9}} {
+		img, scene := photo(sz.X, sz.Y, i+3)
+		want := render(img, scene, false)
+		img, scene = photo(sz.X, sz.Y, i+3)
+		got := render(img, scene, true)
+		for _, c := range AllConditions {
+			if !reflect.DeepEqual(got[c], want[c]) {
+				t.Errorf("photo %d (%v): %s in place differs from the copy", i, sz, c)
+			}
+		}
+	}
+}
+
 func TestFitCacheComposesTheSamePixels(t *testing.T) {
 	bg := image.NewRGBA(image.Rect(0, 0, 1300, 1100))
 	for i := range bg.Pix {
