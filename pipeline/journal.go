@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -57,11 +59,20 @@ type entry struct {
 	StageMS  map[string]float64 `json:"stage_ms,omitempty"`
 }
 
-// journal is the append-only resume log.
+// journal is the append-only resume log. Appends are durable: add returns
+// once the entry, and the renames of the files it vouches for, are on disk
+// (fsync), with one fsync shared by the appends that wait at the same time
+// (group commit).
 type journal struct {
 	mu      sync.Mutex
 	f       *os.File
 	entries map[string]*entry
+
+	root  string     // the folder holding the journal: OUT
+	fsync *groupSync // of f
+
+	dirMu sync.Mutex
+	dirs  map[string]*groupSync // OUT's folders, by path
 }
 
 // openJournal opens (or creates) the journal at path and reads the entries
@@ -85,7 +96,13 @@ func openJournal(path string) (*journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("pipeline: journal %s: %w", path, err)
 	}
-	return &journal{f: f, entries: entries}, nil
+	j := &journal{f: f, entries: entries, root: filepath.Dir(path), fsync: newGroupSync(f), dirs: map[string]*groupSync{}}
+	// The journal's own name in OUT, when it was just created.
+	if err := j.syncDirs([]string{j.root}); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pipeline: journal %s: %w", path, err)
+	}
+	return j, nil
 }
 
 // readJournal reads entries from r and returns the length of the prefix
@@ -123,19 +140,68 @@ func (j *journal) has(id string) bool {
 	return ok
 }
 
-// add appends e in one write and records it.
+// add appends e in one write, records it, and returns when it is on disk.
+// Before the write it syncs the folders holding the files e names (its
+// variants and, for a built photo, its scene), so that a power cut can never
+// leave an entry whose files' renames were lost; the files themselves were
+// synced when written. Concurrent adds share their fsyncs.
 func (j *journal) add(e *entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
 	b = append(b, '\n')
+	if err := j.syncDirs(j.entryDirs(e)); err != nil {
+		return fmt.Errorf("pipeline: journal: %w", err)
+	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if _, err := j.f.Write(b); err != nil {
+		j.mu.Unlock()
 		return fmt.Errorf("pipeline: journal: %w", err)
 	}
 	j.entries[e.ID] = e
+	j.mu.Unlock()
+	if err := j.fsync.sync(); err != nil {
+		return fmt.Errorf("pipeline: journal: %w", err)
+	}
+	return nil
+}
+
+// entryDirs returns the folders of OUT that hold e's files.
+func (j *journal) entryDirs(e *entry) []string {
+	if e.Status != statusDone {
+		return nil
+	}
+	dirs := []string{j.root, filepath.Join(j.root, "scenes")}
+	for _, r := range e.Rows {
+		d := filepath.Join(j.root, filepath.Dir(filepath.FromSlash(r.FileName)))
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// syncDirs syncs each folder, so that the renames into it so far are on
+// disk.
+func (j *journal) syncDirs(dirs []string) error {
+	for _, d := range dirs {
+		j.dirMu.Lock()
+		g, ok := j.dirs[d]
+		if !ok {
+			f, err := os.Open(d)
+			if err != nil {
+				j.dirMu.Unlock()
+				return err
+			}
+			g = newGroupSync(f)
+			j.dirs[d] = g
+		}
+		j.dirMu.Unlock()
+		if err := g.sync(); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -151,4 +217,52 @@ func (j *journal) sorted() []*entry {
 	return out
 }
 
-func (j *journal) Close() error { return j.f.Close() }
+// Close closes the journal and the folders it synced.
+func (j *journal) Close() error {
+	j.dirMu.Lock()
+	for _, g := range j.dirs {
+		g.f.Close()
+	}
+	j.dirs = nil
+	j.dirMu.Unlock()
+	return j.f.Close()
+}
+
+// groupSync shares fsyncs of one file between the goroutines that need it
+// synced: a goroutine that arrives while an fsync runs waits for it and is
+// covered by the next one, which then syncs everything done before any of
+// them arrived.
+type groupSync struct {
+	f     *os.File
+	fsync func() error // f.Sync
+
+	mu    sync.Mutex // guards asked
+	asked uint64     // syncs asked for so far
+
+	syncMu sync.Mutex // held during an fsync; guards done
+	done   uint64     // syncs asked for before the last fsync started
+}
+
+func newGroupSync(f *os.File) *groupSync { return &groupSync{f: f, fsync: f.Sync} }
+
+// sync returns once everything written to the file (or renamed into the
+// folder) before the call is on disk.
+func (g *groupSync) sync() error {
+	g.mu.Lock()
+	g.asked++
+	ticket := g.asked
+	g.mu.Unlock()
+	g.syncMu.Lock()
+	defer g.syncMu.Unlock()
+	if g.done >= ticket {
+		return nil // an fsync that started after this call covered it
+	}
+	g.mu.Lock()
+	upTo := g.asked
+	g.mu.Unlock()
+	if err := g.fsync(); err != nil {
+		return err
+	}
+	g.done = upTo
+	return nil
+}
