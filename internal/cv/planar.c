@@ -101,13 +101,18 @@ __attribute__((target("avx512f,avx512bw"))) static void hpass512(
         const int base = xi[x];
         const int span = xi[x + 15] + 2 - base;
         if (span <= 64) {
-            // Source pixels base..base+63, none past the row's end.
-            const int rem = sw - base;
+            // Source pixels base..base+31 (or +63), none past the row's end.
+            const int rem = sw - base, nl = span <= 32 ? 2 : 4;
             __m512i l[4];
-            for (int q = 0; q < 4; q++) {
-                const int left = rem - 16 * q;
-                const __mmask16 k = left >= 16 ? (__mmask16)0xffff : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
-                l[q] = _mm512_maskz_loadu_epi32(k, (const void*)(r + 4 * ((size_t)base + 16 * q)));
+            if (rem >= 16 * nl) {
+                for (int q = 0; q < nl; q++)
+                    l[q] = _mm512_loadu_si512((const void*)(r + 4 * ((size_t)base + 16 * q)));
+            } else {
+                for (int q = 0; q < nl; q++) {
+                    const int left = rem - 16 * q;
+                    const __mmask16 k = left >= 16 ? (__mmask16)0xffff : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
+                    l[q] = _mm512_maskz_loadu_epi32(k, (const void*)(r + 4 * ((size_t)base + 16 * q)));
+                }
             }
             const __m512i ia = _mm512_loadu_si512((const void*)(rel + x));
             const __m512i ib = _mm512_add_epi32(ia, one);
