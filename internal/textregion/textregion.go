@@ -297,31 +297,45 @@ func linked(a, c *comp) bool {
 	return ov >= 0.5*lo && math.Abs(c.cy-a.cy) <= 0.45*hi
 }
 
-// region checks a group of components as a line and renders it.
+// region checks a group of components as a line and renders it. The line
+// is fitted robustly (Theil–Sen: the median slope of all pairs of centres),
+// and components far from it, such as a piece of the background chained to
+// the end of a word, are dropped before the line is measured and drawn.
 func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectangle) (Region, bool) {
 	hs := make([]int, len(g))
-	var box image.Rectangle
-	var sx, sy, sxx, sxy float64
 	for i, ci := range g {
-		c := &comps[ci]
-		hs[i] = c.h()
-		box = box.Union(c.box)
-		sx += c.cx
-		sy += c.cy
-		sxx += c.cx * c.cx
-		sxy += c.cx * c.cy
+		hs[i] = comps[ci].h()
 	}
 	slices.Sort(hs)
 	hmed := hs[len(hs)/2]
-	if box.Dx() < 2*hmed {
+	slope := fitSlope(comps, g)
+	res := make([]float64, len(g))
+	for i, ci := range g {
+		res[i] = comps[ci].cy - slope*comps[ci].cx
+	}
+	icpt := median(res)
+	var box image.Rectangle
+	kept := g[:0:0]
+	for i, ci := range g {
+		if math.Abs(res[i]-icpt) <= 0.35*float64(hmed) {
+			kept = append(kept, ci)
+			box = box.Union(comps[ci].box)
+		}
+	}
+	g = kept
+	if len(g) < opt.MinChars || box.Dx() < 2*hmed {
 		return Region{}, false
 	}
-	n := float64(len(g))
-	den := n*sxx - sx*sx
-	slope := 0.0
-	if den > 0 {
-		slope = (n*sxy - sx*sy) / den
+	hs = hs[:0]
+	var sx, sy float64
+	for _, ci := range g {
+		hs = append(hs, comps[ci].h())
+		sx += comps[ci].cx
+		sy += comps[ci].cy
 	}
+	slices.Sort(hs)
+	hmed = hs[len(hs)/2]
+	n := float64(len(g))
 	angle := -math.Atan(slope) * 180 / math.Pi
 	if math.Abs(angle) > 25 {
 		return Region{}, false
@@ -366,6 +380,33 @@ func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectang
 	return Region{
 		Box: box.Add(bounds.Min), Angle: angle, Height: hmed, Chars: len(g), Image: out,
 	}, true
+}
+
+// fitSlope returns the median of the slopes between the centres of all
+// pairs of the components g (dy/dx, y down); pairs less than a pixel apart
+// across are left out.
+func fitSlope(comps []comp, g []int) float64 {
+	var slopes []float64
+	for i := range g {
+		a := &comps[g[i]]
+		for j := i + 1; j < len(g); j++ {
+			c := &comps[g[j]]
+			if dx := c.cx - a.cx; math.Abs(dx) >= 1 {
+				slopes = append(slopes, (c.cy-a.cy)/dx)
+			}
+		}
+	}
+	if len(slopes) == 0 {
+		return 0
+	}
+	return median(slopes)
+}
+
+// median returns the median of v (the upper one of an even count); it
+// reorders v.
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // render scales src by scale, rotates it by deg degrees counter-clockwise

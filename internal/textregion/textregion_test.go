@@ -175,3 +175,32 @@ func TestFindMaxRegions(t *testing.T) {
 		}
 	}
 }
+
+func TestFitSlope(t *testing.T) {
+	at := func(pts ...[2]float64) []comp {
+		var cs []comp
+		for _, p := range pts {
+			cs = append(cs, comp{cx: p[0], cy: p[1]})
+		}
+		return cs
+	}
+	tests := []struct {
+		name  string
+		comps []comp
+		want  float64
+	}{
+		{"level", at([2]float64{0, 10}, [2]float64{20, 10}, [2]float64{40, 10}), 0},
+		{"rising to the right (y down)", at([2]float64{0, 30}, [2]float64{20, 20}, [2]float64{40, 10}, [2]float64{60, 0}), -0.5},
+		{"a blob chained at the end", at([2]float64{0, 0}, [2]float64{20, 5.4}, [2]float64{40, 10.8}, [2]float64{60, 16.2}, [2]float64{80, 21.6}, [2]float64{-40, 30}), 0.27},
+		{"one column", at([2]float64{5, 0}, [2]float64{5, 30}), 0},
+	}
+	for _, tt := range tests {
+		g := make([]int, len(tt.comps))
+		for i := range g {
+			g[i] = i
+		}
+		if got := fitSlope(tt.comps, g); math.Abs(got-tt.want) > 0.01 {
+			t.Errorf("%s: slope %.3f, want %.3f", tt.name, got, tt.want)
+		}
+	}
+}
