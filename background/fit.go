@@ -59,11 +59,10 @@ type fit struct {
 	sr  image.Rectangle // the crop of src that maps onto w×h
 
 	// Bilinear only. For output column x: the first of the two source
-	// columns around its sample point, relative to sr.Min.X, and the
-	// weight of the second (0–256). For output row y: the two source rows
-	// and the weight of the second.
-	xi       []int32
-	xf       []uint64
+	// columns around its sample point, relative to sr.Min.X, in the low 32
+	// bits, and the weight of the second (0–256) in the high ones. For
+	// output row y: the two source rows and the weight of the second.
+	xtaps    []uint64
 	yi0, yi1 []int32
 	yf       []uint64
 	// One row of the vertical pass over the crop's columns (one more, never
@@ -108,10 +107,9 @@ func newFit(levels []image.Image, w, h int) *fit {
 		return f // copy
 	}
 	xi, _, xf := bilinearTaps(w, f.sr.Min.X, f.sr.Dx())
-	f.xi, f.xf = xi, make([]uint64, w)
+	f.xtaps = make([]uint64, w)
 	for i := range xf {
-		f.xi[i] -= int32(f.sr.Min.X)
-		f.xf[i] = uint64(xf[i])
+		f.xtaps[i] = uint64(xi[i]-int32(f.sr.Min.X)) | uint64(xf[i])<<32
 	}
 	var yf []uint32
 	f.yi0, f.yi1, yf = bilinearTaps(h, f.sr.Min.Y, f.sr.Dy())
@@ -146,7 +144,7 @@ func (f *fit) span(d []uint8, y, x0, x1 int) {
 	switch {
 	case f.fill != nil:
 		copy(d[4*x0:4*x1], f.fill[4*x0:4*x1])
-	case f.xf == nil:
+	case f.xtaps == nil:
 		s := f.src
 		o := (f.sr.Min.Y+y)*s.Stride + 4*f.sr.Min.X
 		copy(d[4*x0:4*x1], s.Pix[o+4*x0:o+4*x1])
@@ -167,56 +165,58 @@ func (f *fit) span(d []uint8, y, x0, x1 int) {
 // p11·fx)·fy + 2¹⁵) >> 16.
 func (f *fit) bilinearSpan(d []uint8, y, x0, x1 int) {
 	s := f.src
-	fy := f.yf[y]
 	// Source columns [c0, c1), relative to sr.Min.X.
-	c0, c1 := int(f.xi[x0]), min(int(f.xi[x1-1])+2, f.sr.Dx())
+	c0, c1 := int(uint32(f.xtaps[x0])), min(int(uint32(f.xtaps[x1-1]))+2, f.sr.Dx())
 	base := 4 * (f.sr.Min.X + c0)
 	n := 4 * (c1 - c0)
-	r0 := s.Pix[int(f.yi0[y])*s.Stride+base:][:n]
-	r1 := s.Pix[int(f.yi1[y])*s.Stride+base:][:n]
-	t := f.tmp[c0:c1]
+	blendRows(f.tmp[c0:c1], s.Pix[int(f.yi0[y])*s.Stride+base:][:n], s.Pix[int(f.yi1[y])*s.Stride+base:][:n], f.yf[y])
+	blendColumns(d[4*x0:4*x1], f.tmp, f.xtaps[x0:x1])
+}
+
+// blendRows is the vertical pass of bilinearSpan: for each pixel of the
+// rows r0 and r1, r0·(256−fy) + r1·fy into t, one uint64 per pixel with
+// R, B, G and A in 16-bit lanes.
+func blendRows(t []uint64, r0, r1 []uint8, fy uint64) {
 	const m8 = 0x00FF00FF00FF00FF
 	const lo32 = 0x00000000FFFFFFFF
-	for len(r0) >= 8 && len(r1) >= 8 && len(t) >= 2 { // two pixels
-		p := binary.LittleEndian.Uint64(r0)
-		q := binary.LittleEndian.Uint64(r1)
+	n := min(len(r0), len(r1), 4*len(t))
+	i := 0
+	for ; i+8 <= n; i += 8 { // two pixels
+		p := binary.LittleEndian.Uint64(r0[i : i+8])
+		q := binary.LittleEndian.Uint64(r1[i : i+8])
 		// Lanes R, B, R', B' and G, A, G', A', each ≤ 255·256.
 		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
 		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
-		t[0] = rb&lo32 | ga<<32
-		t[1] = rb>>32 | ga&^lo32
-		r0, r1, t = r0[8:], r1[8:], t[2:]
+		o := t[i/4 : i/4+2 : i/4+2]
+		o[0] = rb&lo32 | ga<<32
+		o[1] = rb>>32 | ga&^lo32
 	}
-	if len(r0) >= 4 && len(r1) >= 4 && len(t) >= 1 { // an odd last pixel
-		p := uint64(binary.LittleEndian.Uint32(r0))
-		q := uint64(binary.LittleEndian.Uint32(r1))
+	if i+4 <= n { // an odd last pixel
+		p := uint64(binary.LittleEndian.Uint32(r0[i : i+4]))
+		q := uint64(binary.LittleEndian.Uint32(r1[i : i+4]))
 		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
 		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
-		t[0] = rb&lo32 | ga<<32
+		t[i/4] = rb&lo32 | ga<<32
 	}
+}
+
+// blendColumns is the horizontal pass of bilinearSpan: for each tap (the
+// column c in its low 32 bits, the weight f, 0–256, in its high ones),
+// t[c]·(256−f) + t[c+1]·f, rounded to 8 bits, is the next pixel of out.
+func blendColumns(out []uint8, t []uint64, taps []uint64) {
 	const m16 = 0x0000FFFF0000FFFF
 	const round = 1<<15 | 1<<47
 	const lo8 = 0x000000FF000000FF
-	out := d[4*x0 : 4*x1]
-	xi, xf := f.xi[x0:x1], f.xf[x0:x1]
-	xf = xf[:len(xi)]
-	t = f.tmp
-	for x, c := range xi {
-		if len(out) < 4 {
-			break // never: len(out) == 4*len(xi)
-		}
-		fx := xf[x]
-		v := t[int(c) : int(c)+2 : int(c)+2] // columns c and c+1
+	for x, tp := range taps {
+		c, fx := int(uint32(tp)), tp>>32
+		v := t[c : c+2 : c+2] // columns c and c+1
 		a, b := v[0], v[1]
 		// R and G, then B and A, in 32-bit lanes; each lane of the sum is
 		// ≤ 255·256·256 + 2¹⁵ < 2³².
-		ae, be := a&m16, b&m16
-		ao, bo := a>>16&m16, b>>16&m16
-		e := (ae<<8 + (be-ae)*fx + round) >> 16 & lo8
-		o := (ao<<8 + (bo-ao)*fx + round) >> 16 & lo8
+		e := ((a&m16)<<8 + ((b&m16)-(a&m16))*fx + round) >> 16 & lo8
+		o := ((a>>16&m16)<<8 + ((b>>16&m16)-(a>>16&m16))*fx + round) >> 16 & lo8
 		w := e | o<<16 // bytes R, B, G, A at 0, 2, 4, 6
-		binary.LittleEndian.PutUint32(out, uint32(w|w>>24))
-		out = out[4:]
+		binary.LittleEndian.PutUint32(out[4*x:], uint32(w|w>>24))
 	}
 }
 
