@@ -83,7 +83,7 @@ type Region struct {
 // run is a horizontal run of foreground pixels [x0, x1) on row y.
 type run struct {
 	y, x0, x1 int
-	comp      int32 // union-find parent while labelling, then component id
+	comp      int32 // union-find parent while labelling
 }
 
 // comp is one connected component.
@@ -148,8 +148,8 @@ func threshold(g *image.Gray, lv uint8, light bool) []run {
 }
 
 // label joins 8-connected runs into components (runs must come row by row,
-// left to right, as threshold makes them) and returns the components; each
-// run's comp is set to its component's index.
+// left to right, as threshold makes them) and returns the components, each
+// with the indices of its runs.
 func label(runs []run) []comp {
 	find := func(i int32) int32 {
 		for runs[i].comp != i {
@@ -185,23 +185,20 @@ func label(runs []run) []comp {
 			}
 		}
 	}
-	ids := map[int32]int32{}
+	ids := make([]int32, len(runs)) // component id + 1 of each root run
 	var comps []comp
 	for i := range runs {
 		root := find(int32(i))
-		id, ok := ids[root]
-		if !ok {
+		id := ids[root] - 1
+		if id < 0 {
 			id = int32(len(comps))
-			ids[root] = id
+			ids[root] = id + 1
 			comps = append(comps, comp{box: image.Rect(runs[i].x0, runs[i].y, runs[i].x1, runs[i].y+1)})
 		}
 		c := &comps[id]
 		c.box = c.box.Union(image.Rect(runs[i].x0, runs[i].y, runs[i].x1, runs[i].y+1))
 		c.area += runs[i].x1 - runs[i].x0
 		c.runs = append(c.runs, int32(i))
-	}
-	for i := range runs {
-		runs[i].comp = ids[find(int32(i))]
 	}
 	for i := range comps {
 		c := &comps[i]
