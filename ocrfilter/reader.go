@@ -12,6 +12,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/internal/pool"
 	"github.com/phantom-vlm/phantom/internal/tess"
+	"github.com/phantom-vlm/phantom/internal/textregion"
 )
 
 // ErrClosed is returned by a Reader or Filter used after Close.
@@ -26,6 +27,8 @@ const (
 	PSMAuto PageSegMode = 3
 	// PSMSingleBlock assumes one uniform block of text.
 	PSMSingleBlock PageSegMode = 6
+	// PSMSingleLine reads the image as one line of text.
+	PSMSingleLine PageSegMode = 7
 	// PSMSparseText finds as much text as possible in no particular order;
 	// it suits scene text and is the default (see BENCHMARKS.md).
 	PSMSparseText PageSegMode = 11
@@ -37,12 +40,14 @@ type Word struct {
 	Text string
 	// Box is the word's box in the pixel coordinates of the image given to
 	// Read or Decide (for a rotated pass, the box that holds the rotated
-	// word box).
+	// word box; for the regions pass, the box of the whole line of text the
+	// word was read in).
 	Box image.Rectangle
 	// Confidence is Tesseract's word confidence, from 0 to 100.
 	Confidence float64
 	// Pass names the OCR pass that read the word: "original", "x2" for an
-	// upscaled copy, "rot+15" / "rot-15" for rotated copies.
+	// upscaled copy, "grid3+rot15" for tiles of a rotated copy, "regions"
+	// for proposed lines of text (see Pass).
 	Pass string
 	// Line counts the text lines of the pass in reading order, from 1.
 	Line int
@@ -268,6 +273,9 @@ func (r *Reader) Read(ctx context.Context, img image.Image) ([]Word, error) {
 
 // read runs the pass with cl and appends the words it reads to words.
 func (p Pass) read(cl *tess.Client, src *prepared, words []Word, defaultPSM PageSegMode) ([]Word, error) {
+	if p.Regions {
+		return p.readRegions(cl, src, words)
+	}
 	g, back := p.prepare(src)
 	if err := cl.SetVariable("thresholding_method", strconv.Itoa(int(p.Binarize))); err != nil {
 		return words, err
@@ -295,6 +303,37 @@ func (p Pass) read(cl *tess.Client, src *prepared, words []Word, defaultPSM Page
 		}
 		// Tile words come in the tile's coordinates on the pass's image.
 		words, lines = appendWords(words, tw, p.String(), back, lines)
+	}
+	return words, nil
+}
+
+// readRegions reads the text lines textregion proposes, one by one.
+func (p Pass) readRegions(cl *tess.Client, src *prepared, words []Word) ([]Word, error) {
+	g, back := Pass{Scale: p.Scale, MaxSide: p.MaxSide}.prepare(src)
+	c, _ := Pass{Scale: p.Scale, MaxSide: p.MaxSide, Chroma: true}.prepare(src)
+	if err := cl.SetVariable("thresholding_method", "0"); err != nil {
+		return words, err
+	}
+	psm := p.PSM
+	if psm == 0 {
+		psm = PSMSingleLine
+	}
+	if err := cl.SetPageSegMode(int(psm)); err != nil {
+		return words, err
+	}
+	line := 0
+	for _, r := range textregion.Find([]*image.Gray{g, c}, textregion.Options{}) {
+		tw, err := cl.Read(r.Image)
+		if err != nil {
+			return words, err
+		}
+		// The words' boxes are on the levelled, scaled rendering of the
+		// line: give each the box of the whole line.
+		box := back(r.Box)
+		for i := range tw {
+			tw[i].Box = image.Rectangle{}
+		}
+		words, line = appendWords(words, tw, p.String(), func(image.Rectangle) image.Rectangle { return box }, line)
 	}
 	return words, nil
 }
