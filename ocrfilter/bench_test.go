@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/tess"
 )
 
 // benchPhoto is a w×h photo (a real landscape when PHANTOM_DATA is set) with
@@ -76,6 +77,35 @@ func BenchmarkDecide(b *testing.B) {
 						}
 					}
 				})
+			})
+		}
+	}
+}
+
+// BenchmarkPass measures each default pass alone, and the passes the
+// defaults dropped, on the photo BenchmarkDecide reads, with one engine
+// (the upscaled pass is timed even where the Reader would skip it).
+func BenchmarkPass(b *testing.B) {
+	passes := append(DefaultPasses(), Pass{Chroma: true, PSM: PSMSingleBlock}, Pass{Scale: 2, MaxSide: 1000},
+		Pass{Grid: 3, Rotate: 15}, Pass{Grid: 3, Rotate: -15})
+	for _, size := range []image.Point{{640, 480}, {1920, 1080}} {
+		img := benchPhoto(b, size.X, size.Y)
+		for _, p := range passes {
+			b.Run(fmt.Sprintf("%dx%d/%s", size.X, size.Y, p), func(b *testing.B) {
+				cl, err := tess.New(tess.Config{PSM: int(PSMSparseText), Vars: binarizationVars})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer cl.Close()
+				var n int
+				for i := 0; i < b.N; i++ {
+					w, err := p.read(cl, &prepared{img: img}, nil, PSMSparseText)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(w)
+				}
+				b.ReportMetric(float64(n), "words")
 			})
 		}
 	}

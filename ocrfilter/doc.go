@@ -7,9 +7,11 @@
 //   - A Reader runs Tesseract OCR on an image and returns the words read,
 //     with their boxes and confidences. It keeps a pool of Tesseract engines,
 //     so one Reader serves many goroutines. It reads each image in several
-//     passes (DefaultPasses): the whole image in four ways, an upscaled
-//     copy of a small image, and overlapping tiles of copies rotated ±15°,
-//     because scene text is often small, tilted, or lost in a busy photo.
+//     passes (DefaultPasses): the whole image in three ways, and then each
+//     line of text that the internal textregion package proposes (chains of
+//     character-like shapes at several grey levels, drawn black on white and
+//     levelled), because scene text is often tilted, coloured, or lost in a
+//     busy photo, where Tesseract's own layout analysis misses it.
 //   - A Matcher tests every run of at least MinRun (default 5) consecutive
 //     characters of the name, and of each alias, against the words read, and
 //     returns the evidence for each hit.

@@ -51,6 +51,9 @@ var candidates = []Pass{
 	{Grid: 3, Rotate: -15},
 	{Rotate: 15, PSM: PSMSingleBlock},
 	{Rotate: -15, PSM: PSMSingleBlock},
+	{Chroma: true, PSM: PSMSingleBlock},
+	{PSM: PSMSingleBlock, Binarize: Adaptive},
+	{Regions: true},
 }
 
 // readCandidates reads img with every candidate pass, timing each.
@@ -68,6 +71,9 @@ func readCandidates(t testing.TB, cl *tess.Client, img image.Image) map[string]p
 	}
 	return out
 }
+
+// maxCombo is the most passes TestMeasure combines.
+const maxCombo = 4
 
 // TestMeasure measures the filter on the full generated set for several page
 // segmentation modes, pass combinations and minimum confidences, and prints
@@ -154,7 +160,7 @@ func TestMeasure(t *testing.T) {
 					ps = append(ps, candidates[i].String())
 				}
 			}
-			if len(ps) > 4 {
+			if len(ps) > maxCombo {
 				continue
 			}
 			for _, conf := range []float64{0, 25, 50, 70} {
@@ -170,7 +176,7 @@ func TestMeasure(t *testing.T) {
 			}
 			return int(a.st.dur - b.st.dur)
 		})
-		for k := 1; k <= 4; k++ {
+		for k := 1; k <= maxCombo; k++ {
 			shown := 0
 			for _, c := range combos {
 				if len(c.passes) == k && shown < 4 {

@@ -202,10 +202,10 @@ func TestNewBadLanguage(t *testing.T) {
 	}
 }
 
-// minRecallPct is the recall at ≥ 20 px this small set must keep. The issue's
-// target is 95%; the default passes reach about 85% on the full generated set
-// (BENCHMARKS.md), so this guards against regressions below that.
-const minRecallPct = 80
+// minRecallPct is the recall at ≥ 20 px this small set must keep: the
+// issue's target. The default passes read all 24 names of this set at ≥ 20
+// px, and about 99% on the full generated set (BENCHMARKS.md).
+const minRecallPct = 95
 
 func TestRotateGrayBack(t *testing.T) {
 	for _, deg := range []float64{15, -15, 30} {
@@ -300,4 +300,48 @@ func nrgba(m *image.RGBA) *image.NRGBA {
 	out := image.NewNRGBA(m.Bounds())
 	draw.Draw(out, out.Bounds(), m, m.Bounds().Min, draw.Src)
 	return out
+}
+
+// The regions pass alone reads names written straight onto a busy photo,
+// straight and tilted, in the colours of the magazine style, and gives the
+// words the box of the line they were read in.
+func TestRegionsPass(t *testing.T) {
+	r, err := NewReader(WithPasses(Pass{Regions: true}), WithPoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tests := []struct {
+		name  string
+		fg    color.RGBA
+		px    float64
+		angle float64
+	}{
+		{"white straight", color.RGBA{255, 255, 255, 255}, 28, 0},
+		{"yellow +15°", color.RGBA{255, 220, 0, 255}, 28, 15},
+		{"pink −15°", color.RGBA{255, 60, 90, 255}, 24, -15},
+		{"white small tilted", color.RGBA{255, 255, 255, 255}, 20, 10},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := fitCanvas(busyBackground(int64(10+i), 640, 480), 640, 480)
+			p := rotateRGBA(patch(t, []textLine{{"SERENA", "bold", tt.px}, {"WILLIAMS", "bold", tt.px}},
+				tt.fg, color.RGBA{}, 4, true), tt.angle)
+			at := image.Pt(200, 150)
+			draw.Draw(img, p.Bounds().Add(at), p, p.Bounds().Min, draw.Over)
+			words, err := r.Read(context.Background(), img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := Match("Serena Williams", nil, words)
+			if len(ev) == 0 {
+				t.Fatalf("name not read; words %q", wordsText(words))
+			}
+			for _, w := range ev[0].Words {
+				if w.Pass != "regions" || !w.Box.Overlaps(p.Bounds().Add(at)) {
+					t.Errorf("word %q from pass %q at %v, text drawn at %v", w.Text, w.Pass, w.Box, p.Bounds().Add(at))
+				}
+			}
+		})
+	}
 }
