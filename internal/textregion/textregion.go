@@ -268,8 +268,18 @@ func lines(runs []run, comps []comp, opt Options, bounds image.Rectangle) []Regi
 		if len(g) < opt.MinChars {
 			continue
 		}
-		if r, ok := region(runs, comps, g, opt, bounds); ok {
-			out = append(out, r)
+		// A chain may hold more than one line (a name and the smaller line
+		// under it, joined by a chance link): take the line through most
+		// of the components, then look for another in the rest.
+		for try := 0; try < 4 && len(g) >= opt.MinChars; try++ {
+			r, ok, rest := region(runs, comps, g, opt, bounds)
+			if ok {
+				out = append(out, r)
+			}
+			if len(rest) == len(g) {
+				break
+			}
+			g = rest
 		}
 	}
 	return out
@@ -297,8 +307,9 @@ func linked(a, c *comp) bool {
 // region checks a group of components as a line and renders it. The line
 // is fitted robustly (Theil–Sen: the median slope of all pairs of centres),
 // and components far from it, such as a piece of the background chained to
-// the end of a word, are dropped before the line is measured and drawn.
-func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectangle) (Region, bool) {
+// the end of a word or a second line, are left out of the line and returned
+// as rest.
+func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectangle) (r Region, ok bool, rest []int) {
 	hs := make([]int, len(g))
 	for i, ci := range g {
 		hs[i] = comps[ci].h()
@@ -317,11 +328,13 @@ func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectang
 		if math.Abs(res[i]-icpt) <= 0.35*float64(hmed) {
 			kept = append(kept, ci)
 			box = box.Union(comps[ci].box)
+		} else {
+			rest = append(rest, ci)
 		}
 	}
 	g = kept
 	if len(g) < opt.MinChars || box.Dx() < 2*hmed {
-		return Region{}, false
+		return Region{}, false, rest
 	}
 	hs = hs[:0]
 	var sx, sy float64
@@ -335,7 +348,7 @@ func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectang
 	n := float64(len(g))
 	angle := -math.Atan(slope) * 180 / math.Pi
 	if math.Abs(angle) > 25 {
-		return Region{}, false
+		return Region{}, false, rest
 	}
 	// Draw every component at this level that lies inside the padded box and
 	// is no taller than the line's characters (dots, accents, thin letters
@@ -376,17 +389,18 @@ func region(runs []run, comps []comp, g []int, opt Options, bounds image.Rectang
 	out := render(img, scale, -angle, opt.TargetHeight/2)
 	return Region{
 		Box: box.Add(bounds.Min), Angle: angle, Height: hmed, Chars: len(g), Image: out,
-	}, true
+	}, true, rest
 }
 
 // fitSlope returns the median of the slopes between the centres of all
-// pairs of the components g (dy/dx, y down); pairs less than a pixel apart
-// across are left out.
+// pairs of the components g (dy/dx, y down; of a long chain, in the order
+// given, only pairs at most 30 apart); pairs less than a pixel apart across
+// are left out.
 func fitSlope(comps []comp, g []int) float64 {
 	var slopes []float64
 	for i := range g {
 		a := &comps[g[i]]
-		for j := i + 1; j < len(g); j++ {
+		for j := i + 1; j < len(g) && (len(g) <= 60 || j-i <= 30); j++ {
 			c := &comps[g[j]]
 			if dx := c.cx - a.cx; math.Abs(dx) >= 1 {
 				slopes = append(slopes, (c.cy-a.cy)/dx)

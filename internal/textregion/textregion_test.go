@@ -204,3 +204,34 @@ func TestFitSlope(t *testing.T) {
 		}
 	}
 }
+
+// A chain that holds two lines gives the line through most of its
+// components first, and the other as the rest.
+func TestRegionSplitsLines(t *testing.T) {
+	g := image.NewGray(image.Rect(0, 0, 400, 200))
+	box := func(x, y, w, h int) {
+		draw.Draw(g, image.Rect(x, y, x+w, y+h), image.NewUniform(color.Gray{255}), image.Point{}, draw.Src)
+		draw.Draw(g, image.Rect(x+3, y+3, x+w-3, y+h-3), image.NewUniform(color.Gray{0}), image.Point{}, draw.Src)
+	}
+	for i := 0; i < 7; i++ { // the name: 7 letters 20 px high
+		box(40+i*20, 40, 14, 20)
+	}
+	for i := 0; i < 5; i++ { // a smaller line under it
+		box(40+i*16, 75, 11, 14)
+	}
+	runs := threshold(g, 128, true)
+	comps := label(runs)
+	all := make([]int, len(comps))
+	for i := range all {
+		all[i] = i
+	}
+	opt := Options{}.withDefaults(g.Rect.Dy())
+	r, ok, rest := region(runs, comps, all, opt, g.Rect)
+	if !ok || r.Chars != 7 || len(rest) != 5 || r.Height != 20 {
+		t.Fatalf("first line: ok %v, %d characters %d high, %d left", ok, r.Chars, r.Height, len(rest))
+	}
+	r, ok, rest = region(runs, comps, rest, opt, g.Rect)
+	if !ok || r.Chars != 5 || len(rest) != 0 || r.Height != 14 {
+		t.Fatalf("second line: ok %v, %d characters %d high, %d left", ok, r.Chars, r.Height, len(rest))
+	}
+}
