@@ -8,7 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
@@ -61,17 +66,22 @@ func benchBackground(b *testing.B) background.Background {
 // from a ready scene on one goroutine (no detection, no encoding); the
 // ms/MP metric is the cost on top of detection. "new-size" resamples the
 // landscape for the photo; "repeat-size" takes it from the builder's cache
-// of fitted landscapes, as every photo of an already seen size does.
+// of fitted landscapes, as every photo of an already seen size does;
+// "new-size-no-person" is the worst case, a scene without a person mask, so
+// the whole landscape is resampled.
 func BenchmarkRenderSixConditions(b *testing.B) {
 	photo, scene := benchScene()
 	land := benchBackground(b)
 	cache := newFitCache()
 	cache.fitted(land, photo)
 	cached := cache.fitted(land, photo)
+	noPerson := *scene
+	noPerson.People, noPerson.Masks = nil, nil
 	for _, bc := range []struct {
-		name string
-		bg   background.Background
-	}{{"new-size", land}, {"repeat-size", cached}} {
+		name  string
+		bg    background.Background
+		scene *detect.Scene
+	}{{"new-size", land, scene}, {"repeat-size", cached, scene}, {"new-size-no-person", land, &noPerson}} {
 		b.Run(bc.name, func(b *testing.B) {
 			opts := RenderOptions{Grid: 10, Landscape: bc.bg, InPlace: true}
 			mp := float64(photo.Rect.Dx()*photo.Rect.Dy()) / 1e6
@@ -79,7 +89,7 @@ func BenchmarkRenderSixConditions(b *testing.B) {
 			b.ResetTimer()
 			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {
-				if err := Render(photo, scene, AllConditions, opts, func(Variant) error { return nil }); err != nil {
+				if err := Render(photo, bc.scene, AllConditions, opts, func(Variant) error { return nil }); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -137,10 +147,13 @@ func BenchmarkBuild(b *testing.B) {
 }
 
 // BenchmarkBuildPortraits builds 40 Congress portraits (180×225 to
-// 720×900) of $PHANTOM_DATA with the OpenCV default, on one worker and on
-// two, to show how the workers share the cores on even work.
+// 720×900) of $PHANTOM_DATA with the OpenCV default, on one worker, two and
+// three, to show how the workers share the cores on even work (a third
+// worker on two cores fills the time the others wait for fsync).
+// %machine-busy is the whole machine's CPU use in the run: what this
+// process did not use of it, other processes did.
 func BenchmarkBuildPortraits(b *testing.B) {
-	for _, w := range []int{1, 2} {
+	for _, w := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			benchBuildDir(b, testAnalyzer(b), filepath.Join("faces", "congress"), 40, w)
 		})
@@ -173,18 +186,27 @@ func benchBuildDir(b *testing.B, an Analyzer, sub string, limit, workers int) {
 		}
 		set.Add(n, img)
 	}
+	ta := &timedAnalyzer{Analyzer: an}
 	b.ResetTimer()
 	var last *Summary
 	for i := 0; i < b.N; i++ {
-		bl, err := New(b.TempDir(), WithAnalyzer(an), WithBackgrounds(set), WithWorkers(workers), WithContactSheet(0))
+		bl, err := New(b.TempDir(), WithAnalyzer(ta), WithBackgrounds(set), WithWorkers(workers), WithContactSheet(0))
 		if err != nil {
 			b.Fatal(err)
 		}
+		ta.reset()
+		busy0, ok0 := machineBusy()
 		if last, err = bl.Run(context.Background(), recs); err != nil {
 			b.Fatal(err)
 		}
+		if busy1, ok1 := machineBusy(); ok0 && ok1 && i == b.N-1 {
+			// The whole machine's CPU use in the run: what this process did
+			// not use of it, another did.
+			b.ReportMetric(100*(busy1[0]-busy0[0])/(busy1[1]-busy0[1]), "%machine-busy")
+		}
 	}
 	b.StopTimer()
+	b.Logf("detection: %s", ta.report(last.Run.WallSeconds, workers))
 	b.ReportMetric(last.Run.PhotosPerSecond, "photos/s")
 	b.ReportMetric(100*last.Run.CPUUtilisation, "%cpu")
 	for st, ss := range last.Stages {
@@ -193,7 +215,97 @@ func benchBuildDir(b *testing.B, an Analyzer, sub string, limit, workers int) {
 	b.Logf("GOMAXPROCS %d, %d photos, detectors %s", runtime.GOMAXPROCS(0), last.Built, detectorNames(an))
 }
 
+// timedAnalyzer records when each Analyze call ran, to tell how much of a
+// run the workers spent detecting side by side, alone, or not at all.
+type timedAnalyzer struct {
+	Analyzer
+	mu    sync.Mutex
+	start time.Time
+	spans [][2]time.Duration // since start
+	cpu   float64            // process CPU seconds spent inside Analyze calls' wall spans, summed
+}
+
+func (t *timedAnalyzer) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.start, t.spans = time.Now(), nil
+}
+
+func (t *timedAnalyzer) Analyze(ctx context.Context, img image.Image) (*detect.Scene, error) {
+	t0 := time.Since(t.start)
+	s, err := t.Analyzer.Analyze(ctx, img)
+	t1 := time.Since(t.start)
+	t.mu.Lock()
+	t.spans = append(t.spans, [2]time.Duration{t0, t1})
+	t.mu.Unlock()
+	return s, err
+}
+
+// report says, over a run of wall seconds, how long 0, 1, … of the
+// workers were detecting, and when the first and the last detection ran.
+func (t *timedAnalyzer) report(wall float64, workers int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	type ev struct {
+		at time.Duration
+		d  int
+	}
+	var evs []ev
+	for _, s := range t.spans {
+		evs = append(evs, ev{s[0], 1}, ev{s[1], -1})
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].at < evs[j].at })
+	by := make([]time.Duration, workers+1)
+	n := 0
+	prev := time.Duration(0)
+	for _, e := range evs {
+		by[min(n, workers)] += e.at - prev
+		prev, n = e.at, n+e.d
+	}
+	tail := time.Duration(wall*float64(time.Second)) - prev
+	out := ""
+	for k, d := range by {
+		out += fmt.Sprintf("%d detecting %.2fs, ", k, d.Seconds())
+	}
+	if len(evs) > 0 {
+		out += fmt.Sprintf("first detection at %.2fs, after the last %.2fs", evs[0].at.Seconds(), tail.Seconds())
+	}
+	return out
+}
+
+// machineBusy returns the busy and the total CPU time of the whole machine
+// so far (from /proc/stat, in clock ticks), and false where there is none.
+func machineBusy() ([2]float64, bool) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return [2]float64{}, false
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return [2]float64{}, false
+	}
+	var busy, total float64
+	for i, v := range f[1:] {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return [2]float64{}, false
+		}
+		if i >= 8 { // guest time is already in user time
+			break
+		}
+		total += x
+		if i != 3 && i != 4 { // idle, iowait
+			busy += x
+		}
+	}
+	return [2]float64{busy, total}, true
+}
+
 func detectorNames(a Analyzer) string {
+	if ta, ok := a.(*timedAnalyzer); ok {
+		a = ta.Analyzer
+	}
 	if da, ok := a.(*detect.Analyzer); ok {
 		s := ""
 		for _, d := range []interface{ Name() string }{da.Faces, da.People, da.Segmenter} {
