@@ -266,8 +266,9 @@ func TestMeasureDefault(t *testing.T) {
 	}
 	defer f.Close()
 	type res struct {
-		drop bool
-		dur  time.Duration
+		drop  bool
+		dur   time.Duration
+		words []Word
 	}
 	out := make([]res, len(set))
 	var wg sync.WaitGroup
@@ -284,7 +285,7 @@ func TestMeasureDefault(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			out[i] = res{!d.Keep, time.Since(t0)}
+			out[i] = res{!d.Keep, time.Since(t0), d.Words}
 		}()
 	}
 	wg.Wait()
@@ -308,4 +309,88 @@ func TestMeasureDefault(t *testing.T) {
 		t.Logf("  %-8s %s", k, byStyle[k])
 	}
 	t.Logf("wall %v for %d photos with %d engines: %v per photo", wall, len(set), runtime.GOMAXPROCS(0), wall/time.Duration(len(set)))
+	// The same words, matched with other minimum word confidences.
+	for _, conf := range minConfs {
+		m := Matcher{MinRun: f.Matcher().MinRun, MinConfidence: conf}
+		var st evalStats
+		for i, s := range set {
+			st.add(s, len(m.Match(s.Name, nil, out[i].words)) > 0, out[i].dur)
+		}
+		t.Logf("minconf %2.0f: %s", conf, st)
+	}
+}
+
+// minConfs are the minimum word confidences the measurements compare.
+var minConfs = []float64{0, 1, 10, 25, 40}
+
+// TestMeasureRealFalseDrops reads every photo under $PHANTOM_DATA (real
+// photos, backgrounds and faces, none showing the names of the generated
+// set) with the default Filter and counts the photos dropped for any of
+// those names: more clean photos than the generated set holds.
+//
+//	PHANTOM_OCR_EVAL=1 PHANTOM_DATA=/path/to/data go test -run TestMeasureRealFalseDrops -v ./ocrfilter
+func TestMeasureRealFalseDrops(t *testing.T) {
+	dir := os.Getenv("PHANTOM_DATA")
+	if os.Getenv("PHANTOM_OCR_EVAL") == "" || dir == "" {
+		t.Skip("PHANTOM_OCR_EVAL or PHANTOM_DATA not set")
+	}
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".jpg", ".jpeg", ".png":
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	words := make([][]Word, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	start := time.Now()
+	for i, p := range paths {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			img, err := imageio.Load(p)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if words[i], err = f.Reader().Read(context.Background(), img); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d real photos read in %v with %d engines", len(paths), time.Since(start), runtime.GOMAXPROCS(0))
+	for _, conf := range minConfs {
+		m := Matcher{MinRun: f.Matcher().MinRun, MinConfidence: conf}
+		drops, photos := 0, 0
+		for i, p := range paths {
+			dropped := false
+			for _, person := range people {
+				if ev := m.Match(person.name, nil, words[i]); len(ev) > 0 {
+					drops++
+					dropped = true
+					t.Logf("minconf %2.0f: false drop %s for %q: %+v", conf, p, person.name, ev)
+				}
+			}
+			if dropped {
+				photos++
+			}
+		}
+		t.Logf("minconf %2.0f: %d real photos × %d names: %d false drops (%d photos)", conf, len(paths), len(people), drops, photos)
+	}
 }
