@@ -65,6 +65,11 @@ static void shuffles512(const int order[3], int8_t tab[8][16]) {
         }
 }
 
+// lanes is the mask of the first n (clamped to 0..16) 32-bit lanes.
+static inline uint16_t lanes(int n) {
+    return n >= 16 ? (uint16_t)0xffff : n <= 0 ? (uint16_t)0 : (uint16_t)((1u << n) - 1);
+}
+
 // hpass512 is hpass for AVX-512 (F and BW), 16 output pixels at a time, in
 // integers until the final scaling. The taps are built so that each output
 // pixel reads source pixel xi[x] and the next one, which is always in the
@@ -101,26 +106,30 @@ __attribute__((target("avx512f,avx512bw"))) static void hpass512(
         const int base = xi[x];
         const int span = xi[x + 15] + 2 - base;
         if (span <= 64) {
-            // Source pixels base..base+31 (or +63), none past the row's end.
-            const int rem = sw - base, nl = span <= 32 ? 2 : 4;
-            __m512i l[4];
-            if (rem >= 16 * nl) {
-                for (int q = 0; q < nl; q++)
-                    l[q] = _mm512_loadu_si512((const void*)(r + 4 * ((size_t)base + 16 * q)));
-            } else {
-                for (int q = 0; q < nl; q++) {
-                    const int left = rem - 16 * q;
-                    const __mmask16 k = left >= 16 ? (__mmask16)0xffff : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
-                    l[q] = _mm512_maskz_loadu_epi32(k, (const void*)(r + 4 * ((size_t)base + 16 * q)));
+            // Source pixels base..base+31 (or +63), none past the row's end:
+            // masked loads near the end of the row.
+            const int rem = sw - base;
+            __m512i l0, l1, l2 = _mm512_setzero_si512(), l3 = _mm512_setzero_si512();
+            if (rem >= 64) {
+                l0 = _mm512_loadu_si512((const void*)(r + 4 * (size_t)base));
+                l1 = _mm512_loadu_si512((const void*)(r + 4 * (size_t)base + 64));
+                if (span > 32) {
+                    l2 = _mm512_loadu_si512((const void*)(r + 4 * (size_t)base + 128));
+                    l3 = _mm512_loadu_si512((const void*)(r + 4 * (size_t)base + 192));
                 }
+            } else {
+                l0 = _mm512_maskz_loadu_epi32(lanes(rem), (const void*)(r + 4 * (size_t)base));
+                l1 = _mm512_maskz_loadu_epi32(lanes(rem - 16), (const void*)(r + 4 * (size_t)base + 64));
+                l2 = _mm512_maskz_loadu_epi32(lanes(rem - 32), (const void*)(r + 4 * (size_t)base + 128));
+                l3 = _mm512_maskz_loadu_epi32(lanes(rem - 48), (const void*)(r + 4 * (size_t)base + 192));
             }
             const __m512i ia = _mm512_loadu_si512((const void*)(rel + x));
             const __m512i ib = _mm512_add_epi32(ia, one);
-            __m512i A = _mm512_permutex2var_epi32(l[0], ia, l[1]);
-            __m512i B = _mm512_permutex2var_epi32(l[0], ib, l[1]);
+            __m512i A = _mm512_permutex2var_epi32(l0, ia, l1);
+            __m512i B = _mm512_permutex2var_epi32(l0, ib, l1);
             if (span > 32) {
-                A = _mm512_mask_mov_epi32(A, _mm512_cmpge_epi32_mask(ia, k32), _mm512_permutex2var_epi32(l[2], ia, l[3]));
-                B = _mm512_mask_mov_epi32(B, _mm512_cmpge_epi32_mask(ib, k32), _mm512_permutex2var_epi32(l[2], ib, l[3]));
+                A = _mm512_mask_mov_epi32(A, _mm512_cmpge_epi32_mask(ia, k32), _mm512_permutex2var_epi32(l2, ia, l3));
+                B = _mm512_mask_mov_epi32(B, _mm512_cmpge_epi32_mask(ib, k32), _mm512_permutex2var_epi32(l2, ib, l3));
             }
             const __m512i w = _mm512_loadu_si512((const void*)(wp + x));
             for (int c = 0; c < 3; c++) {
