@@ -71,6 +71,10 @@ func benchStages(b *testing.B, m stageModel, photo string) {
 		b.Fatal(err)
 	}
 	b.Run("Pre", func(b *testing.B) {
+		// One untimed call, so that the pool holds an input buffer, as it
+		// does in a detector that has run before: the timed loop is the
+		// per-photo work, not the buffer's first allocation.
+		m.put(first(m.preprocess(img)))
 		loopCPU(b, func() {
 			bb, _ := m.preprocess(img)
 			m.put(bb)
@@ -98,6 +102,7 @@ func BenchmarkYOLOLiteFace(b *testing.B) {
 			benchStages(b, d.m, p)
 			b.Run("Detect", func(b *testing.B) {
 				img := realPhoto(b, p)
+				d.DetectFaces(context.Background(), img) // warm: see Pre
 				loopCPU(b, func() { d.DetectFaces(context.Background(), img) })
 			})
 		})
@@ -111,6 +116,7 @@ func BenchmarkYuNet(b *testing.B) {
 			benchStages(b, d, p)
 			b.Run("Detect", func(b *testing.B) {
 				img := realPhoto(b, p)
+				d.DetectFaces(context.Background(), img) // warm: see Pre
 				loopCPU(b, func() { d.DetectFaces(context.Background(), img) })
 			})
 		})
@@ -124,7 +130,11 @@ func BenchmarkYOLOPerson(b *testing.B) {
 		benchStages(b, d.m, p)
 		b.Run("Detect", func(b *testing.B) {
 			img := realPhoto(b, p)
+			d.DetectPeople(context.Background(), img) // warm: see Pre
 			loopCPU(b, func() { d.DetectPeople(context.Background(), img) })
 		})
 	})
 }
+
+// first returns its first argument.
+func first[T, U any](t T, _ U) T { return t }
