@@ -62,7 +62,7 @@ func init() {
 	f.IntVar(&ocrFlags.minRun, "min-run", ocrfilter.DefaultMinRun, "shortest run of name characters that counts")
 	f.IntVar(&ocrFlags.jobs, "jobs", 0, "photos read at once (default: number of CPUs)")
 	f.BoolVar(&ocrFlags.noWords, "no-words", false, "leave the list of all words read out of the output")
-	f.BoolVar(&ocrFlags.fast, "fast", false, "one OCR pass over the whole photo only (about 10 times faster, misses much more text)")
+	f.BoolVar(&ocrFlags.fast, "fast", false, "read only the proposed lines of text (ocrfilter.FastPasses: 2 to 4 times faster, misses more names under 20 px)")
 	ocrCmd.MarkFlagRequired("name")
 	rootCmd.AddCommand(ocrCmd)
 }
@@ -95,7 +95,7 @@ func runOCR(cmd *cobra.Command, args []string) error {
 		ocrfilter.WithPoolSize(jobs),
 	}
 	if ocrFlags.fast {
-		opts = append(opts, ocrfilter.WithPasses(ocrfilter.DefaultPasses()[0]))
+		opts = append(opts, ocrfilter.WithPasses(ocrfilter.FastPasses()...))
 	}
 	f, err := ocrfilter.New(opts...)
 	if err != nil {

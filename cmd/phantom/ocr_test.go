@@ -55,6 +55,20 @@ func writeCaptionPNG(t *testing.T, path, caption string) {
 }
 
 func TestOCRCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{
+		{"default passes", nil},
+		{"fast", []string{"--fast"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testOCRCommand(t, tc.flags...) })
+	}
+}
+
+// testOCRCommand runs phantom ocr with flags on a photo with the name on a
+// caption bar, a broken file and a clean photo.
+func testOCRCommand(t *testing.T, flags ...string) {
 	dir := t.TempDir()
 	if d := os.Getenv("PHANTOM_OCR_KEEP"); d != "" {
 		dir = d
@@ -69,7 +83,7 @@ func TestOCRCommand(t *testing.T) {
 	}
 
 	var out, errb bytes.Buffer
-	c := phantomCmd("ocr", withName, bad, clean, "--name", "Lionel Messi", "--alias", "Leo Messi")
+	c := phantomCmd(append([]string{"ocr", withName, bad, clean, "--name", "Lionel Messi", "--alias", "Leo Messi"}, flags...)...)
 	c.Stdout, c.Stderr = &out, &errb
 	err := c.Run()
 	var exit *exec.ExitError
