@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -263,8 +266,9 @@ func cleanOrphans(out string, j *journal) error {
 
 // task is one photo to build.
 type task struct {
-	rec Record
-	id  string
+	rec    Record
+	id     string
+	pixels int // width × height from the file's header; 0 when unreadable
 }
 
 // Run builds every record into OUT and writes metadata.jsonl,
@@ -303,7 +307,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.
-	ids, srcFails := b.hashAll(ctx, recs)
+	ids, pixels, srcFails := b.hashAll(ctx, recs)
 	var tasks []task
 	seen := map[string]bool{}
 	for i, r := range recs {
@@ -322,10 +326,14 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		case j.has(id):
 			run.Resumed++
 		default:
-			tasks = append(tasks, task{rec: r, id: id})
+			tasks = append(tasks, task{rec: r, id: id, pixels: pixels[i]})
 		}
 		seen[id] = true
 	}
+	// Largest photos first: detection time grows with the photo, and a
+	// large photo handed out last keeps one worker busy while the others
+	// idle (the sample photos' crowd took 10 of a 13.6 s build alone).
+	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.pixels, a.pixels) })
 	var failures []*FailedRow
 	// Source failures have no ID, so no shard: shard 0 reports them.
 	if b.shard.I == 0 {
@@ -361,10 +369,13 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 	return sum, ctx.Err()
 }
 
-// hashAll reads every photo once to compute its ID, on b.workers
-// goroutines. A record that cannot be read gets a FailedRow instead.
-func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []*FailedRow) {
+// hashAll reads every photo once to compute its ID and, from its header,
+// its size in pixels, on b.workers goroutines. A record that cannot be read
+// gets a FailedRow instead; a header that cannot be decoded gives size 0
+// (the decode stage then records the failure).
+func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []int, []*FailedRow) {
 	ids := make([]string, len(recs))
+	pixels := make([]int, len(recs))
 	fails := make([]*FailedRow, len(recs))
 	idx := make(chan int)
 	var wg sync.WaitGroup
@@ -384,6 +395,9 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []*Fail
 					continue
 				}
 				ids[i] = PhotoID(data, r.Source)
+				if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+					pixels[i] = cfg.Width * cfg.Height
+				}
 			}
 		}()
 	}
@@ -395,7 +409,7 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []*Fail
 	}
 	close(idx)
 	wg.Wait()
-	return ids, fails
+	return ids, pixels, fails
 }
 
 // work builds the tasks on b.workers goroutines.

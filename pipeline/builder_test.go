@@ -250,3 +250,34 @@ func TestRunCancelled(t *testing.T) {
 	}
 	checkOutput(t, out, []Condition{Original})
 }
+
+// TestRunLargestFirst checks that the photos are handed out largest first
+// (so that a big photo does not run alone at the end of a build), with
+// photos whose header cannot be read last.
+func TestRunLargestFirst(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	writeFixtures(t, in, 8)
+	must(t, os.WriteFile(filepath.Join(in, "Ada Lovelace", "broken.png"), []byte("not a png"), 0o644))
+	recs, err := FolderRecords(in)
+	must(t, err)
+	var order []int // pixels of each photo as the filter sees it; 0 for the broken one
+	filter := FilterFunc(func(ctx context.Context, img *image.RGBA, r Record) (bool, any, error) {
+		order = append(order, img.Rect.Dx()*img.Rect.Dy())
+		return true, nil, nil
+	})
+	b, err := New(out, WithAnalyzer(testAnalyzer(t)), WithConditions(Original), WithWorkers(1), WithFilter(filter))
+	must(t, err)
+	sum, err := b.Run(context.Background(), recs)
+	must(t, err)
+	if sum.Built != 8 || sum.Failed != 1 {
+		t.Fatalf("built %d failed %d, want 8 and 1", sum.Built, sum.Failed)
+	}
+	if len(order) != 8 {
+		t.Fatalf("filter saw %d photos, want 8", len(order))
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] > order[i-1] {
+			t.Fatalf("photos built in the order %v (pixels), want largest first", order)
+		}
+	}
+}
