@@ -8,6 +8,8 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
 type options struct {
@@ -73,7 +75,7 @@ func composite(dst *image.RGBA, photo image.Image, mask *image.Alpha, f *fit, op
 	}
 	var src *image.RGBA
 	if !over.Empty() {
-		src = toRGBA(photo)
+		src = imageio.ToRGBA(photo)
 	}
 	ox0, ox1 := over.Min.X-b.Min.X, over.Max.X-b.Min.X
 	for y := 0; y < h; y++ {

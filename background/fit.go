@@ -4,8 +4,9 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
-	"image/draw"
 	"math"
+
+	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
 // CoverFit returns bg scaled, keeping its aspect ratio, to the smallest size
@@ -27,25 +28,13 @@ func mipLevels(img image.Image) []image.Image {
 	if u, ok := img.(*image.Uniform); ok {
 		return []image.Image{u}
 	}
-	rgba := toRGBA(img)
+	rgba := imageio.ToRGBA(img)
 	levels := []image.Image{rgba}
 	for m := rgba; m.Rect.Dx() >= 512 && m.Rect.Dy() >= 512; {
 		m = halve(m)
 		levels = append(levels, m)
 	}
 	return levels
-}
-
-// toRGBA returns img itself when it is an *image.RGBA with its origin at
-// (0, 0), and otherwise a copy that is.
-func toRGBA(img image.Image) *image.RGBA {
-	if m, ok := img.(*image.RGBA); ok && m.Rect.Min == (image.Point{}) {
-		return m
-	}
-	b := img.Bounds()
-	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
-	return m
 }
 
 // fit is the cover fit of one background to w×h (see CoverFit), made a row
@@ -94,7 +83,7 @@ func newFit(levels []image.Image, w, h int) *fit {
 		}
 		return f
 	}
-	f.src = toRGBA(src)
+	f.src = imageio.ToRGBA(src)
 	sb := f.src.Rect
 	scale := math.Max(float64(w)/float64(sb.Dx()), float64(h)/float64(sb.Dy()))
 	// The part of src that maps onto w×h, centred.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/ort"
 	"github.com/phantom-vlm/phantom/internal/wordpiece"
 )
@@ -218,7 +219,7 @@ func gdinoResize(w, h, size, maxSize int) (int, int) {
 
 // preprocess builds the six input tensors for img.
 func (d *GroundingDINO) preprocess(img image.Image) []ort.Tensor {
-	rgba := toRGBA(img)
+	rgba := imageio.ToRGBA(img)
 	b := rgba.Rect
 	iw, ih := d.inputSize(b.Dx(), b.Dy())
 	pix := make([]float32, 3*iw*ih)

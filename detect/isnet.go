@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
 
@@ -87,7 +88,7 @@ func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Ma
 	if b.Empty() && len(boxes) > 0 {
 		return nil, fmt.Errorf("detect: isnet: empty image")
 	}
-	rgba := toRGBA(img) // bounds at (0,0): boxes move with it
+	rgba := imageio.ToRGBA(img) // bounds at (0,0): boxes move with it
 	off := image.Point{}.Sub(b.Min)
 	boxes = slices.Clone(boxes)
 	for i := range boxes {

@@ -3,11 +3,11 @@ package detect
 import (
 	"fmt"
 	"image"
-	"image/draw"
 	"math"
 	"sync"
 
 	"github.com/phantom-vlm/phantom/internal/cv"
+	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
 // letterbox records how a photo was fitted into a model's fixed input: scaled
@@ -47,18 +47,6 @@ type pixelNorm struct {
 	bgr      bool
 	mul, add [3]float32
 	pad      [3]float32
-}
-
-// toRGBA returns img as an *image.RGBA whose bounds start at (0,0), copying
-// only when it is not one already.
-func toRGBA(img image.Image) *image.RGBA {
-	if m, ok := img.(*image.RGBA); ok && m.Rect.Min == (image.Point{}) {
-		return m
-	}
-	b := img.Bounds()
-	m := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(m, m.Rect, img, b.Min, draw.Src)
-	return m
 }
 
 // fillCHW writes img, resized bilinearly (pixel centres aligned, as OpenCV's
@@ -177,5 +165,5 @@ func rgbaOf(img image.Image) *image.RGBA {
 	if m, ok := img.(*image.RGBA); ok {
 		return m
 	}
-	return toRGBA(img)
+	return imageio.ToRGBA(img)
 }

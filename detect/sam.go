@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
 
@@ -183,7 +184,7 @@ func (s *SAM) embed(ctx context.Context, img image.Image) (samEmbedding, samFram
 
 // preprocess builds the encoder's input for img.
 func (s *SAM) preprocess(img image.Image) (ort.Tensor, samFrame) {
-	rgba := toRGBA(img)
+	rgba := imageio.ToRGBA(img)
 	f := newSAMFrame(rgba.Rect.Dx(), rgba.Rect.Dy())
 	if !s.hwc {
 		pix := make([]float32, 3*samSize*samSize)

@@ -9,6 +9,8 @@ import (
 	"sort"
 
 	"gocv.io/x/gocv"
+
+	"github.com/phantom-vlm/phantom/internal/disjoint"
 )
 
 // Detection is one object found by a sliding-window detector after its raw
@@ -36,18 +38,7 @@ func GroupRects(raw []image.Rectangle, minNeighbors int, eps float64) []Detectio
 	if n == 0 {
 		return nil
 	}
-	parent := make([]int, n)
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	clusters := disjoint.New(n)
 	similar := func(a, b image.Rectangle) bool {
 		d := eps * float64(min(a.Dx(), b.Dx())+min(a.Dy(), b.Dy())) / 2
 		return math.Abs(float64(a.Min.X-b.Min.X)) <= d && math.Abs(float64(a.Min.Y-b.Min.Y)) <= d &&
@@ -56,9 +47,7 @@ func GroupRects(raw []image.Rectangle, minNeighbors int, eps float64) []Detectio
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			if similar(raw[i], raw[j]) {
-				if a, b := find(i), find(j); a != b {
-					parent[a] = b
-				}
+				clusters.Union(j, i)
 			}
 		}
 	}
@@ -66,7 +55,7 @@ func GroupRects(raw []image.Rectangle, minNeighbors int, eps float64) []Detectio
 	sums := map[int]*acc{}
 	var order []int
 	for i, r := range raw {
-		root := find(i)
+		root := clusters.Find(i)
 		s := sums[root]
 		if s == nil {
 			s = &acc{}

@@ -18,6 +18,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/phantom-vlm/phantom/internal/disjoint"
 )
 
 // Options tune Find. The zero value uses the defaults.
@@ -231,18 +233,7 @@ func lines(runs []run, comps []comp, opt Options, bounds image.Rectangle) []Regi
 		return nil
 	}
 	sort.Slice(cand, func(a, b int) bool { return comps[cand[a]].box.Min.X < comps[cand[b]].box.Min.X })
-	parent := make([]int, len(cand))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
-	}
+	chains := disjoint.New(len(cand))
 	maxH := opt.MaxHeight
 	for i, ci := range cand {
 		a := &comps[ci]
@@ -252,15 +243,13 @@ func lines(runs []run, comps []comp, opt Options, bounds image.Rectangle) []Regi
 				break
 			}
 			if linked(a, c) {
-				if ra, rc := find(i), find(j); ra != rc {
-					parent[rc] = ra
-				}
+				chains.Union(i, j)
 			}
 		}
 	}
 	groups := map[int][]int{}
 	for i, ci := range cand {
-		r := find(i)
+		r := chains.Find(i)
 		groups[r] = append(groups[r], ci)
 	}
 	var out []Region
