@@ -2,6 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -46,4 +48,61 @@ func ExampleNMS() {
 	// Output:
 	// box 1 score 0.9
 	// box 2 score 0.7
+}
+
+// TestNMSGrid checks that nmsGrid keeps exactly the boxes NMS keeps, in the
+// same order, on crowds of random boxes and on awkward ones.
+func TestNMSGrid(t *testing.T) {
+	crowd := func(n int, seed uint64, size float64) []Box {
+		r := rand.New(rand.NewPCG(seed, 3))
+		bs := make([]Box, n)
+		for i := range bs {
+			x, y := r.Float64()*640, r.Float64()*640
+			w, h := size*(0.3+r.Float64()), size*(0.3+r.Float64())
+			// Scores from a short list, so that there are ties.
+			bs[i] = Box{X1: x, Y1: y, X2: x + w, Y2: y + h, Score: float64(r.IntN(20)) / 20}
+		}
+		return bs
+	}
+	withOdd := func(bs []Box) []Box {
+		bs = append([]Box(nil), bs...)
+		bs[3] = Box{X1: 50, Y1: 50, X2: 40, Y2: 60, Score: 0.9}   // inverted
+		bs[4] = Box{X1: 10, Y1: 10, X2: 10, Y2: 30, Score: 0.95}  // zero width
+		bs[5] = Box{X1: 0, Y1: 0, X2: 640, Y2: 640, Score: 0.5}   // everything
+		bs[6] = Box{X1: 100, Y1: 100, X2: 140, Y2: 140, Score: 1} // duplicates
+		bs[7] = bs[6]
+		return bs
+	}
+	nan := withOdd(crowd(100, 9, 30))
+	nan[10].X2 = math.NaN()
+	inf := withOdd(crowd(100, 10, 30))
+	inf[11].Y1 = math.Inf(-1)
+	tests := []struct {
+		name  string
+		boxes []Box
+	}{
+		{"few", crowd(10, 1, 40)},
+		{"crowd of small faces", crowd(400, 2, 20)},
+		{"crowd of large faces", crowd(300, 3, 150)},
+		{"dense", crowd(1000, 4, 60)},
+		{"odd boxes", withOdd(crowd(200, 5, 25))},
+		{"NaN coordinate", nan},
+		{"infinite coordinate", inf},
+		{"all in one place", func() []Box {
+			bs := make([]Box, 100)
+			for i := range bs {
+				bs[i] = Box{X1: 5, Y1: 5, X2: 9, Y2: 9, Score: float64(i % 7)}
+			}
+			return bs
+		}()},
+	}
+	for _, tc := range tests {
+		for _, iou := range []float64{-0.1, 0, 0.3, 0.45, 0.7, 1} {
+			want := NMS(tc.boxes, iou)
+			got := nmsGrid(tc.boxes, iou)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s, iou %v: kept %d boxes %v…, NMS keeps %d %v…", tc.name, iou, len(got), got[:min(8, len(got))], len(want), want[:min(8, len(want))])
+			}
+		}
+	}
 }
