@@ -185,6 +185,15 @@ func TestMeasure(t *testing.T) {
 				}
 			}
 		}
+		// The defaults, and the defaults with the upscaled copy the
+		// Reader no longer runs (five passes: beyond the search above).
+		var def []string
+		for _, p := range DefaultPasses() {
+			def = append(def, p.String())
+		}
+		for _, ps := range [][]string{def, append(slices.Clone(def), Pass{Scale: 2, MaxSide: 1000}.String())} {
+			t.Logf("psm %2d %s minconf %d: %s", psm, strings.Join(ps, "+"), DefaultMinConfidence, eval(ps, DefaultMinConfidence, false))
+		}
 		best := combos[0].passes
 		for _, conf := range []float64{0, 20, 40, 60} {
 			t.Logf("psm %2d %s minconf %2.0f: %s", psm, strings.Join(best, "+"), conf, eval(best, conf, conf == 0))
