@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -395,7 +394,7 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []int, 
 					continue
 				}
 				ids[i] = PhotoID(data, r.Source)
-				if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+				if cfg, _, err := imageio.Config(data); err == nil {
 					pixels[i] = cfg.Width * cfg.Height
 				}
 			}

@@ -112,6 +112,36 @@ func Sniff(data []byte) (Format, error) {
 	return "", ErrUnsupportedFormat
 }
 
+// Config reads the format and the header of an encoded image (its size and
+// colour model) without decoding its pixels. The format comes from the
+// bytes, not a file name. The size is as stored, before any EXIF rotation
+// (which keeps the pixel count).
+func Config(data []byte) (image.Config, Format, error) {
+	f, err := Sniff(data)
+	if err != nil {
+		return image.Config{}, "", err
+	}
+	var cfg image.Config
+	r := bytes.NewReader(data)
+	switch f {
+	case JPEG:
+		cfg, err = jpeg.DecodeConfig(r)
+	case PNG:
+		cfg, err = png.DecodeConfig(r)
+	case WebP:
+		cfg, err = webp.DecodeConfig(r)
+	case GIF:
+		cfg, err = gif.DecodeConfig(r)
+	}
+	if err != nil {
+		return cfg, f, fmt.Errorf("%w: %s header: %v", ErrCorrupt, f, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return cfg, f, fmt.Errorf("%w: %s header gives size %d×%d", ErrCorrupt, f, cfg.Width, cfg.Height)
+	}
+	return cfg, f, nil
+}
+
 // Decode decodes an encoded image. The format comes from the bytes, not a
 // file name. The header is checked against the pixel limit before any pixel
 // is decoded. Every colour model (grey, CMYK, 16-bit, paletted, with alpha)
@@ -120,43 +150,31 @@ func Sniff(data []byte) (Format, error) {
 // present, is applied. For a GIF the first frame is returned.
 func Decode(data []byte, opts ...Option) (*image.RGBA, Format, error) {
 	o := newOptions(opts)
-	f, err := Sniff(data)
+	cfg, f, err := Config(data)
 	if err != nil {
-		return nil, "", err
+		return nil, f, err
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); o.maxPixels > 0 && px > o.maxPixels {
+		return nil, f, fmt.Errorf("%w: %d×%d is %d pixels, over the limit of %d", ErrTooLarge, cfg.Width, cfg.Height, px, o.maxPixels)
 	}
 	var (
-		cfg       image.Config
-		decode    func([]byte) (image.Image, error)
+		img       image.Image
 		exifBytes []byte
 	)
 	r := bytes.NewReader(data)
 	switch f {
 	case JPEG:
-		cfg, err = jpeg.DecodeConfig(r)
-		decode = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
+		img, err = jpeg.Decode(r)
 		exifBytes = jpegExif(data)
 	case PNG:
-		cfg, err = png.DecodeConfig(r)
-		decode = func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
+		img, err = png.Decode(r)
 		exifBytes = pngExif(data)
 	case WebP:
-		cfg, err = webp.DecodeConfig(r)
-		decode = func(b []byte) (image.Image, error) { return webp.Decode(bytes.NewReader(b)) }
+		img, err = webp.Decode(r)
 		exifBytes = webpExif(data)
 	case GIF:
-		cfg, err = gif.DecodeConfig(r)
-		decode = func(b []byte) (image.Image, error) { return gif.Decode(bytes.NewReader(b)) }
+		img, err = gif.Decode(r)
 	}
-	if err != nil {
-		return nil, f, fmt.Errorf("%w: %s header: %v", ErrCorrupt, f, err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, f, fmt.Errorf("%w: %s header gives size %d×%d", ErrCorrupt, f, cfg.Width, cfg.Height)
-	}
-	if px := int64(cfg.Width) * int64(cfg.Height); o.maxPixels > 0 && px > o.maxPixels {
-		return nil, f, fmt.Errorf("%w: %d×%d is %d pixels, over the limit of %d", ErrTooLarge, cfg.Width, cfg.Height, px, o.maxPixels)
-	}
-	img, err := decode(data)
 	if err != nil {
 		return nil, f, fmt.Errorf("%w: %s data: %v", ErrCorrupt, f, err)
 	}

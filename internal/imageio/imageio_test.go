@@ -230,6 +230,42 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// TestConfig checks that Config reads the format and size from the header
+// alone (a huge PNG header is read, not refused) and fails as Decode does.
+func TestConfig(t *testing.T) {
+	var j bytes.Buffer
+	if err := jpeg.Encode(&j, image.NewGray(image.Rect(0, 0, 64, 48)), nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		data    []byte
+		format  Format
+		w, h    int
+		wantErr error
+	}{
+		{"png", encodePNG(t, redBlue()), PNG, 4, 2, nil},
+		{"jpeg", j.Bytes(), JPEG, 64, 48, nil},
+		{"png claiming 100000x100000", hugePNGHeader(), PNG, 100000, 100000, nil},
+		{"text", []byte("hello, not an image"), "", 0, 0, ErrUnsupportedFormat},
+		{"jpeg header only", j.Bytes()[:4], JPEG, 0, 0, ErrCorrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, f, err := Config(tt.data)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if f != tt.format {
+				t.Errorf("format %q, want %q", f, tt.format)
+			}
+			if err == nil && (cfg.Width != tt.w || cfg.Height != tt.h) {
+				t.Errorf("size %d×%d, want %d×%d", cfg.Width, cfg.Height, tt.w, tt.h)
+			}
+		})
+	}
+}
+
 func TestLoadNamesTheFileAndIgnoresExtension(t *testing.T) {
 	dir := t.TempDir()
 	wrongExt := filepath.Join(dir, "really-a-png.jpg")
