@@ -14,7 +14,8 @@ import (
 // (letterbox into the input tensor, with the photo and the buffer in the
 // caches), PreAfterRun (the same after a model run, as in a detector),
 // Run (ONNX Runtime alone, on that tensor), Post (decoding, NMS, mapping
-// back) and Detect (all of it, as a caller sees it). Run them with PHANTOM_MODELS and PHANTOM_DATA set:
+// back) and Detect (all of it, as a caller sees it). Run them with
+// PHANTOM_MODELS and PHANTOM_DATA set:
 //
 //	go test ./detect -run '^$' -bench 'YOLO|YuNet' -benchtime 20x
 

@@ -185,6 +185,6 @@ func DefaultPasses() []Pass {
 // FastPasses returns the one pass to run when time matters more than small
 // names: the proposed lines of text (Regions) alone. On the generated test
 // set it finds as many names written at 20 px or more as DefaultPasses
-// (98.6%), fewer smaller ones (87.5% against 93.8%), in about a third to a
+// (98.6%), fewer smaller ones (87.5% against 93.8%), in a quarter to a
 // half of the time (see BENCHMARKS.md).
 func FastPasses() []Pass { return []Pass{{Regions: true}} }
