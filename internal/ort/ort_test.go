@@ -211,6 +211,9 @@ func TestDevices(t *testing.T) {
 			t.Fatalf("cuda: %v, want ErrCUDAUnavailable", cudaErr)
 		}
 		t.Logf("cuda: %v", cudaErr)
+		if cudaHint(Library()) != "" && !strings.Contains(cudaErr.Error(), "CPU-only build") {
+			t.Errorf("cuda error does not say the library is CPU-only: %v", cudaErr)
+		}
 	}
 	cuda.mu.Lock()
 	cuda.logged = false
@@ -275,5 +278,36 @@ func TestRunCancelledMidway(t *testing.T) {
 	// The session still works afterwards.
 	if _, err := s.Run(context.Background(), in); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCUDAHint: a library with no CUDA provider library beside it is named
+// as a CPU-only build; one with it gets no hint (ONNX Runtime's own message
+// then says what is missing).
+func TestCUDAHint(t *testing.T) {
+	cpu := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
+	gpuDir := t.TempDir()
+	gpu := filepath.Join(gpuDir, "libonnxruntime.so.1")
+	if err := os.WriteFile(filepath.Join(gpuDir, providerLibraryCUDA), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		lib  string
+		want []string
+	}{
+		{"", nil},
+		{gpu, nil},
+		{cpu, []string{cpu + " is a CPU-only build", providerLibraryCUDA, LibraryEnv}},
+	}
+	for _, tc := range tests {
+		got := cudaHint(tc.lib)
+		if tc.want == nil && got != "" {
+			t.Errorf("cudaHint(%q) = %q, want none", tc.lib, got)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("cudaHint(%q) = %q, lacks %q", tc.lib, got, w)
+			}
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -192,10 +194,31 @@ func appendCUDA(so *ortgo.SessionOptions, id int, force bool) error {
 		}
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: %v", ErrCUDAUnavailable, err)
+		err = fmt.Errorf("%w: %s%v", ErrCUDAUnavailable, cudaHint(Library()), err)
 	}
 	cuda.tried, cuda.err = true, err
 	return err
+}
+
+// providerLibraryCUDA is the file that a GPU build of ONNX Runtime keeps
+// beside its main library, and that a CPU-only build (such as the npm one
+// scripts/setup.sh installs) lacks.
+const providerLibraryCUDA = "libonnxruntime_providers_cuda.so"
+
+// cudaHint names the commonest cause of a failed CUDA provider, a CPU-only
+// ONNX Runtime library, ahead of ONNX Runtime's own message. With the
+// provider library present the cause is elsewhere (the CUDA or cuDNN
+// libraries, the driver, the device id) and ONNX Runtime's message says
+// which, so there is no hint.
+func cudaHint(lib string) string {
+	if lib == "" {
+		return ""
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(lib), providerLibraryCUDA)); err == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s is a CPU-only build (no %s beside it); set %s to a GPU build of ONNX Runtime: ",
+		lib, providerLibraryCUDA, LibraryEnv)
 }
 
 // Path returns the model file's path.
