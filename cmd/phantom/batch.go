@@ -94,6 +94,9 @@ func eachImage(cmd *cobra.Command, args []string, out string, fn imageFunc) erro
 			}
 			return note, imageio.Save(dst, res)
 		}()
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // stopped, not failed
+		}
 		if err != nil {
 			failed++
 			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %v\n", cmd.Name(), err)

@@ -144,6 +144,11 @@ func runDetect(cmd *cobra.Command, args []string) error {
 			return err
 		}
 		res := detectOne(ctx, timed, &st, in.path, used)
+		if res.Error != "" && ctx.Err() != nil {
+			// Stopped, not failed: the photo is neither reported nor
+			// written.
+			return ctx.Err()
+		}
 		if res.Error != "" {
 			failed++
 			fmt.Fprintf(cmd.ErrOrStderr(), "phantom detect: %s: %s\n", in.path, res.Error)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -35,12 +36,40 @@ reports how often the models name the person.`,
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := rootCmd.ExecuteContext(ctx); err != nil {
+	os.Exit(run())
+}
+
+// run executes the command line and returns the exit status. SIGINT or
+// SIGTERM cancels the command's context, so that a batch stops cleanly
+// and records what it finished; a second signal ends the process at once.
+// A run stopped by a signal exits with 128 plus the signal's number, as a
+// shell reports it.
+func run() int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var caught atomic.Value // os.Signal
+	go func() {
+		s := <-sigs
+		caught.Store(s)
+		signal.Stop(sigs) // the next one takes its default action
+		cancel()
+	}()
+	defer signal.Stop(sigs)
+	err := rootCmd.ExecuteContext(ctx)
+	if s, ok := caught.Load().(os.Signal); ok && errors.Is(err, context.Canceled) {
+		fmt.Fprintf(os.Stderr, "phantom: stopped (%v)\n", s)
+		if n, ok := s.(syscall.Signal); ok {
+			return 128 + int(n)
+		}
+		return 1
+	}
+	if err != nil {
 		if !errors.Is(err, errSomeFailed) {
 			fmt.Fprintln(os.Stderr, "phantom:", err)
 		}
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -141,13 +141,14 @@ func runOCR(cmd *cobra.Command, args []string) error {
 			wg.Wait()
 			return ctx.Err()
 		}
+		if line.Error != "" && ctx.Err() != nil {
+			// Stopped, not failed: the photo is not reported.
+			wg.Wait()
+			return ctx.Err()
+		}
 		if line.Error != "" {
 			failed++
 			fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %s\n", line.Path, line.Error)
-			if ctx.Err() != nil {
-				wg.Wait()
-				return ctx.Err()
-			}
 			continue
 		}
 		if err := enc.Encode(line); err != nil {

@@ -184,7 +184,7 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 	printQuerySummary(cmd.OutOrStdout(), sum, qf.results)
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
-			return fmt.Errorf("interrupted; run the same command again to resume")
+			fmt.Fprintln(stderr, "interrupted: the answers so far are recorded; run the same command again to resume")
 		}
 		return runErr
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -192,6 +193,53 @@ func TestQueryKillResume(t *testing.T) {
 		if !strings.Contains(string(tableB), line) {
 			t.Errorf("table_b_blur.csv lacks %q:\n%s", line, tableB)
 		}
+	}
+}
+
+// TestQueryInterrupt stops phantom query with SIGINT while questions are in
+// flight: it says how to resume and exits with 130, as a shell expects of an
+// interrupted command, and the answers it had are kept.
+func TestQueryInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, _ := killFixture(t, 2) // 70 questions
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A grey square.", nil },
+		leaktest.WithDelay(20*time.Millisecond))
+	defer srv.Close()
+	results := filepath.Join(t.TempDir(), "r.jsonl")
+	cmd := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--concurrency", "1", "--results", results)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for countLines(t, results) < 3 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no answers before the interrupt; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Errorf("exit: %v, want status 130\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"run the same command again to resume", "phantom: stopped (interrupt)"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("stderr shows the internal cancellation:\n%s", stderr.String())
+	}
+	if n := countLines(t, results); n < 3 || n >= 70 {
+		t.Errorf("%d answers kept, want between 3 and 69", n)
 	}
 }
 
