@@ -301,7 +301,7 @@ func gdinoDecode(logits []float32, nt int, boxes []float32, phrases []gdinoPhras
 		row := logits[q*nt : (q+1)*nt]
 		best, bestScore := -1, math.Inf(-1)
 		for i, p := range phrases {
-			var m float32 = float32(math.Inf(-1))
+			m := float32(math.Inf(-1))
 			for _, t := range p.tokens {
 				m = max(m, row[t])
 			}

@@ -110,7 +110,6 @@ type ResultsFile struct {
 	f        *os.File
 	buf      []byte
 	ok       map[[16]byte]struct{}
-	failed   int
 	rows     int
 	syncEach time.Duration
 	lastSync time.Time

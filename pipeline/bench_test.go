@@ -222,7 +222,6 @@ type timedAnalyzer struct {
 	mu    sync.Mutex
 	start time.Time
 	spans [][2]time.Duration // since start
-	cpu   float64            // process CPU seconds spent inside Analyze calls' wall spans, summed
 }
 
 func (t *timedAnalyzer) reset() {

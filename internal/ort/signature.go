@@ -123,37 +123,38 @@ func elemTypeOf(t ortgo.TensorElementDataType) ElemType {
 	return Other
 }
 
-// Resolve checks the model's actual signature against the expected one and
-// returns the expectation with every name, type and shape filled in from the
-// model (the shapes as the file states them, -1 for dynamic dimensions). The
-// error wraps ErrSignature and says what was expected and what was found.
-func (want Signature) Resolve(got Signature) (Signature, error) {
+// Resolve checks the model's actual signature got against the expected one,
+// s, and returns the expectation with every name, type and shape filled in
+// from the model (the shapes as the file states them, -1 for dynamic
+// dimensions). The error wraps ErrSignature and says what was expected and
+// what was found.
+func (s Signature) Resolve(got Signature) (Signature, error) {
 	var problems []string
 	res := Signature{}
-	if len(want.Inputs) != len(got.Inputs) {
-		problems = append(problems, fmt.Sprintf("expected %d inputs, found %d", len(want.Inputs), len(got.Inputs)))
+	if len(s.Inputs) != len(got.Inputs) {
+		problems = append(problems, fmt.Sprintf("expected %d inputs, found %d", len(s.Inputs), len(got.Inputs)))
 	} else {
-		for i, w := range want.Inputs {
+		for i, w := range s.Inputs {
 			g, p := match("input", i, w, got.Inputs)
 			problems = append(problems, p...)
 			res.Inputs = append(res.Inputs, g)
 		}
 	}
-	for i, w := range want.Outputs {
+	for i, w := range s.Outputs {
 		g, p := match("output", i, w, got.Outputs)
 		problems = append(problems, p...)
 		res.Outputs = append(res.Outputs, g)
 	}
 	if len(problems) > 0 {
 		return Signature{}, fmt.Errorf("%w: %s\n  expected %s\n  found    %s",
-			ErrSignature, strings.Join(problems, "; "), want, got)
+			ErrSignature, strings.Join(problems, "; "), s, got)
 	}
 	return res, nil
 }
 
 // Check is Resolve without the resolved signature.
-func (want Signature) Check(got Signature) error {
-	_, err := want.Resolve(got)
+func (s Signature) Check(got Signature) error {
+	_, err := s.Resolve(got)
 	return err
 }
 
