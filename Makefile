@@ -6,7 +6,7 @@ CACHE   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/phantom
 BIN     := bin/phantom
 DEMO    ?= demo-out
 
-.PHONY: all setup models build demo test bench vet fmt clean
+.PHONY: all setup models build demo test bench lint fmt clean
 
 all: build
 
@@ -28,14 +28,18 @@ demo: setup build
 	$(BIN) build "$(CACHE)/samples" -o $(DEMO) --backgrounds "$(CACHE)/backgrounds" --models none
 	@echo "variants in $(DEMO)/, contact sheet: $(DEMO)/contact-sheet.png"
 
-## test: setup, then vet and run every test
-test: setup
+## test: setup, then vet, lint and run every test
+test: setup lint
 	$(GO) vet ./...
 	$(GO) test ./...
 
 ## bench: run the benchmarks once each
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+## lint: staticcheck, every check but ST1003 (initialisms in names)
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -checks all,-ST1003 ./...
 
 fmt:
 	gofmt -l -w .
