@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	ortgo "github.com/yalue/onnxruntime_go"
+
 	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
@@ -308,6 +310,68 @@ func TestCUDAHint(t *testing.T) {
 			if !strings.Contains(got, w) {
 				t.Errorf("cudaHint(%q) = %q, lacks %q", tc.lib, got, w)
 			}
+		}
+	}
+}
+
+// TestCUDASessionFallback: with a CUDA provider that loads but a session
+// that cannot be created on it (a GPU build of ONNX Runtime on a machine
+// with no usable GPU), auto falls back to the CPU with one log line and cuda
+// fails with ErrCUDAUnavailable.
+func TestCUDASessionFallback(t *testing.T) {
+	needLib(t)
+	p := modelPath(t, "yunet-face.onnx")
+	oldAppend, oldNew := appendProvider, newSession
+	cuda.mu.Lock()
+	saved := struct {
+		tried, logged bool
+		err           error
+	}{cuda.tried, cuda.logged, cuda.err}
+	cuda.tried, cuda.logged, cuda.err = false, false, nil
+	cuda.mu.Unlock()
+	t.Cleanup(func() {
+		appendProvider, newSession = oldAppend, oldNew
+		cuda.mu.Lock()
+		cuda.tried, cuda.logged, cuda.err = saved.tried, saved.logged, saved.err
+		cuda.mu.Unlock()
+	})
+	appendProvider = func(*ortgo.SessionOptions, int, bool) error { return nil }
+	var cudaTries int
+	newSession = func(path string, in, out []string, so *ortgo.SessionOptions, withCUDA bool) (*ortgo.DynamicAdvancedSession, error) {
+		if withCUDA {
+			cudaTries++
+			return nil, errors.New("CUDA failure 100: no CUDA-capable device is detected")
+		}
+		return oldNew(path, in, out, so, withCUDA)
+	}
+	sig := Signature{Inputs: []TensorSpec{{Name: "input"}}, Outputs: []TensorSpec{{Name: "cls_8"}}}
+
+	var logBuf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logBuf, nil))
+	for i := 0; i < 2; i++ {
+		s, err := Open(p, sig, WithDevice(DeviceAuto), WithLogger(logger))
+		if err != nil {
+			t.Fatalf("auto: %v", err)
+		}
+		if s.Provider() != "cpu" {
+			t.Errorf("auto provider %q, want cpu", s.Provider())
+		}
+		s.Close()
+	}
+	if cudaTries != 2 {
+		t.Errorf("%d CUDA sessions tried, want 2 (one per Open with this stand-in provider)", cudaTries)
+	}
+	if n := strings.Count(logBuf.String(), "\n"); n != 1 || !strings.Contains(logBuf.String(), "no CUDA-capable device") {
+		t.Errorf("auto logged %d lines, want 1 giving the reason:\n%s", n, logBuf.String())
+	}
+
+	_, err := Open(p, sig, WithDevice(DeviceCUDA))
+	if !errors.Is(err, ErrCUDAUnavailable) {
+		t.Fatalf("cuda: %v, want ErrCUDAUnavailable", err)
+	}
+	for _, want := range []string{p, "creating a session on cuda:0", "no CUDA-capable device"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("cuda error lacks %q: %v", want, err)
 		}
 	}
 }

@@ -127,6 +127,48 @@ func Open(path string, want Signature, opts ...Option) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	in := make([]string, len(sig.Inputs))
+	for i, t := range sig.Inputs {
+		in[i] = t.Name
+	}
+	out := make([]string, len(sig.Outputs))
+	for i, t := range sig.Outputs {
+		out[i] = t.Name
+	}
+	if o.device != DeviceCPU {
+		s, err := create(path, in, out, o, true)
+		if err == nil {
+			return &Session{path: path, sig: sig, provider: "cuda:" + strconv.Itoa(o.deviceID), s: s}, nil
+		}
+		if o.device == DeviceCUDA || !errors.Is(err, ErrCUDAUnavailable) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		cuda.mu.Lock()
+		if !cuda.logged {
+			cuda.logged = true
+			o.logger.Info("ort: CUDA unavailable, using the CPU", "reason", err.Error())
+		}
+		cuda.mu.Unlock()
+	}
+	s, err := create(path, in, out, o, false)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{path: path, sig: sig, provider: "cpu", s: s}, nil
+}
+
+// newSession creates the ONNX Runtime session; tests replace it to see the
+// fallback when a CUDA session cannot be created.
+var newSession = func(path string, in, out []string, so *ortgo.SessionOptions, _ bool) (*ortgo.DynamicAdvancedSession, error) {
+	return ortgo.NewDynamicAdvancedSession(path, in, out, so)
+}
+
+// create makes a session on the CPU or, with withCUDA, on the CUDA device of
+// o. Every CUDA failure wraps ErrCUDAUnavailable: adding the provider (a CPU
+// build, missing CUDA libraries) and creating the session with it (a GPU
+// build on a machine with no usable GPU fails only there). A failed session
+// marks CUDA unusable for the process, as a failed provider does.
+func create(path string, in, out []string, o options, withCUDA bool) (*ortgo.DynamicAdvancedSession, error) {
 	so, err := ortgo.NewSessionOptions()
 	if err != nil {
 		return nil, fmt.Errorf("ort: session options: %w", err)
@@ -143,37 +185,28 @@ func Open(path string, want Signature, opts ...Option) (*Session, error) {
 			return nil, fmt.Errorf("ort: disabling spinning: %w", err)
 		}
 	}
-	provider := "cpu"
-	if o.device != DeviceCPU {
-		err := appendCUDA(so, o.deviceID, o.device == DeviceCUDA)
-		switch {
-		case err == nil:
-			provider = "cuda:" + strconv.Itoa(o.deviceID)
-		case o.device == DeviceCUDA:
-			return nil, fmt.Errorf("%s: %w", path, err)
-		default:
-			cuda.mu.Lock()
-			if !cuda.logged {
-				cuda.logged = true
-				o.logger.Info("ort: CUDA unavailable, using the CPU", "reason", err.Error())
-			}
-			cuda.mu.Unlock()
+	if withCUDA {
+		if err := appendProvider(so, o.deviceID, o.device == DeviceCUDA); err != nil {
+			return nil, err
 		}
 	}
-	in := make([]string, len(sig.Inputs))
-	for i, t := range sig.Inputs {
-		in[i] = t.Name
+	s, err := newSession(path, in, out, so, withCUDA)
+	if err != nil && withCUDA {
+		err = fmt.Errorf("%w: creating a session on cuda:%d: %v", ErrCUDAUnavailable, o.deviceID, err)
+		cuda.mu.Lock()
+		cuda.tried, cuda.err = true, err
+		cuda.mu.Unlock()
+		return nil, err
 	}
-	out := make([]string, len(sig.Outputs))
-	for i, t := range sig.Outputs {
-		out[i] = t.Name
-	}
-	s, err := ortgo.NewDynamicAdvancedSession(path, in, out, so)
 	if err != nil {
 		return nil, fmt.Errorf("ort: creating session for %s: %w", path, err)
 	}
-	return &Session{path: path, sig: sig, provider: provider, s: s}, nil
+	return s, nil
 }
+
+// appendProvider is appendCUDA; tests replace it to stand in for a CUDA
+// provider that loads.
+var appendProvider = appendCUDA
 
 // appendCUDA adds the CUDA provider to so. Under auto (force false) a failure
 // is remembered for the process and later sessions do not try again. Only
