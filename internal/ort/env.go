@@ -119,8 +119,26 @@ func Init(library string) error {
 		return fmt.Errorf("ort: starting ONNX Runtime from %s: %w", path, err)
 	}
 	_ = ortgo.DisableTelemetry()
+	removeEmpty(telemetryLog())
 	env.started, env.lib = true, path
 	return nil
+}
+
+// telemetryLog is the file that the telemetry SDK inside ONNX Runtime's
+// release builds (Microsoft's 1DS, in the npm and PyPI libraries) creates in
+// the temporary directory when the environment starts: one empty
+// mat-debug-<pid>.log per process, left behind at exit.
+func telemetryLog() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("mat-debug-%d.log", os.Getpid()))
+}
+
+// removeEmpty removes path if it is an empty regular file, so that every
+// phantom run does not leave one in /tmp. A log with something in it is
+// kept.
+func removeEmpty(path string) {
+	if st, err := os.Lstat(path); err == nil && st.Mode().IsRegular() && st.Size() == 0 {
+		_ = os.Remove(path)
+	}
 }
 
 // Library returns the path of the loaded ONNX Runtime library, or "" before

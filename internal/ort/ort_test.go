@@ -375,3 +375,15 @@ func TestCUDASessionFallback(t *testing.T) {
 		}
 	}
 }
+
+// TestNoTelemetryLog: starting the environment leaves no empty
+// mat-debug-<pid>.log in the temporary directory.
+func TestNoTelemetryLog(t *testing.T) {
+	needLib(t)
+	if err := Init(""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(telemetryLog()); !os.IsNotExist(err) {
+		t.Errorf("%s exists after Init (err %v)", telemetryLog(), err)
+	}
+}
