@@ -75,6 +75,29 @@ func killFixture(t *testing.T, n int) (string, map[string]string) {
 	return dir, names
 }
 
+// signalAfter starts cmd, waits until path has n lines, and sends it sig;
+// the caller waits for it. It returns the command and its stderr.
+func signalAfter(t *testing.T, cmd *exec.Cmd, path string, n int, sig os.Signal) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for countLines(t, path) < n {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("%s: fewer than %d lines after 30 s; stderr:\n%s", path, n, stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
 func countLines(t *testing.T, path string) int {
 	data, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
@@ -118,23 +141,7 @@ func TestQueryKillResume(t *testing.T) {
 	}
 
 	killed := filepath.Join(t.TempDir(), "killed.jsonl")
-	cmd := phantomCmd(args(killed)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for countLines(t, killed) < 40 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no progress before the kill; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	cmd, _ := signalAfter(t, phantomCmd(args(killed)...), killed, 40, syscall.SIGKILL)
 	cmd.Wait()
 	before := countLines(t, killed)
 	if before >= total {
@@ -208,23 +215,8 @@ func TestQueryInterrupt(t *testing.T) {
 		leaktest.WithDelay(20*time.Millisecond))
 	defer srv.Close()
 	results := filepath.Join(t.TempDir(), "r.jsonl")
-	cmd := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--concurrency", "1", "--results", results)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for countLines(t, results) < 3 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no answers before the interrupt; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := signalAfter(t, phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b",
+		"--concurrency", "1", "--results", results), results, 3, os.Interrupt)
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
