@@ -292,6 +292,21 @@ int phantom_resize_planar(const uint8_t* pix, int stride, int sw, int sh,
             }
             slot[q] = k;
         }
+        // Ask for the next output row's source rows now: each row is a
+        // new stream for the hardware prefetcher, which would otherwise
+        // wait for a miss at every page of it.
+        if (y + 1 < y1) {
+            double f2 = ((double)y + 1.5) * sy - 0.5;
+            int r0 = f2 < 0 ? 0 : (int)floor(f2);
+            if (r0 > sh - 1) r0 = sh - 1;
+            const int r1 = r0 + 1 < sh ? r0 + 1 : r0;
+            const size_t first = 4 * (size_t)xi[0], last = 4 * (size_t)xi[n - 1] + 8;
+            for (int r = r0; r <= r1; r++) {
+                if (r == hrow[0] || r == hrow[1]) continue;
+                const uint8_t* row = pix + (size_t)r * stride;
+                for (size_t o = first; o < last; o += 64) __builtin_prefetch(row + o, 0, 3);
+            }
+        }
         float* out = dst + (size_t)(p.y + y) * p.w + p.x;
         for (int c = 0; c < 3; c++)
             vpass(hbuf[slot[0]][c], hbuf[slot[1]][c], gy, wy, p.add[c], out + c * plane, n);
