@@ -33,7 +33,7 @@ func main() {
 	variants := flag.String("variants", "", "the variants folder written by phantom build")
 	url := flag.String("url", "http://localhost:11434", "Ollama's URL")
 	model := flag.String("model", "llava:7b", "the model to ask")
-	results := flag.String("results", "results.jsonl", "the results file (appended to)")
+	results := flag.String("results", "results.jsonl", "the results file (appended to; with -demo, inside the demo's temporary folder unless given)")
 	out := flag.String("out", "report", "the report folder")
 	demo := flag.Bool("demo", false, "run on made-up variants against an in-process demo server")
 	flag.Parse()
@@ -55,6 +55,11 @@ func main() {
 		})
 		defer srv.Close()
 		*variants, *url = dir, srv.URL
+		resultsSet := false
+		flag.Visit(func(f *flag.Flag) { resultsSet = resultsSet || f.Name == "results" })
+		if !resultsSet {
+			*results = filepath.Join(dir, "results.jsonl")
+		}
 	}
 	if *variants == "" {
 		log.Fatal("give -variants (the output of phantom build), or -demo")
