@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/phantom-vlm/phantom/internal/cv"
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
 
@@ -41,7 +42,8 @@ func (l yoloLayout) String() string {
 	return "unknown"
 }
 
-const dflBins = 16
+// dflBins is the number of distance bins per box side in a raw-head output.
+const dflBins = cv.DFLBins
 
 // yoloModel is a YOLOv8 ONNX model with its layout worked out from the output
 // shapes. It is safe for concurrent use.
@@ -342,6 +344,8 @@ func (m *yoloModel) decodeRawHead(outs []ort.Tensor) ([]yoloDetection, error) {
 	// spares the sigmoid and the DFL for nearly every cell.
 	thr := float32(math.Log(m.conf / (1 - m.conf)))
 	var cands []yoloDetection
+	var cells []int32
+	var dist []float32
 	for oi, t := range outs {
 		d, err := t.Float32s()
 		if err != nil {
@@ -354,6 +358,8 @@ func (m *yoloModel) decodeRawHead(outs []ort.Tensor) ([]yoloDetection, error) {
 		gh, gw := int(t.Shape[2]), int(t.Shape[3])
 		hw := gh * gw
 		s := float64(m.strides[oi])
+		first := len(cands)
+		cells = cells[:0]
 		for c := 0; c < m.nc; c++ {
 			if !m.wanted(c) {
 				continue
@@ -373,50 +379,34 @@ func (m *yoloModel) decodeRawHead(outs []ort.Tensor) ([]yoloDetection, error) {
 				if !best {
 					continue
 				}
-				x, y := i%gw, i/gw
-				var dist [4]float64
-				for side := range 4 {
-					dist[side] = dfl(d, side*dflBins, hw, i)
+				cells = append(cells, int32(i))
+				cands = append(cands, yoloDetection{Box: Box{Score: sigmoid(v)}, class: c})
+			}
+		}
+		// The box sides of all candidates at once (internal/cv's DFL kernel).
+		dist = slices.Grow(dist[:0], 4*len(cells))[:4*len(cells)]
+		if err := cv.DFL(d, hw, cells, dist); err != nil {
+			return nil, fmt.Errorf("output %d: %w", oi, err)
+		}
+		for k, i := range cells {
+			det := &cands[first+k]
+			x, y := int(i)%gw, int(i)/gw
+			ax, ay := float64(x)+0.5, float64(y)+0.5
+			l, tp, r, b := dist[4*k], dist[4*k+1], dist[4*k+2], dist[4*k+3]
+			det.X1, det.Y1 = (ax-float64(l))*s, (ay-float64(tp))*s
+			det.X2, det.Y2 = (ax+float64(r))*s, (ay+float64(b))*s
+			if m.nk > 0 {
+				det.kpts = make([]Point, m.nk)
+				base := dflBins*4 + m.nc
+				for kp := range m.nk {
+					kx := float64(d[(base+3*kp)*hw+int(i)])
+					ky := float64(d[(base+3*kp+1)*hw+int(i)])
+					det.kpts[kp] = Point{X: (kx*2 + float64(x)) * s, Y: (ky*2 + float64(y)) * s}
 				}
-				ax, ay := float64(x)+0.5, float64(y)+0.5
-				det := yoloDetection{Box: Box{
-					X1: (ax - dist[0]) * s, Y1: (ay - dist[1]) * s,
-					X2: (ax + dist[2]) * s, Y2: (ay + dist[3]) * s,
-					Score: sigmoid(v),
-				}, class: c}
-				if m.nk > 0 {
-					det.kpts = make([]Point, m.nk)
-					base := dflBins*4 + m.nc
-					for k := range m.nk {
-						kx := float64(d[(base+3*k)*hw+i])
-						ky := float64(d[(base+3*k+1)*hw+i])
-						det.kpts[k] = Point{X: (kx*2 + float64(x)) * s, Y: (ky*2 + float64(y)) * s}
-					}
-				}
-				cands = append(cands, det)
 			}
 		}
 	}
 	return cands, nil
-}
-
-// dfl returns the expected distance of one side: the softmax-weighted mean
-// of the bin indices of channels ch0..ch0+15 at cell i. The 16 values lie
-// hw apart: they are read once, into a local array.
-func dfl(d []float32, ch0, hw, i int) float64 {
-	var v [dflBins]float32
-	mx := float32(math.Inf(-1))
-	for b := range v {
-		v[b] = d[(ch0+b)*hw+i]
-		mx = max(mx, v[b])
-	}
-	var sum, acc float64
-	for b, x := range v {
-		e := math.Exp(float64(x - mx))
-		sum += e
-		acc += e * float64(b)
-	}
-	return acc / sum
 }
 
 // nmsPerClass runs NMS within each class and returns the kept detections,

@@ -7,9 +7,10 @@
 // memory and back (never pixel by pixel, and never by handing Go memory to
 // C to keep). Every Mat made here is closed before the function returns.
 //
-// ResizePlanar, the letterbox of the ONNX detectors, is the one piece that
-// is not OpenCV: a small C kernel (planar.c) that resizes straight into a
-// planar float tensor, vectorised for AVX-512 where the CPU has it.
+// Two pieces are not OpenCV but small C kernels, vectorised for AVX-512
+// where the CPU has it: ResizePlanar (planar.c), the letterbox of the ONNX
+// detectors, which resizes straight into a planar float tensor, and DFL
+// (dfl.c), the box decoding of YOLOv8 raw-head outputs.
 //
 // Cascade and HOG hold OpenCV objects: they are not safe for concurrent use;
 // callers pool them (see package detect). The free functions are safe for
