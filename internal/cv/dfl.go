@@ -48,11 +48,4 @@ func DFL(d []float32, hw int, cells []int32, out []float32) error {
 // setPortableDFL makes DFL use its portable path even on a CPU with
 // AVX-512, so that tests can compare the two; it returns the previous
 // setting. Not safe to call concurrently with DFL.
-func setPortableDFL(on bool) bool {
-	old := C.phantom_dfl_portable != 0
-	C.phantom_dfl_portable = 0
-	if on {
-		C.phantom_dfl_portable = 1
-	}
-	return old
-}
+func setPortableDFL(on bool) bool { return setFlag(&C.phantom_dfl_portable, on) }

@@ -79,11 +79,14 @@ func ResizePlanar(dst []float32, src *image.RGBA, p Planar, y0, y1 int) error {
 // setPortablePlanar makes ResizePlanar use its portable kernel even on a
 // CPU with AVX-512, so that tests can compare the two; it returns the
 // previous setting. Not safe to call concurrently with ResizePlanar.
-func setPortablePlanar(on bool) bool {
-	old := C.phantom_planar_portable != 0
-	C.phantom_planar_portable = 0
+func setPortablePlanar(on bool) bool { return setFlag(&C.phantom_planar_portable, on) }
+
+// setFlag sets a C int flag to on and returns its previous value.
+func setFlag(f *C.int, on bool) bool {
+	old := *f != 0
+	*f = 0
 	if on {
-		C.phantom_planar_portable = 1
+		*f = 1
 	}
 	return old
 }
