@@ -40,6 +40,16 @@ func encodePNG(t testing.TB, img image.Image) []byte {
 	return b.Bytes()
 }
 
+// encodeJPEG returns img as JPEG bytes (opts may be nil).
+func encodeJPEG(t testing.TB, img image.Image, opts *jpeg.Options) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, opts); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func pngChunk(typ string, data []byte) []byte {
 	var b bytes.Buffer
 	binary.Write(&b, binary.BigEndian, uint32(len(data)))
@@ -98,10 +108,7 @@ func TestDecodeFormatsAndColourModels(t *testing.T) {
 	if err := gif.EncodeAll(&gifBuf, &gif.GIF{Image: []*image.Paletted{pal, image.NewPaletted(pal.Rect, palette.Plan9)}, Delay: []int{0, 0}}); err != nil {
 		t.Fatal(err)
 	}
-	var jpgBuf bytes.Buffer
-	if err := jpeg.Encode(&jpgBuf, redBlue(), &jpeg.Options{Quality: 100}); err != nil {
-		t.Fatal(err)
-	}
+	jpg := encodeJPEG(t, redBlue(), &jpeg.Options{Quality: 100})
 	webpData, err := os.ReadFile("testdata/redblue.webp")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +126,7 @@ func TestDecodeFormatsAndColourModels(t *testing.T) {
 		{"png paletted", encodePNG(t, pal), PNG, 3, 2, color.RGBA{255, 0, 0, 255}},
 		{"png alpha premultiplied", encodePNG(t, alpha), PNG, 3, 2, color.RGBA{128, 0, 0, 128}},
 		{"gif first frame", gifBuf.Bytes(), GIF, 3, 2, color.RGBA{255, 0, 0, 255}},
-		{"jpeg", jpgBuf.Bytes(), JPEG, 4, 2, color.RGBA{255, 0, 0, 255}},
+		{"jpeg", jpg, JPEG, 4, 2, color.RGBA{255, 0, 0, 255}},
 		{"webp lossless", webpData, WebP, 4, 2, color.RGBA{255, 0, 0, 255}},
 	}
 	for _, tt := range tests {
@@ -158,10 +165,7 @@ func TestCMYKToRGBA(t *testing.T) {
 
 func TestEXIFOrientation(t *testing.T) {
 	p := encodePNG(t, redBlue())
-	var j bytes.Buffer
-	if err := jpeg.Encode(&j, redBlue(), &jpeg.Options{Quality: 100}); err != nil {
-		t.Fatal(err)
-	}
+	j := encodeJPEG(t, redBlue(), &jpeg.Options{Quality: 100})
 	red, blue := color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}
 	tests := []struct {
 		name        string
@@ -180,8 +184,8 @@ func TestEXIFOrientation(t *testing.T) {
 		{"png 7 transverse", withPNGExif(p, 7), 2, 4, blue, red},
 		{"png 8 rotate ccw", withPNGExif(p, 8), 2, 4, blue, red},
 		{"png 9 invalid ignored", withPNGExif(p, 9), 4, 2, red, blue},
-		{"jpeg 6 rotate cw", withJPEGExif(j.Bytes(), 6), 2, 4, red, blue},
-		{"jpeg 3 rotate 180", withJPEGExif(j.Bytes(), 3), 4, 2, blue, red},
+		{"jpeg 6 rotate cw", withJPEGExif(j, 6), 2, 4, red, blue},
+		{"jpeg 3 rotate 180", withJPEGExif(j, 3), 4, 2, blue, red},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,10 +207,7 @@ func TestEXIFOrientation(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	var j bytes.Buffer
-	if err := jpeg.Encode(&j, image.NewGray(image.Rect(0, 0, 64, 64)), nil); err != nil {
-		t.Fatal(err)
-	}
+	j := encodeJPEG(t, image.NewGray(image.Rect(0, 0, 64, 64)), nil)
 	tests := []struct {
 		name string
 		data []byte
@@ -215,8 +216,8 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"zero bytes", nil, nil, ErrUnsupportedFormat},
 		{"text", []byte("hello, not an image"), nil, ErrUnsupportedFormat},
-		{"truncated jpeg", j.Bytes()[:len(j.Bytes())/2], nil, ErrCorrupt},
-		{"jpeg header only", j.Bytes()[:4], nil, ErrCorrupt},
+		{"truncated jpeg", j[:len(j)/2], nil, ErrCorrupt},
+		{"jpeg header only", j[:4], nil, ErrCorrupt},
 		{"png claiming 100000x100000", hugePNGHeader(), nil, ErrTooLarge},
 		{"over a custom limit", encodePNG(t, redBlue()), []Option{WithMaxPixels(7)}, ErrTooLarge},
 	}
@@ -233,10 +234,7 @@ func TestDecodeErrors(t *testing.T) {
 // TestConfig checks that Config reads the format and size from the header
 // alone (a huge PNG header is read, not refused) and fails as Decode does.
 func TestConfig(t *testing.T) {
-	var j bytes.Buffer
-	if err := jpeg.Encode(&j, image.NewGray(image.Rect(0, 0, 64, 48)), nil); err != nil {
-		t.Fatal(err)
-	}
+	j := encodeJPEG(t, image.NewGray(image.Rect(0, 0, 64, 48)), nil)
 	tests := []struct {
 		name    string
 		data    []byte
@@ -245,10 +243,10 @@ func TestConfig(t *testing.T) {
 		wantErr error
 	}{
 		{"png", encodePNG(t, redBlue()), PNG, 4, 2, nil},
-		{"jpeg", j.Bytes(), JPEG, 64, 48, nil},
+		{"jpeg", j, JPEG, 64, 48, nil},
 		{"png claiming 100000x100000", hugePNGHeader(), PNG, 100000, 100000, nil},
 		{"text", []byte("hello, not an image"), "", 0, 0, ErrUnsupportedFormat},
-		{"jpeg header only", j.Bytes()[:4], JPEG, 0, 0, ErrCorrupt},
+		{"jpeg header only", j[:4], JPEG, 0, 0, ErrCorrupt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,14 +348,13 @@ func TestSharedPhotos(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	var j bytes.Buffer
-	jpeg.Encode(&j, redBlue(), nil)
+	j := encodeJPEG(f, redBlue(), nil)
 	f.Add([]byte{})
-	f.Add(j.Bytes())
-	f.Add(j.Bytes()[:len(j.Bytes())/2])
+	f.Add(j)
+	f.Add(j[:len(j)/2])
 	f.Add(encodePNG(f, redBlue()))
 	f.Add(withPNGExif(encodePNG(f, redBlue()), 6))
-	f.Add(withJPEGExif(j.Bytes(), 8))
+	f.Add(withJPEGExif(j, 8))
 	f.Add(hugePNGHeader())
 	f.Add([]byte("GIF89a"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
