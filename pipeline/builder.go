@@ -128,7 +128,7 @@ type Builder struct {
 
 // New returns a Builder that writes to the folder out.
 func New(out string, opts ...Option) (*Builder, error) {
-	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{0, 1}, sheetPhotos: 6, fits: newFitCache()}
+	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache()}
 	for _, o := range opts {
 		o(b)
 	}
@@ -156,7 +156,7 @@ func New(out string, opts ...Option) (*Builder, error) {
 	if b.grid < 1 {
 		return nil, fmt.Errorf("pipeline: grid %d must be at least 1", b.grid)
 	}
-	if err := b.shard.validate(); err != nil {
+	if err := b.shard.Validate(); err != nil {
 		return nil, err
 	}
 	if b.shared == nil && b.newAnalyzer == nil {
@@ -318,7 +318,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		}
 		id := ids[i]
 		switch {
-		case !b.shard.Has(id):
+		case !b.shard.HasID(id):
 			run.OtherShard++
 		case seen[id]:
 			run.Duplicates++

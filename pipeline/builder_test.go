@@ -191,9 +191,9 @@ func TestShardsMergeToTheWhole(t *testing.T) {
 		return s
 	}
 	whole, p0, p1, merged := t.TempDir(), t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "merged")
-	build(whole, Shard{0, 1})
-	s0 := build(p0, Shard{0, 2})
-	s1 := build(p1, Shard{1, 2})
+	build(whole, Shard{I: 0, N: 1})
+	s0 := build(p0, Shard{I: 0, N: 2})
+	s1 := build(p1, Shard{I: 1, N: 2})
 	if s0.Built+s1.Built != 8 || s0.Run.OtherShard != s1.Built || s0.Built == 0 || s1.Built == 0 {
 		t.Errorf("shards built %d and %d (other %d, %d)", s0.Built, s1.Built, s0.Run.OtherShard, s1.Run.OtherShard)
 	}

@@ -52,7 +52,7 @@ func ExampleShard() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(s, s.Has("0000000000000001"), s.Has("0000000000000002"))
+	fmt.Println(s, s.HasID("0000000000000001"), s.HasID("0000000000000002"))
 	// Output:
 	// 1/4 true false
 }

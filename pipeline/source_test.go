@@ -273,11 +273,11 @@ func TestShard(t *testing.T) {
 		id := PhotoID([]byte{byte(i), byte(i >> 8)}, "p")
 		owners := 0
 		for s := 0; s < n; s++ {
-			sh, err := ParseShard(Shard{s, n}.String())
+			sh, err := ParseShard(Shard{I: s, N: n}.String())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sh.Has(id) {
+			if sh.HasID(id) {
 				owners++
 				counts[s]++
 			}
