@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -421,6 +423,14 @@ func TestDefaultAnalyzer(t *testing.T) {
 		if s.Detectors[k] != v {
 			t.Errorf("detector %s = %q, want %q", k, s.Detectors[k], v)
 		}
+	}
+	// Every stage ran, so every stage took time; the times are not part of
+	// the sidecar.
+	if s.Times.Faces <= 0 || s.Times.People <= 0 || s.Times.Segment <= 0 || s.Times.Total() != s.Times.Faces+s.Times.People+s.Times.Segment {
+		t.Errorf("stage times %+v", s.Times)
+	}
+	if js, err := json.Marshal(s); err != nil || bytes.Contains(js, []byte("Times")) || bytes.Contains(js, []byte("times")) {
+		t.Errorf("sidecar holds the stage times (%v): %.200s", err, js)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"time"
 )
 
 // Scene is everything detected in one photo: faces, people and one mask per
@@ -24,7 +25,21 @@ type Scene struct {
 	// Detectors names the face detector, person detector and segmenter used
 	// (keys "face", "person", "segmenter"); a stage that did not run is absent.
 	Detectors map[string]string `json:"detectors"`
+	// Times is how long each stage of Analyze took. It is not serialised:
+	// a scene read back from its sidecar has zero times.
+	Times StageTimes `json:"-"`
 }
+
+// StageTimes is the wall time of each stage of one Analyze call. A stage
+// that did not run takes zero.
+type StageTimes struct {
+	Faces   time.Duration // the face detector
+	People  time.Duration // the person detector and, when set, bodies from faces
+	Segment time.Duration // the segmenter
+}
+
+// Total returns the sum of the stages.
+func (t StageTimes) Total() time.Duration { return t.Faces + t.People + t.Segment }
 
 // PersonMask returns the union of all person masks at the photo's size: the
 // alpha of the cut-out. It is fully transparent when no person was found.
@@ -197,12 +212,20 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 		return nil, fmt.Errorf("detect: image bounds must start at (0,0), got %v", b)
 	}
 	var err error
+	clock := time.Now()
+	lap := func() time.Duration {
+		now := time.Now()
+		d := now.Sub(clock)
+		clock = now
+		return d
+	}
 	if a.Faces != nil {
 		s.Detectors["face"] = a.Faces.Name()
 		if s.Faces, err = a.Faces.DetectFaces(ctx, img); err != nil {
 			return nil, fmt.Errorf("detect: faces (%s): %w", a.Faces.Name(), err)
 		}
 	}
+	s.Times.Faces = lap()
 	if a.People != nil {
 		s.Detectors["person"] = a.People.Name()
 		if s.People, err = a.People.DetectPeople(ctx, img); err != nil {
@@ -218,6 +241,7 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 			s.Detectors["person"] += "face-body"
 		}
 	}
+	s.Times.People = lap()
 	if a.Segmenter != nil && len(s.People) > 0 {
 		s.Detectors["segmenter"] = a.Segmenter.Name()
 		boxes := make([]Box, len(s.People))
@@ -231,6 +255,7 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 			return nil, fmt.Errorf("detect: segmenter %s returned %d masks for %d people", a.Segmenter.Name(), len(s.Masks), len(boxes))
 		}
 	}
+	s.Times.Segment = lap()
 	return s, nil
 }
 

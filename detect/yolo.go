@@ -7,7 +7,6 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/phantom-vlm/phantom/internal/cv"
 	"github.com/phantom-vlm/phantom/internal/ort"
@@ -171,9 +170,6 @@ func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 	return m, nil
 }
 
-// yoloTiming splits one detection's time into its stages.
-type yoloTiming struct{ pre, run, post time.Duration }
-
 // preprocess letterboxes img into a pooled input buffer (centred, grey 114,
 // RGB in 0..1).
 func (m *yoloModel) preprocess(img image.Image) (*inputBuf, letterbox) {
@@ -188,24 +184,17 @@ func (m *yoloModel) preprocess(img image.Image) (*inputBuf, letterbox) {
 
 // detect runs the model on img and returns detections after thresholding and
 // NMS, in photo coordinates, highest score first.
-func (m *yoloModel) detect(ctx context.Context, img image.Image, t *yoloTiming) ([]yoloDetection, error) {
+func (m *yoloModel) detect(ctx context.Context, img image.Image) ([]yoloDetection, error) {
 	if img.Bounds().Empty() {
 		return nil, nil
 	}
-	t0 := time.Now()
 	buf, l := m.preprocess(img)
 	defer m.pool.put(buf)
-	t1 := time.Now()
 	outs, err := m.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(m.h), int64(m.w)}, buf.data))
 	if err != nil {
 		return nil, err
 	}
-	t2 := time.Now()
-	dets, err := m.decode(outs, l, img.Bounds())
-	if t != nil {
-		t.pre, t.run, t.post = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
-	}
-	return dets, err
+	return m.decode(outs, l, img.Bounds())
 }
 
 // decode turns the raw outputs into detections in photo coordinates.
@@ -479,7 +468,7 @@ func (y *YOLOFace) Provider() string { return y.m.sess.Provider() }
 
 // DetectFaces returns the faces in img, highest score first.
 func (y *YOLOFace) DetectFaces(ctx context.Context, img image.Image) ([]Face, error) {
-	dets, err := y.m.detect(ctx, img, nil)
+	dets, err := y.m.detect(ctx, img)
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +517,7 @@ func (y *YOLOPerson) Provider() string { return y.m.sess.Provider() }
 
 // DetectPeople returns the people in img, highest score first.
 func (y *YOLOPerson) DetectPeople(ctx context.Context, img image.Image) ([]Person, error) {
-	dets, err := y.m.detect(ctx, img, nil)
+	dets, err := y.m.detect(ctx, img)
 	if err != nil {
 		return nil, err
 	}

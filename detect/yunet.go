@@ -6,7 +6,6 @@ import (
 	"image"
 	"math"
 	"path/filepath"
-	"time"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
 )
@@ -79,7 +78,16 @@ func (y *YuNet) Provider() string { return y.sess.Provider() }
 
 // DetectFaces returns the faces in img, highest score first.
 func (y *YuNet) DetectFaces(ctx context.Context, img image.Image) ([]Face, error) {
-	return y.detect(ctx, img, nil)
+	if img.Bounds().Empty() {
+		return nil, nil
+	}
+	buf, l := y.preprocess(img)
+	defer y.pool.put(buf)
+	outs, err := y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, buf.data))
+	if err != nil {
+		return nil, err
+	}
+	return y.decode(outs, l, img.Bounds())
 }
 
 func (y *YuNet) preprocess(img image.Image) (*inputBuf, letterbox) {
@@ -89,26 +97,6 @@ func (y *YuNet) preprocess(img image.Image) (*inputBuf, letterbox) {
 	buf := y.pool.get()
 	buf.fill(src, l, pixelNorm{bgr: true, mul: [3]float32{1, 1, 1}})
 	return buf, l
-}
-
-func (y *YuNet) detect(ctx context.Context, img image.Image, t *yoloTiming) ([]Face, error) {
-	if img.Bounds().Empty() {
-		return nil, nil
-	}
-	t0 := time.Now()
-	buf, l := y.preprocess(img)
-	defer y.pool.put(buf)
-	t1 := time.Now()
-	outs, err := y.sess.Run(ctx, ort.NewFloat32([]int64{1, 3, int64(y.h), int64(y.w)}, buf.data))
-	if err != nil {
-		return nil, err
-	}
-	t2 := time.Now()
-	faces, err := y.decode(outs, l, img.Bounds())
-	if t != nil {
-		t.pre, t.run, t.post = t1.Sub(t0), t2.Sub(t1), time.Since(t2)
-	}
-	return faces, err
 }
 
 func (y *YuNet) decode(outs []ort.Tensor, l letterbox, bounds image.Rectangle) ([]Face, error) {

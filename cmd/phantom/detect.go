@@ -77,47 +77,6 @@ type maskSummary struct {
 	Score   float64 `json:"score,omitempty"`
 }
 
-// stageTimer wraps the detectors to time each stage.
-type stageTimer struct {
-	faces, people, segment time.Duration
-}
-
-type timedFaces struct {
-	detect.FaceDetector
-	t *stageTimer
-}
-
-// DetectFaces times the wrapped detector.
-func (d timedFaces) DetectFaces(ctx context.Context, img image.Image) ([]detect.Face, error) {
-	t0 := time.Now()
-	defer func() { d.t.faces = time.Since(t0) }()
-	return d.FaceDetector.DetectFaces(ctx, img)
-}
-
-type timedPeople struct {
-	detect.PersonDetector
-	t *stageTimer
-}
-
-// DetectPeople times the wrapped detector.
-func (d timedPeople) DetectPeople(ctx context.Context, img image.Image) ([]detect.Person, error) {
-	t0 := time.Now()
-	defer func() { d.t.people = time.Since(t0) }()
-	return d.PersonDetector.DetectPeople(ctx, img)
-}
-
-type timedSegmenter struct {
-	detect.Segmenter
-	t *stageTimer
-}
-
-// Segment times the wrapped segmenter.
-func (d timedSegmenter) Segment(ctx context.Context, img image.Image, boxes []detect.Box) ([]detect.Mask, error) {
-	t0 := time.Now()
-	defer func() { d.t.segment = time.Since(t0) }()
-	return d.Segmenter.Segment(ctx, img, boxes)
-}
-
 func runDetect(cmd *cobra.Command, args []string) error {
 	ctx := cmd.Context()
 	an, err := detectFlags.open(cmd.ErrOrStderr())
@@ -125,12 +84,6 @@ func runDetect(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer an.Close()
-	var st stageTimer
-	timed := &detect.Analyzer{
-		Faces:     timedFaces{an.Faces, &st},
-		People:    timedPeople{an.People, &st},
-		Segmenter: timedSegmenter{an.Segmenter, &st},
-	}
 	files, failed := expandInputs(cmd, args)
 	if detectFlags.draw != "" {
 		if err := os.MkdirAll(detectFlags.draw, 0o755); err != nil {
@@ -143,7 +96,7 @@ func runDetect(cmd *cobra.Command, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res := detectOne(ctx, timed, &st, in.path, used)
+		res := detectOne(ctx, an, in.path, used)
 		if res.Error != "" && ctx.Err() != nil {
 			// Stopped, not failed: the photo is neither reported nor
 			// written.
@@ -163,7 +116,7 @@ func runDetect(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func detectOne(ctx context.Context, an *detect.Analyzer, st *stageTimer, path string, used map[string]int) detectResult {
+func detectOne(ctx context.Context, an *detect.Analyzer, path string, used map[string]int) detectResult {
 	res := detectResult{File: path, Faces: []detect.Face{}, People: []detect.Person{}, Masks: []maskSummary{}}
 	t0 := time.Now()
 	img, err := imageio.Load(path)
@@ -172,16 +125,14 @@ func detectOne(ctx context.Context, an *detect.Analyzer, st *stageTimer, path st
 		return res
 	}
 	tLoad := time.Since(t0)
-	*st = stageTimer{}
-	t1 := time.Now()
 	sc, err := an.Analyze(ctx, img)
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
 	res.Millis = map[string]int64{
-		"load": tLoad.Milliseconds(), "faces": st.faces.Milliseconds(), "people": st.people.Milliseconds(),
-		"segment": st.segment.Milliseconds(), "total": time.Since(t1).Milliseconds(),
+		"load": tLoad.Milliseconds(), "faces": sc.Times.Faces.Milliseconds(), "people": sc.Times.People.Milliseconds(),
+		"segment": sc.Times.Segment.Milliseconds(), "total": sc.Times.Total().Milliseconds(),
 	}
 	res.Width, res.Height = sc.Width, sc.Height
 	res.Faces, res.People, res.Detectors = sc.Faces, sc.People, sc.Detectors

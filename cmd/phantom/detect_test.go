@@ -3,15 +3,38 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/testenv"
 )
+
+// libraryScene analyses photo with detect.NewAnalyzer(models) on the CPU,
+// as an importer would.
+func libraryScene(t *testing.T, models, photo string) *detect.Scene {
+	t.Helper()
+	an, err := detect.NewAnalyzer(models, detect.WithDevice(detect.DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer an.Close()
+	img, err := imageio.Load(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := an.Analyze(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
 
 // TestDetectCLI runs phantom detect on a real photo and a broken file, with
 // real models and with none (the OpenCV default).
@@ -64,6 +87,18 @@ func TestDetectCLI(t *testing.T) {
 			}
 			if len(r.Masks) != len(r.People) {
 				t.Errorf("%d masks for %d people", len(r.Masks), len(r.People))
+			}
+			// The CLI finds what the library finds: the same faces and
+			// people (with the OpenCV default, bodies below the faces too).
+			want := libraryScene(t, tc.models, photo)
+			if len(want.People) == 0 {
+				t.Fatalf("the library finds no person in %s with --models %s", photo, tc.models)
+			}
+			if !reflect.DeepEqual(r.People, want.People) || !reflect.DeepEqual(r.Faces, want.Faces) {
+				t.Errorf("CLI people %+v faces %+v;\nlibrary people %+v faces %+v", r.People, r.Faces, want.People, want.Faces)
+			}
+			if !reflect.DeepEqual(r.Detectors, want.Detectors) {
+				t.Errorf("CLI detectors %v, library %v", r.Detectors, want.Detectors)
 			}
 			img, err := imageio.Load(r.Drawn)
 			if err != nil || img.Rect.Dx() != 512 {
