@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"golang.org/x/image/webp"
+
+	"github.com/phantom-vlm/phantom/internal/atomicfile"
 )
 
 // Sentinel errors; every error this package returns wraps one of them (or an
@@ -257,45 +259,17 @@ func flattenOnWhite(img image.Image) image.Image {
 
 // TempPrefix starts the name of every temporary file WriteFileAtomic makes,
 // so that a resumed run can find and remove what a killed one left.
-const TempPrefix = ".phantom-tmp-"
+const TempPrefix = atomicfile.TempPrefix
 
 // IsTemp reports whether a file name (not a path) is one of WriteFileAtomic's
 // temporary files.
-func IsTemp(name string) bool { return strings.HasPrefix(name, TempPrefix) }
+func IsTemp(name string) bool { return atomicfile.IsTemp(name) }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
 // folder, synced and then renamed over path, so that a reader (or a killed
 // run) sees either the old file or the whole new one, never a part. The file
-// gets mode 0644.
-func WriteFileAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, TempPrefix+base+"-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
+// gets mode 0644. It is atomicfile.WriteFile.
+func WriteFileAtomic(path string, data []byte) error { return atomicfile.WriteFile(path, data) }
 
 // IsImageName reports whether a file name has an extension Load reads
 // (.jpg, .jpeg, .png, .webp, .gif; any case). Hidden files never match.
