@@ -67,7 +67,7 @@ func BenchmarkEncodeParse(b *testing.B) {
 		b.Run("openai/"+name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
-				if _, err := oa.encode(req); err != nil {
+				if _, err := oa.ChatRequest(req); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := parseOpenAI(oaAnswer); err != nil {

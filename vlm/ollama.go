@@ -84,6 +84,9 @@ func (o *Ollama) Ask(ctx context.Context, req Request) (Response, error) {
 }
 
 func (o *Ollama) encode(req Request) ([]byte, error) {
+	if len(req.Image) == 0 && req.ImageURL != "" {
+		return nil, fmt.Errorf("%w: Ollama takes inlined images only, not an image URL", ErrInvalid)
+	}
 	img, _, err := prepareImage(req.Image, req.MIME, o.cfg)
 	if err != nil {
 		return nil, err

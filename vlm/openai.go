@@ -80,16 +80,23 @@ type openaiAnswerMessage struct {
 	Content json.RawMessage `json:"content"`
 }
 
+// ChatPath is the path Ask posts to, and the "url" of a batch file's lines.
+const ChatPath = "/v1/chat/completions"
+
 // Ask sends req to /v1/chat/completions with "stream": false.
 func (o *OpenAI) Ask(ctx context.Context, req Request) (Response, error) {
-	body, err := o.encode(req)
+	body, err := o.ChatRequest(req)
 	if err != nil {
 		return Response{Model: o.model}, &AskError{Backend: o.Backend(), Model: o.model, Err: err}
 	}
-	return o.ask(ctx, "/v1/chat/completions", body, parseOpenAI)
+	return o.ask(ctx, ChatPath, body, parseOpenAI)
 }
 
-func (o *OpenAI) encode(req Request) ([]byte, error) {
+// ChatRequest returns the JSON body that Ask posts for req, byte for byte:
+// the image downscaled as Ask would and inlined as a data URL (or req.ImageURL
+// when Image is empty), the prompt, and the resolved decoding options. It is
+// the "body" of an OpenAI batch file's line.
+func (o *OpenAI) ChatRequest(req Request) ([]byte, error) {
 	img, mime, err := prepareImage(req.Image, req.MIME, o.cfg)
 	if err != nil {
 		return nil, err
@@ -97,9 +104,12 @@ func (o *OpenAI) encode(req Request) ([]byte, error) {
 	opt := req.Options.Resolved()
 	parts := []openaiPart{{Type: "text", Text: req.Prompt}}
 	prefix := "data:" + mime + ";base64,"
-	if len(img) > 0 {
+	switch {
+	case len(img) > 0:
 		// The base64 data is filled in by spliceBase64.
 		parts = append(parts, openaiPart{Type: "image_url", ImageURL: &openaiImageURL{URL: prefix}})
+	case req.ImageURL != "":
+		parts = append(parts, openaiPart{Type: "image_url", ImageURL: &openaiImageURL{URL: req.ImageURL}})
 	}
 	body, err := json.Marshal(openaiRequest{
 		Model:       o.model,
@@ -118,6 +128,13 @@ func (o *OpenAI) encode(req Request) ([]byte, error) {
 	}
 	return spliceBase64(body, append([]byte(`"url":`), marker[:len(marker)-1]...), img)
 }
+
+// ParseChatCompletion reads the body of a chat completion as Ask does: the
+// answer's text, the model and the finish reason. An error object inside
+// the body (as some servers send with status 200) is an *HTTPError; a body
+// that is not a chat completion wraps ErrBadResponse. Batch output lines
+// carry such a body.
+func ParseChatCompletion(body []byte) (Response, error) { return parseOpenAI(body) }
 
 // parseOpenAI reads a chat completion. It also accepts a server-sent event
 // stream of chunks (from a server that streamed anyway), and fails on an

@@ -53,6 +53,12 @@ type Request struct {
 	// MIME is the image's media type, e.g. "image/jpeg". When empty it is
 	// detected from the bytes.
 	MIME string
+	// ImageURL, when set and Image is empty, is sent as the image's URL
+	// instead of inlined bytes: an https:// URL a hosted API fetches, or a
+	// file:// URL that vLLM reads when started with
+	// --allowed-local-media-path. Only the OpenAI-compatible client sends
+	// it; Ollama takes inlined images only.
+	ImageURL string
 	// Prompt is the question, sent as the user message's text.
 	Prompt string
 	// Options are the decoding options.
