@@ -45,11 +45,14 @@ var ErrPromptTooLong = errors.New("detect: prompt too long for the model's text 
 // DINO's own transform does. Boxes are relative, so either way they map back
 // to the photo by its width and height.
 //
-// A query is kept when, for some phrase of the prompt, the largest sigmoid
-// score over that phrase's tokens exceeds the box threshold; its label is
-// the words of that phrase whose scores exceed the text threshold (the whole
-// phrase when none does). There is no NMS unless GDINOParams.NMS asks for
-// it: the model's set prediction seldom gives duplicates.
+// A query is kept, as Grounding DINO's own inference.py keeps it, when the
+// largest sigmoid score over all the prompt's text tokens (the "."
+// separators, [CLS] and [SEP] included; padding excluded) exceeds the box
+// threshold, and that largest score is its Score. GDINOParams.PhraseTokens
+// looks at each phrase's own tokens only instead. The label is the words of
+// the phrase whose own tokens score highest that exceed the text threshold
+// (the whole phrase when none does). There is no NMS unless GDINOParams.NMS
+// asks for it: the model's set prediction seldom gives duplicates.
 //
 // A GroundingDINO is safe for concurrent use: the prompt is tokenised once
 // and the ONNX Runtime session is thread-safe.
@@ -71,9 +74,14 @@ type GDINOParams struct {
 	// " . " ("person . dog"). It is lower-cased and made to end with "." as
 	// Grounding DINO expects.
 	Prompt string
-	// BoxThreshold (default 0.35) keeps a query whose best phrase scores
-	// above it.
+	// BoxThreshold (default 0.35) keeps a query whose largest token score
+	// is above it.
 	BoxThreshold float64
+	// PhraseTokens, when set, scores a query by its best phrase's own
+	// tokens only, so that a query that passes the box threshold only
+	// through a separator's (or [CLS]'s, [SEP]'s) score is dropped. Off by
+	// default: the reference takes the maximum over all text tokens.
+	PhraseTokens bool
 	// TextThreshold (default 0.25) selects the words of the label.
 	TextThreshold float64
 	// NMS, when above 0, removes boxes that overlap a higher-scoring box by
@@ -275,7 +283,7 @@ func (d *GroundingDINO) postprocess(out []ort.Tensor, w, h int) ([]Person, error
 		return nil, fmt.Errorf("detect: grounding dino: %w: logits %v and boxes %v do not fit %d text tokens",
 			ort.ErrSignature, ls, bs, len(d.text.ids))
 	}
-	people := gdinoDecode(logits[:nq*nt], nt, boxes[:nq*4], d.text.phrases, d.params.BoxThreshold, d.params.TextThreshold, float64(w), float64(h))
+	people := gdinoDecode(logits[:nq*nt], nt, boxes[:nq*4], &d.text, d.params, float64(w), float64(h))
 	if d.params.NMS > 0 && len(people) > 1 {
 		bx := make([]Box, len(people))
 		for i, p := range people {
@@ -291,40 +299,51 @@ func (d *GroundingDINO) postprocess(out []ort.Tensor, w, h int) ([]Person, error
 	return people, nil
 }
 
-// gdinoDecode keeps the queries whose best phrase scores above boxThr and
-// returns them as people, highest score first. logits holds nq rows of nt
-// token logits.
-func gdinoDecode(logits []float32, nt int, boxes []float32, phrases []gdinoPhrase, boxThr, textThr, w, h float64) []Person {
+// gdinoDecode keeps the queries whose largest text-token score (or, with
+// p.PhraseTokens, best phrase's score) is above p.BoxThreshold and returns
+// them as people, highest score first. logits holds nq rows of nt token
+// logits; the first txt.textLen() columns are the prompt's tokens.
+func gdinoDecode(logits []float32, nt int, boxes []float32, txt *gdinoText, p GDINOParams, w, h float64) []Person {
 	var people []Person
 	nq := len(boxes) / 4
+	phrases := txt.phrases
+	n := min(txt.textLen(), nt)
 	for q := range nq {
 		row := logits[q*nt : (q+1)*nt]
 		best, bestScore := -1, math.Inf(-1)
-		for i, p := range phrases {
+		for i, ph := range phrases {
 			m := float32(math.Inf(-1))
-			for _, t := range p.tokens {
+			for _, t := range ph.tokens {
 				m = max(m, row[t])
 			}
 			if s := sigmoid64(m); s > bestScore {
 				best, bestScore = i, s
 			}
 		}
-		if best < 0 || !(bestScore > boxThr) {
+		score := bestScore
+		if !p.PhraseTokens {
+			m := float32(math.Inf(-1))
+			for _, v := range row[:n] {
+				m = max(m, v)
+			}
+			score = sigmoid64(m)
+		}
+		if best < 0 || !(score > p.BoxThreshold) {
 			continue
 		}
-		p := phrases[best]
+		ph := phrases[best]
 		var words []string
-		for k, t := range p.tokens {
-			if sigmoid64(row[t]) > textThr {
-				words = append(words, p.pieces[k])
+		for k, t := range ph.tokens {
+			if sigmoid64(row[t]) > p.TextThreshold {
+				words = append(words, ph.pieces[k])
 			}
 		}
 		label := joinPieces(words)
 		if label == "" {
-			label = p.text
+			label = ph.text
 		}
 		cx, cy, bw, bh := float64(boxes[4*q]), float64(boxes[4*q+1]), float64(boxes[4*q+2]), float64(boxes[4*q+3])
-		box := Box{X1: (cx - bw/2) * w, Y1: (cy - bh/2) * h, X2: (cx + bw/2) * w, Y2: (cy + bh/2) * h, Score: bestScore}
+		box := Box{X1: (cx - bw/2) * w, Y1: (cy - bh/2) * h, X2: (cx + bw/2) * w, Y2: (cy + bh/2) * h, Score: score}
 		box = box.Clip(image.Rect(0, 0, int(w), int(h)))
 		if box.Area() <= 0 {
 			continue
@@ -351,6 +370,17 @@ type gdinoText struct {
 	posIDs    []int64
 	selfMask  []bool // len(ids)² row-major: token i may attend to token j
 	phrases   []gdinoPhrase
+}
+
+// textLen returns the number of prompt tokens, padding excluded.
+func (t *gdinoText) textLen() int {
+	n := 0
+	for _, a := range t.attention {
+		if a {
+			n++
+		}
+	}
+	return n
 }
 
 // padTo pads the text to n tokens with the pad id, as a tokenizer called

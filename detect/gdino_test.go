@@ -125,8 +125,9 @@ func TestGDINOTextPad(t *testing.T) {
 }
 
 // TestGDINODecode checks the thresholds and labels on hand-made logits: the
-// box threshold applies to the best phrase's largest token score, the text
-// threshold picks the label's words.
+// box threshold applies to the largest score over all text tokens (as
+// Grounding DINO's inference.py has it), or with PhraseTokens to the best
+// phrase's own tokens; the text threshold picks the label's words.
 func TestGDINODecode(t *testing.T) {
 	tok := gdinoVocab(t)
 	txt, err := buildGDINOText(tok, "person . a huggingface dog")
@@ -134,37 +135,61 @@ func TestGDINODecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	// tokens: [CLS] person . a hugging ##face dog . [SEP]
-	const nt = 9
+	const nt = 11 // two columns past the text, as an export pads them
 	inf := float32(math.Inf(-1))
 	logits := []float32{
 		// q0: person 0.9 -> "person"
-		-9, 2.2, -9, -9, -9, -9, -9, -9, -9,
+		-9, 2.2, -9, -9, -9, -9, -9, -9, -9, inf, inf,
 		// q1: a 0.12, hugging 0.5, ##face 0.5, dog 0.73 -> "huggingface dog"
-		-9, -9, -9, -2, 0, 0, 1, -9, -9,
+		-9, -9, -9, -2, 0, 0, 1, -9, -9, inf, inf,
 		// q2: best 0.3 < 0.35: dropped
-		-9, -0.85, -9, -9, -9, -9, -9, -9, -9,
+		-9, -0.85, -9, -9, -9, -9, -9, -9, -9, inf, inf,
 		// q3: all -inf: dropped
-		inf, inf, inf, inf, inf, inf, inf, inf, inf,
+		inf, inf, inf, inf, inf, inf, inf, inf, inf, inf, inf,
+		// q4: only the first "." scores, 0.818: kept by the reference's
+		// rule, labelled with the first phrase (all phrases tie)
+		-9, -9, 1.5, -9, -9, -9, -9, -9, -9, inf, inf,
+		// q5: only the padding columns score: never kept
+		-9, -9, -9, -9, -9, -9, -9, -9, -9, 5, 5,
 	}
-	boxes := []float32{0.5, 0.5, 0.2, 0.2, 0.25, 0.5, 0.5, 1, 0.5, 0.5, 1, 1, 0.5, 0.5, 1, 1}
-	got := gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.25, 200, 100)
-	if len(got) != 2 {
-		t.Fatalf("got %+v; want 2 detections", got)
+	boxes := []float32{0.5, 0.5, 0.2, 0.2, 0.25, 0.5, 0.5, 1, 0.5, 0.5, 1, 1, 0.5, 0.5, 1, 1, 0.5, 0.5, 1, 1, 0.5, 0.5, 1, 1}
+	type det struct {
+		label string
+		score float64
+		box   Box
 	}
-	if got[0].Label != "person" || math.Abs(got[0].Score-0.9002) > 1e-3 || got[0].Box.IoU(Box{X1: 80, Y1: 40, X2: 120, Y2: 60}) < 0.999 {
-		t.Errorf("detection 0 = %+v", got[0])
-	}
+	person := det{"person", 0.9002, Box{X1: 80, Y1: 40, X2: 120, Y2: 60}}
+	dot := det{"person", 0.8176, Box{X1: 0, Y1: 0, X2: 200, Y2: 100}}
 	// q1's box (0.25, 0.5, 0.5, 1) reaches x = 0 .. 100, y = 0 .. 100.
-	if got[1].Label != "huggingface dog" || math.Abs(got[1].Score-0.7311) > 1e-3 || got[1].Box.IoU(Box{X1: 0, Y1: 0, X2: 100, Y2: 100}) < 0.999 {
-		t.Errorf("detection 1 = %+v", got[1])
+	dogBox := Box{X1: 0, Y1: 0, X2: 100, Y2: 100}
+	tests := []struct {
+		name string
+		p    GDINOParams
+		want []det
+	}{
+		{"all tokens", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.25},
+			[]det{person, dot, {"huggingface dog", 0.7311, dogBox}}},
+		{"phrase tokens", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.25, PhraseTokens: true},
+			[]det{person, {"huggingface dog", 0.7311, dogBox}}},
+		{"box threshold above the separator", GDINOParams{BoxThreshold: 0.85, TextThreshold: 0.25},
+			[]det{person}},
+		{"text threshold 0.6", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.6},
+			[]det{person, dot, {"dog", 0.7311, dogBox}}},
+		{"text threshold 0.95: whole phrases", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.95},
+			[]det{person, dot, {"a huggingface dog", 0.7311, dogBox}}},
 	}
-	got = gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.6, 200, 100)
-	if len(got) != 2 || got[1].Label != "dog" {
-		t.Errorf("text threshold 0.6: %+v; want the second labelled dog", got)
-	}
-	got = gdinoDecode(logits, nt, boxes, txt.phrases, 0.35, 0.95, 200, 100)
-	if len(got) != 2 || got[0].Label != "person" || got[1].Label != "a huggingface dog" {
-		t.Errorf("text threshold 0.95: %+v; want whole phrases as labels", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := gdinoDecode(logits, nt, boxes, &txt, tt.p, 200, 100)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %+v; want %d detections", got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if got[i].Label != w.label || math.Abs(got[i].Score-w.score) > 1e-3 || got[i].Box.IoU(w.box) < 0.999 {
+					t.Errorf("detection %d = %+v; want %s %.4f %+v", i, got[i], w.label, w.score, w.box)
+				}
+			}
+		})
 	}
 }
 
@@ -207,6 +232,7 @@ func TestGroundingDINOTiny(t *testing.T) {
 	q1 := Box{X1: 240, Y1: 60, X2: 320, Y2: 240}
 	q2 := Box{X1: 180, Y1: 30, X2: 220, Y2: 120}
 	q4 := Box{X1: 260, Y1: 210, X2: 380, Y2: 270}
+	q5 := Box{X1: 40, Y1: 180, X2: 80, Y2: 270} // scores only on a "."
 	type want struct {
 		box   Box
 		label string
@@ -220,19 +246,25 @@ func TestGroundingDINOTiny(t *testing.T) {
 		want  []want
 	}{
 		{"person", "gdino_tiny.onnx", grey, GDINOParams{},
+			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
+		{"person, phrase tokens only", "gdino_tiny.onnx", grey, GDINOParams{PhraseTokens: true},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
 		{"fixed-size export", "gdino_tiny_fixed.onnx", grey, GDINOParams{},
+			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
+		{"fixed-size export, phrase tokens only", "gdino_tiny_fixed.onnx", grey, GDINOParams{PhraseTokens: true},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
 		{"normalisation matters", "gdino_tiny.onnx", white, GDINOParams{},
-			[]want{{q0, "person", sig(3)}, {q2, "person", sig(-0.4)}}},
+			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q2, "person", sig(-0.4)}}},
 		{"box threshold", "gdino_tiny.onnx", grey, GDINOParams{BoxThreshold: 0.5},
-			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}}},
+			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}}},
+		{"box threshold above the separator", "gdino_tiny.onnx", grey, GDINOParams{BoxThreshold: 0.85},
+			[]want{{q0, "person", sig(3)}}},
 		{"two phrases", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "person . dog"},
-			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), GDINOParams{},
+			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
+		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), GDINOParams{PhraseTokens: true},
 			[]want{{q0.shift(image.Pt(100, 100)), "person", sig(3)}, {q1.shift(image.Pt(100, 100)), "person", 0.73}, {q2.shift(image.Pt(100, 100)), "person", sig(-0.4)}}},
 		{"dog only", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "dog"},
-			[]want{{q4, "dog", sig(2)}}},
+			[]want{{q4, "dog", sig(2)}, {q5, "dog", sig(1.5)}}},
 		// "the person" gives "person" position id 1: the model (like the
 		// real one) then does not see the phrase it encodes.
 		{"other phrase", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "the person"}, nil},
@@ -269,8 +301,9 @@ func TestNewGroundingDINOOptions(t *testing.T) {
 		opts []ModelOption
 		want int
 	}{
-		{[]ModelOption{WithDevice(DeviceCPU)}, 3},
-		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.5)}, 2},
+		{[]ModelOption{WithDevice(DeviceCPU)}, 4},
+		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.5)}, 3},
+		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.85)}, 1},
 	} {
 		d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", tt.opts...)
 		if err != nil {

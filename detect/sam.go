@@ -31,7 +31,10 @@ const samSize = 1024
 // Each box goes to the decoder as two points labelled 2 (top-left) and 3
 // (bottom-right) in the 1024 frame, with no mask input. Of the masks the
 // decoder returns, the one with the best predicted IoU is kept, thresholded
-// at logit 0; when the decoder's masks are not at the photo's size (a
+// at logit 0; when the decoder gives four (segment-anything's export without
+// --return-single-mask), output 0 is the single-mask output and is left out,
+// as SamPredictor with multimask output leaves it out, so the choice is among
+// outputs 1–3. When the decoder's masks are not at the photo's size (a
 // low-resolution output) they are scaled back first. Segment encodes the
 // photo once for all its boxes.
 //
@@ -247,8 +250,13 @@ func (s *SAM) decode(ctx context.Context, emb samEmbedding, f samFrame, box Box)
 	return samMask(out[0], out[1], f)
 }
 
-// samMask picks the mask with the best predicted IoU and thresholds it at
-// logit 0, at the photo's size.
+// samMultimask is the number of masks a decoder export gives when its
+// first is the single-mask output and the rest are the multimask outputs.
+const samMultimask = 4
+
+// samMask picks the mask with the best predicted IoU, leaving out output 0
+// when there are four (see SAM), and thresholds it at logit 0, at the
+// photo's size.
 func samMask(masks, ious ort.Tensor, f samFrame) (Mask, error) {
 	md, err := masks.Float32s()
 	if err != nil {
@@ -263,8 +271,12 @@ func samMask(masks, ious ort.Tensor, f samFrame) (Mask, error) {
 	if k == 0 || len(iou) < k || len(md) < k*mh*mw {
 		return Mask{}, fmt.Errorf("%w: masks %v with iou_predictions %v", ort.ErrSignature, ms, ious.Shape)
 	}
-	best := 0
-	for i := 1; i < k; i++ {
+	first := 0
+	if k == samMultimask {
+		first = 1
+	}
+	best := first
+	for i := first + 1; i < k; i++ {
 		if iou[i] > iou[best] {
 			best = i
 		}

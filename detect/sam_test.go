@@ -101,6 +101,84 @@ func iabs(x int) int {
 	return x
 }
 
+// TestSAMMaskSelection checks which decoder output samMask keeps: the best
+// predicted IoU, with output 0 (the single-mask output) left out when the
+// export gives four masks, as SamPredictor's multimask output leaves it out.
+// Output k of the hand-made masks covers the first k+1 pixels of a 4×1
+// photo.
+func TestSAMMaskSelection(t *testing.T) {
+	f := samFrame{w: 4, h: 1, nw: 1024, nh: 256}
+	tests := []struct {
+		name  string
+		ious  []float32
+		want  int // the output kept
+		score float64
+	}{
+		{"four: output 0 left out though best", []float32{0.99, 0.6, 0.8, 0.7}, 2, 0.8},
+		{"four: output 1", []float32{0.1, 0.9, 0.8, 0.7}, 1, 0.9},
+		{"four: output 3", []float32{0.5, 0.2, 0.3, 0.4}, 3, 0.4},
+		{"three (multimask only): all compete", []float32{0.9, 0.6, 0.8}, 0, 0.9},
+		{"one (single-mask export)", []float32{0.3}, 0, 0.3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := len(tt.ious)
+			md := make([]float32, k*4)
+			for i := range k {
+				for x := range 4 {
+					md[i*4+x] = -1
+					if x <= i {
+						md[i*4+x] = 1
+					}
+				}
+			}
+			m, err := samMask(ort.NewFloat32([]int64{1, int64(k), 1, 4}, md), ort.NewFloat32([]int64{1, int64(k)}, tt.ious), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, n := maskRect(m.Alpha); n != tt.want+1 || math.Abs(m.Score-tt.score) > 1e-6 {
+				t.Errorf("kept a mask of %d pixels, score %v; want output %d (%d pixels, score %v)", n, m.Score, tt.want, tt.want+1, tt.score)
+			}
+		})
+	}
+}
+
+// TestSAMTinyOutputZeroBest checks the generated decoder's premise that
+// TestSAMTiny relies on: output 0 has the highest predicted IoU of its four,
+// so a selection that did not leave it out would keep the shrunk mask 0.
+func TestSAMTinyOutputZeroBest(t *testing.T) {
+	onnxOrSkip(t)
+	s, err := NewSAM("testdata/sam_tiny_encoder.onnx", "testdata/sam_tiny_decoder.onnx", WithDevice(DeviceCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	img := uniform(400, 300, imagenetGrey)
+	emb, f, err := s.embed(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.dec.Run(ctx, f.decodeInputs(emb, Box{X1: 100, Y1: 50, X2: 300, Y2: 250})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iou, err := out[1].Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(iou) != 4 || iou[0] <= max(iou[1], iou[2], iou[3]) {
+		t.Fatalf("iou_predictions %v: want four with output 0 the highest", iou)
+	}
+	m, err := samMask(out[0], out[1], f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := maskRect(m.Alpha); r != image.Rect(100, 50, 300, 250) || math.Abs(m.Score-float64(iou[1])) > 1e-6 {
+		t.Errorf("kept %v score %.3f; want output 1, the box (100,50)-(300,250), score %.3f", r, m.Score, iou[1])
+	}
+}
+
 // TestSAMMaskLowRes checks the scaling of a mask given in the 1024 frame at
 // low resolution back to the photo.
 func TestSAMMaskLowRes(t *testing.T) {
@@ -273,8 +351,8 @@ func TestGDINOThenSAM(t *testing.T) {
 	for range workers {
 		go func() {
 			s, err := a.Analyze(context.Background(), img)
-			if err == nil && (len(s.People) != 3 || len(s.Masks) != 3) {
-				err = fmt.Errorf("%d people, %d masks; want 3 and 3", len(s.People), len(s.Masks))
+			if err == nil && (len(s.People) != 4 || len(s.Masks) != 4) {
+				err = fmt.Errorf("%d people, %d masks; want 4 and 4", len(s.People), len(s.Masks))
 			}
 			for i := 0; err == nil && i < len(s.Masks); i++ {
 				r, n := maskRect(s.Masks[i].Alpha)

@@ -20,9 +20,15 @@ What it computes. A token t is a "person token" when input_ids[t] == 2711
 AND row t of text_token_mask has exactly 2 true entries (the phrase
 "person ." masks itself and its "."); likewise a "dog token" for id 3899. So
 a wrong tokenisation, wrong phrase-wise position ids or a wrong (e.g. all-true)
-text mask gives no detection. For query q and token t:
-  logits[q, t] = P[q] if t is a person token, D[q] if a dog token, -10 otherwise,
+text mask gives no detection. A "separator token" is a "." (id 1012) that ends
+such a one-word phrase: position_ids[t] == 1, attended, row t of the mask with
+exactly 2 true entries. For query q and token t:
+  logits[q, t] = P[q] if t is a person token, D[q] if a dog token,
+                 SEP[q] if a separator token, -10 otherwise,
 and -inf for t >= seq_len (the export pads the text axis to 256 with -inf).
+Query 5 scores only on the separator (SEP[5] = 1.5, sigmoid 0.818): Grounding
+DINO's inference.py keeps it (the largest logit over all text tokens passes the
+box threshold), a rule that looks only at the phrase's own tokens drops it.
 Query 1 also depends on the image: P[1] = 1 - 4*|mean(img)|, which is about 1
 (sigmoid 0.73, kept) for a grey image of the ImageNet mean colour normalised as
 Grounding DINO does, and far below the box threshold when the normalisation is
@@ -37,24 +43,27 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 NQ = 900
-# query: (cx, cy, w, h), person logit, dog logit
+# query: (cx, cy, w, h), person logit, dog logit, separator logit
 QUERIES = {
-    0: ((0.30, 0.50, 0.20, 0.60), 3.0, -10.0),   # person 0.953
-    1: ((0.70, 0.50, 0.20, 0.60), None, -10.0),  # person, image dependent
-    2: ((0.50, 0.25, 0.10, 0.30), -0.40, -10.0), # person 0.401 (> 0.35)
-    3: ((0.10, 0.10, 0.10, 0.10), -0.70, -10.0), # person 0.332 (< 0.35): dropped
-    4: ((0.80, 0.80, 0.30, 0.20), -10.0, 2.0),   # dog 0.881
+    0: ((0.30, 0.50, 0.20, 0.60), 3.0, -10.0, -10.0),   # person 0.953
+    1: ((0.70, 0.50, 0.20, 0.60), None, -10.0, -10.0),  # person, image dependent
+    2: ((0.50, 0.25, 0.10, 0.30), -0.40, -10.0, -10.0), # person 0.401 (> 0.35)
+    3: ((0.10, 0.10, 0.10, 0.10), -0.70, -10.0, -10.0), # person 0.332 (< 0.35): dropped
+    4: ((0.80, 0.80, 0.30, 0.20), -10.0, 2.0, -10.0),   # dog 0.881
+    5: ((0.15, 0.75, 0.10, 0.30), -10.0, -10.0, 1.5),   # "." 0.818 only
 }
 
 
 def build(fixed):
     P = np.full((NQ, 1), -10.0, np.float32)
     D = np.full((NQ, 1), -10.0, np.float32)
+    SEP = np.full((NQ, 1), -10.0, np.float32)
     B = np.tile(np.array([0.5, 0.5, 0.05, 0.05], np.float32), (NQ, 1))
-    for q, (box, p, d) in QUERIES.items():
+    for q, (box, p, d, sep) in QUERIES.items():
         B[q] = box
         P[q] = 0.0 if p is None else p
         D[q] = d
+        SEP[q] = sep
     sel1 = np.zeros((NQ, 1), np.float32)
     sel1[1] = 1.0
 
@@ -74,8 +83,9 @@ def build(fixed):
     ]
     c = lambda name, arr: numpy_helper.from_array(np.asarray(arr), name)
     inits = [
-        c("P", P), c("D", D), c("B", B[None]), c("sel1", sel1),
+        c("P", P), c("D", D), c("SEP", SEP), c("B", B[None]), c("sel1", sel1),
         c("id_person", np.array(2711, np.int64)), c("id_dog", np.array(3899, np.int64)),
+        c("id_dot", np.array(1012, np.int64)), c("one_pos", np.array(1, np.int64)),
         c("zero_i", np.array(0, np.int64)), c("two_f", np.array(2.0, np.float32)),
         c("one_f", np.array(1.0, np.float32)), c("four_f", np.array(4.0, np.float32)),
         c("neg10", np.array(-10.0, np.float32)), c("neginf", np.array(-np.inf, np.float32)),
@@ -96,6 +106,11 @@ def build(fixed):
         n("And", ["g0", "attention_mask"], ["g1"]),
         n("And", ["g1", "is_p"], ["gate_p"]),
         n("And", ["g1", "is_d"], ["gate_d"]),
+        n("Equal", ["input_ids", "id_dot"], ["is_s"]),
+        n("Equal", ["position_ids", "one_pos"], ["pos1"]),
+        n("And", ["pos1", "row2"], ["s0"]),
+        n("And", ["s0", "attention_mask"], ["s1"]),
+        n("And", ["s1", "is_s"], ["gate_s"]),
         # image term: P1 = 1 - 4 |mean(img)|
         n("ReduceMean", ["img"], ["img_mean"], keepdims=0),
         n("Abs", ["img_mean"], ["img_abs"]),
@@ -108,7 +123,10 @@ def build(fixed):
         n("Unsqueeze", ["gate_d", "one_i"], ["gd3"]),
         n("Unsqueeze", ["Pq", "axes0"], ["Pq3"]),          # [1, 900, 1]
         n("Unsqueeze", ["D", "axes0"], ["D3"]),
-        n("Where", ["gd3", "D3", "neg10"], ["l_d"]),       # [1, 900, S]
+        n("Unsqueeze", ["gate_s", "one_i"], ["gs3"]),
+        n("Unsqueeze", ["SEP", "axes0"], ["SEP3"]),
+        n("Where", ["gs3", "SEP3", "neg10"], ["l_s"]),       # [1, 900, S]
+        n("Where", ["gd3", "D3", "l_s"], ["l_d"]),
         n("Where", ["gp3", "Pq3", "l_d"], ["l_pd"]),
         # pad the text axis to 256 with -inf
         n("Shape", ["input_ids"], ["ids_shape"]),

@@ -23,8 +23,11 @@ s = 1024/max(H,W), pixel (x,y) of the original image has logit
   d(x,y) = min(s*(x+0.5)-x1, x2-s*(x+0.5), s*(y+0.5)-y1, y2-s*(y+0.5)) + off[k] - 100*has_mask_input
 for the k-th mask, off = [-40, 0, -80, 40] (in 1024-frame pixels), so mask 1
 is exactly the box, mask 0 and 2 smaller, mask 3 larger. Its predicted IoUs
-are [0.5, 0.9 - 2*|mean(embedding)|, 0.7, 0.3]: the best mask is the exact
-box only when the encoder saw a correctly normalised image. Wrong labels,
+are [0.95, 0.9 - 2*|mean(embedding)|, 0.7, 0.3]: among the three multimask
+outputs 1-3 (SamPredictor leaves out output 0, the single-mask output), the
+best is the exact box only when the encoder saw a correctly normalised image;
+output 0 has the highest predicted IoU of all four, so a selection that does
+not leave it out picks the wrong mask. Wrong labels,
 coordinates not scaled to the 1024 frame or a wrong orig_im_size give the
 wrong mask. Run with Debian's python3-onnx:
   /usr/bin/python3 tools/onnxgen/sam.py detect/testdata
@@ -105,7 +108,7 @@ def decoder():
         c("ax1", np.array([1], np.int64)), c("ax01", np.array([0, 1], np.int64)),
         c("zero_i", np.array(0, np.int64)), c("one_i", np.array(1, np.int64)),
         c("off", np.array([-40, 0, -80, 40], np.float32).reshape(1, 4, 1, 1)),
-        c("iou_base", np.array([[0.5, 0.9, 0.7, 0.3]], np.float32)),
+        c("iou_base", np.array([[0.95, 0.9, 0.7, 0.3]], np.float32)),
         c("iou_sel", np.array([[0, 2.0, 0, 0]], np.float32)),
         c("low_res_shape", np.array([1, 4, 256, 256], np.int64)),
     ]
