@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/phantom-vlm/phantom/internal/progress"
+	"github.com/phantom-vlm/phantom/shard"
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
@@ -53,6 +54,11 @@ type Runner struct {
 	Options vlm.Options
 	// Results receives the rows and says which keys are done.
 	Results *ResultsFile
+	// Shard restricts the run to the questions whose key is in the shard
+	// (shard.Shard.HasKey), so that the tasks of a job array, each with
+	// its own results file, together ask every question once. The zero
+	// Shard asks everything.
+	Shard shard.Shard
 	// Progress, when set, receives progress: a bar per model when it is a
 	// terminal, else a plain line per model every ProgressInterval.
 	Progress io.Writer
@@ -140,7 +146,7 @@ type job struct {
 var suite = Prompts()
 
 // Jobs returns the number of questions the run covers per model, before
-// skipping done keys.
+// skipping done keys and before the shard's selection.
 func (r *Runner) Jobs() int {
 	n := 0
 	sel := r.selection()
@@ -171,8 +177,9 @@ func (r *Runner) wanted(condition string) bool {
 	return false
 }
 
-// plan lists m's questions that are not done yet, variant-major, and the
-// number of questions skipped.
+// plan lists m's questions in the shard that are not done yet,
+// variant-major, with the number of questions in the shard and the number
+// skipped as done.
 func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
@@ -184,8 +191,12 @@ func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 		}
 		seen[[2]string{row.ID, row.Condition}] = true
 		for _, p := range sel.For(row.Condition) {
+			key := r.key(name, backend, row, p)
+			if !r.Shard.HasKey(key) {
+				continue
+			}
 			total++
-			if r.Results.Done(r.key(name, backend, row, p)) {
+			if r.Results.Done(key) {
 				skipped++
 				continue
 			}

@@ -50,7 +50,8 @@ dropped to filtered.jsonl), detect faces and people once (OUT/scenes/<id>.json),
 conditions, pixelating every face on a 10x10 grid. OUT gets <condition>/<id>.<ext>,
 metadata.jsonl (one row per variant), filtered.jsonl, failed.jsonl, summary.json and
 contact-sheet.png. Running again with the same OUT resumes; --shard i/n builds one part of
-the collection and "phantom build merge" joins the parts.`,
+the collection and "phantom build merge" joins the parts. Under a Slurm job array or a
+Kubernetes Indexed Job, --shard auto takes the part from the scheduler's environment.`,
 	Example: `  phantom build photos/ -o dataset/
   phantom build --manifest people.csv -o dataset/ --conditions original,blur --workers 4
   phantom build photos/ -o part0/ --shard 0/2 && phantom build photos/ -o part1/ --shard 1/2
@@ -98,7 +99,7 @@ func init() {
 	f.IntVar(&buildFlags.workers, "workers", runtime.NumCPU(), "photos built at once")
 	f.StringVar(&buildFlags.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
 	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
-	f.StringVar(&buildFlags.shard, "shard", "0/1", "build only shard i of n (i/n, i from 0), chosen by photo ID")
+	f.StringVar(&buildFlags.shard, "shard", "0/1", shardUsage("photos, chosen by photo ID"))
 	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid: cells per side of each face")
 	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
 	mf := buildMergeCmd.Flags()
@@ -138,7 +139,7 @@ func runBuild(cmd *cobra.Command, args []string) error {
 	}
 	shard, err := pipeline.ParseShard(bf.shard)
 	if err != nil {
-		return err
+		return fmt.Errorf("--shard: %w", err)
 	}
 	opts := []pipeline.Option{
 		pipeline.WithConditions(conds...),

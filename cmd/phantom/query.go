@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/leak"
+	"github.com/phantom-vlm/phantom/shard"
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
@@ -30,6 +31,7 @@ type queryFlags struct {
 	temperature float64
 	maxTokens   int
 	skipHealth  bool
+	shard       string
 }
 
 var qf queryFlags
@@ -44,10 +46,18 @@ file. Models are named in a study file (YAML, see examples/study.yaml) or, for o
 
 Each model's server is health-checked first. A re-run with the same results file skips the
 questions already answered and retries the failed ones, so an interrupted or killed run is
-resumed by running the same command again.`,
+resumed by running the same command again.
+
+--shard i/n asks only the questions whose key falls in shard i of n (a deterministic split of
+the keys), so n machines or the tasks of a job array, each with its own results file, together
+ask every question once; --shard auto reads the part from a Slurm job array
+(SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or _MIN/_MAX) or a Kubernetes Indexed Job
+(JOB_COMPLETION_INDEX with PHANTOM_SHARD_COUNT). Join the shards' files with "phantom query
+merge", or pass them all to "phantom report --results".`,
 	Example: `  ollama pull llava:7b && ollama serve &
   phantom query --variants out --model llava:7b --results results.jsonl
-  phantom query --variants out --study examples/study.yaml --results results.jsonl`,
+  phantom query --variants out --study examples/study.yaml --results results.jsonl
+  phantom query --variants out --study study.yaml --shard auto --results results-$SLURM_ARRAY_TASK_ID.jsonl`,
 	Args: cobra.NoArgs,
 	RunE: runQuery,
 }
@@ -72,6 +82,7 @@ func init() {
 	f.Float64Var(&qf.temperature, "temperature", 0, "decoding temperature (default the study's, else 0)")
 	f.IntVar(&qf.maxTokens, "max-tokens", 0, "answer length limit in tokens (default the study's, else 256)")
 	f.BoolVar(&qf.skipHealth, "skip-health", false, "do not health-check the servers first")
+	f.StringVar(&qf.shard, "shard", "", shardUsage("questions, chosen by key"))
 	rootCmd.AddCommand(queryCmd)
 }
 
@@ -134,6 +145,10 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	sh, err := shard.Parse(qf.shard, nil)
+	if err != nil {
+		return fmt.Errorf("--shard: %w", err)
+	}
 	variants, bad, err := leak.ReadVariants(qf.variants)
 	if err != nil {
 		return err
@@ -155,7 +170,10 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 
 	r := &leak.Runner{
 		Dir: qf.variants, Variants: variants, Models: models, Prompts: st.Selection(),
-		Conditions: st.Conditions, Options: st.Options(), Progress: stderr,
+		Conditions: st.Conditions, Options: st.Options(), Progress: stderr, Shard: sh,
+	}
+	if !sh.Whole() {
+		fmt.Fprintf(stderr, "phantom query: shard %s of the questions\n", sh)
 	}
 	if !qf.skipHealth {
 		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)

@@ -3,19 +3,22 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/phantom-vlm/phantom/leak"
 	"github.com/phantom-vlm/phantom/leak/report"
 )
 
 var rf struct {
-	results, out, spread, nameCounts, identityCondition, identityModel string
-	top, bottom                                                        int
+	results                                                   []string
+	out, spread, nameCounts, identityCondition, identityModel string
+	top, bottom                                               int
 }
 
 var reportCmd = &cobra.Command{
-	Use:   "report --results results.jsonl --out REPORT [--spread std|variance] [--name-counts counts.csv]",
+	Use:   "report --results results.jsonl[,MORE...] --out REPORT [--spread std|variance] [--name-counts counts.csv]",
 	Short: "Write the study's tables and figures from a results file",
 	Long: `report reads the results file that "phantom query" wrote (it needs no server) and writes
 into the --out folder: Table A (all 30 prompts on the original photos, mean ± spread over the
@@ -27,14 +30,18 @@ leak_distribution.png and, given --name-counts (a name,count CSV), leak_vs_frequ
 Rates are percentages with 95% Wilson intervals. A later ok row for a question supersedes an
 earlier failed one; failed requests are counted in failures.csv and never scored. Condition
 names appear in file names as they are ("table_b_landscape+blur.csv"); characters other than
-letters, digits, '.', '-', '_' and '+' become '_'.`,
+letters, digits, '.', '-', '_' and '+' become '_'.
+
+--results may be given several times, as a comma-separated list or as a quoted glob
+("results-*.jsonl"): the shards of "phantom query --shard" are read as one run, in the order
+given (a glob's matches sorted), and report exactly what one unsharded run's file reports.`,
 	Args: cobra.NoArgs,
 	RunE: runReport,
 }
 
 func init() {
 	f := reportCmd.Flags()
-	f.StringVar(&rf.results, "results", "results.jsonl", "the results file")
+	f.StringSliceVar(&rf.results, "results", []string{"results.jsonl"}, "the results file; several files or globs (the shards of a sharded query) are read as one")
 	f.StringVar(&rf.out, "out", "", "the report folder (created)")
 	f.StringVar(&rf.spread, "spread", "std", "Table A's spread: std (sample standard deviation) or variance (sample variance, the study's ±)")
 	f.StringVar(&rf.nameCounts, "name-counts", "", "a name,count CSV of name frequencies in a text corpus")
@@ -67,7 +74,11 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		bad = append(bad, cbad...)
 		opts.NameCounts = counts
 	}
-	data, rbad, err := report.Load(rf.results)
+	paths, err := leak.ExpandResults(rf.results)
+	if err != nil {
+		return err
+	}
+	data, rbad, err := report.LoadFiles(paths...)
 	if err != nil {
 		return err
 	}
@@ -76,7 +87,7 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintln(stderr, "phantom report: skipped:", e)
 	}
 	if data.Questions() == 0 {
-		return fmt.Errorf("%s holds no results", rf.results)
+		return fmt.Errorf("%s holds no results", strings.Join(paths, ", "))
 	}
 	sum, err := data.Write(rf.out, opts)
 	if sum != nil {

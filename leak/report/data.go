@@ -61,14 +61,25 @@ func New() *Data {
 
 // Load reads a results file. Lines that cannot be used are returned in bad
 // (each names the file and line) and skipped.
-func Load(path string) (d *Data, bad []error, err error) {
+func Load(path string) (d *Data, bad []error, err error) { return LoadFiles(path) }
+
+// LoadFiles reads several results files as one (the shards of a sharded
+// query, see leak.Runner.Shard), in the order given: a key's later ok row
+// supersedes an earlier failed one in any file, as leak.MergeResults does.
+func LoadFiles(paths ...string) (d *Data, bad []error, err error) {
 	d = New()
-	bad, err = leak.ReadResults(path, func(r *leak.Result) {
-		if aerr := d.Add(r); aerr != nil {
-			bad = append(bad, fmt.Errorf("%s: key %s: %w", path, r.Key, aerr))
+	for _, path := range paths {
+		b, err := leak.ReadResults(path, func(r *leak.Result) {
+			if aerr := d.Add(r); aerr != nil {
+				bad = append(bad, fmt.Errorf("%s: key %s: %w", path, r.Key, aerr))
+			}
+		})
+		bad = append(bad, b...)
+		if err != nil {
+			return d, bad, err
 		}
-	})
-	return d, bad, err
+	}
+	return d, bad, nil
 }
 
 func intern(list *[]string, idx map[string]int32, s string) int32 {
