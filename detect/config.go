@@ -40,8 +40,11 @@ var (
 // a stage falls back to the OpenCV default. A model file that is present but
 // cannot be loaded (a wrong signature, a corrupt file, DeviceCUDA without
 // CUDA) is an error: a file put there on purpose is never silently skipped.
-// The options (device, threads, library) apply to every ONNX model. Close
-// the Analyzer to release them.
+// The options (device, threads, library) apply to every ONNX model. With
+// WithStages only the stages asked for are loaded (and those they depend
+// on: masks need people, and the OpenCV person default's bodies below faces
+// need faces); the others stay nil and never run. Close the Analyzer to
+// release them.
 func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 	dir, log := modelsFolder(dir, opts)
 	a := &Analyzer{}
@@ -49,42 +52,75 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 		a.Close()
 		return nil, err
 	}
+	stages := newModelOptions(opts).stages.closure()
 	var err error
-	if a.Faces, err = faceStage(dir, opts, log); err != nil {
-		return fail(err)
+	if !stages.Has(StagePeople) {
+		log.Info("detect: people and masks not loaded (not asked for)")
 	}
 	// People.
+	if stages.Has(StagePeople) {
+		if err := a.openPeople(dir, opts, log); err != nil {
+			return fail(err)
+		}
+	}
+	// Faces, also for the bodies below faces of the OpenCV person default.
+	if stages.Has(StageFaces) || a.PeopleFromFaces {
+		if a.Faces, err = faceStage(dir, opts, log); err != nil {
+			return fail(err)
+		}
+	} else {
+		log.Info("detect: faces not loaded (not asked for)")
+	}
+	// Masks.
+	if stages.Has(StageMasks) {
+		if err := a.openMasks(dir, opts, log); err != nil {
+			return fail(err)
+		}
+	} else if stages.Has(StagePeople) {
+		log.Info("detect: masks not loaded (not asked for)")
+	}
+	return a, nil
+}
+
+// openPeople opens NewAnalyzer's person stage into a.
+func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) error {
+	var err error
 	if firstPresent(dir, [][]string{{"groundingdino*.onnx"}}) != nil && firstPresent(dir, [][]string{{"vocab.txt"}}) == nil {
 		log.Warn("detect: Grounding DINO needs vocab.txt beside it; not using it", "dir", dir)
 	}
 	if files := firstPresent(dir, personOrder); files != nil {
 		if a.People, err = openPersonModel(files, opts); err != nil {
-			return fail(fmt.Errorf("detect: person model: %w", err))
+			return fmt.Errorf("detect: person model: %w", err)
 		}
 	} else {
 		d, err := NewHOGPersonDetector()
 		if err != nil {
-			return fail(fmt.Errorf("detect: OpenCV person default: %w", err))
+			return fmt.Errorf("detect: OpenCV person default: %w", err)
 		}
 		a.People, a.PeopleFromFaces = d, true
 		log.Info("detect: no person model; using the OpenCV default (HOG, plus bodies below faces)", "dir", dir)
 	}
 	log.Info("detect: people", "detector", a.People.Name())
-	// Masks.
+	return nil
+}
+
+// openMasks opens NewAnalyzer's mask stage into a.
+func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) error {
+	var err error
 	if files := firstPresent(dir, maskOrder); files != nil {
 		if a.Segmenter, err = openMaskModel(files, opts); err != nil {
-			return fail(fmt.Errorf("detect: mask model: %w", err))
+			return fmt.Errorf("detect: mask model: %w", err)
 		}
 	} else {
 		d, err := NewGrabCutSegmenter()
 		if err != nil {
-			return fail(fmt.Errorf("detect: OpenCV mask default: %w", err))
+			return fmt.Errorf("detect: OpenCV mask default: %w", err)
 		}
 		a.Segmenter = d
 		log.Info("detect: no mask model; using the OpenCV default", "dir", dir)
 	}
 	log.Info("detect: masks", "segmenter", a.Segmenter.Name())
-	return a, nil
+	return nil
 }
 
 // NewFaceDetector returns NewAnalyzer's face stage alone, for callers that

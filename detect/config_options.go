@@ -48,6 +48,7 @@ type modelOptions struct {
 	logger     *slog.Logger
 	confidence float64 // score threshold
 	iou        float64 // NMS IoU threshold
+	stages     Stages  // NewAnalyzer's stages
 }
 
 // ModelOption configures an ONNX Runtime detector or segmenter.
@@ -87,8 +88,12 @@ func WithConfidence(c float64) ModelOption { return func(o *modelOptions) { o.co
 // WithIoU sets the NMS IoU threshold (defaults: YOLO 0.45, YuNet 0.3).
 func WithIoU(t float64) ModelOption { return func(o *modelOptions) { o.iou = t } }
 
+// WithStages makes NewAnalyzer load only the stages of s (default
+// AllStages); other constructors ignore it.
+func WithStages(s Stages) ModelOption { return func(o *modelOptions) { o.stages = s } }
+
 func newModelOptions(opts []ModelOption) modelOptions {
-	o := modelOptions{device: DeviceAuto, logger: slog.Default()}
+	o := modelOptions{device: DeviceAuto, logger: slog.Default(), stages: AllStages}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -33,7 +33,10 @@ var ErrNoBackgrounds = errors.New("pipeline: the landscape conditions need backg
 var ErrSettingsChanged = errors.New("pipeline: OUT was built with other settings")
 
 // Analyzer detects faces, people and masks in a photo; *detect.Analyzer is
-// one.
+// one. The builder runs only the stages its conditions need (Stages) on an
+// Analyzer that can leave stages out, as *detect.Analyzer can (Only); give
+// it one made with detect.WithStages(Stages(conds)) so that the others are
+// not even loaded.
 type Analyzer interface {
 	Analyze(ctx context.Context, img image.Image) (*detect.Scene, error)
 }
@@ -435,6 +438,7 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 				}
 			}()
 		}
+		a = limitStages(a, b.conds)
 		wg.Add(1)
 		go func(a Analyzer) {
 			defer wg.Done()
@@ -567,7 +571,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 	base := Row{
 		ID: t.id, Name: r.Name, Aliases: r.Aliases, Source: r.Source,
 		Faces: len(scene.Faces), People: len(scene.People),
-		FaceDetector: scene.Detectors["face"], PersonDetector: scene.Detectors["person"], Segmenter: scene.Detectors["segmenter"],
+		FaceDetector: ranOrNot(scene, "face"), PersonDetector: ranOrNot(scene, "person"), Segmenter: ranOrNot(scene, "segmenter"),
 		Seed: b.seed,
 	}
 	if base.Aliases == nil {
@@ -606,6 +610,29 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 	})
 	e.Status = statusDone
 	return e, nil
+}
+
+// ranOrNot returns the name of the scene's detector for stage, or NotRun.
+func ranOrNot(s *detect.Scene, stage string) string {
+	if name := s.Detectors[stage]; name != "" {
+		return name
+	}
+	return NotRun
+}
+
+// stageLimiter is an Analyzer that can run only some of its stages;
+// *detect.Analyzer is one.
+type stageLimiter interface {
+	Only(detect.Stages) *detect.Analyzer
+}
+
+// limitStages returns a restricted to the stages the conditions need, when
+// it can leave stages out, and a itself otherwise.
+func limitStages(a Analyzer, conds []Condition) Analyzer {
+	if l, ok := a.(stageLimiter); ok {
+		return l.Only(Stages(conds))
+	}
+	return a
 }
 
 // outError marks a failure to write OUT, which stops the run.

@@ -47,6 +47,30 @@ func (c Condition) base() Condition {
 // NeedsBackgrounds reports whether the condition composites onto a landscape.
 func (c Condition) NeedsBackgrounds() bool { return c.base() == Landscape }
 
+// NeedsFaces reports whether rendering the condition needs the faces of the
+// photo: it pixelates them.
+func (c Condition) NeedsFaces() bool { return c.Pixelated() }
+
+// NeedsPeople reports whether rendering the condition needs the people of
+// the photo and their masks: it cuts them out (landscape, white).
+func (c Condition) NeedsPeople() bool { b := c.base(); return b == Landscape || b == White }
+
+// Stages returns the detection stages the conditions need together: faces
+// when one pixelates, people and masks when one cuts people out, none for
+// the original alone.
+func Stages(conds []Condition) detect.Stages {
+	var s detect.Stages
+	for _, c := range conds {
+		if c.NeedsFaces() {
+			s |= detect.StageFaces
+		}
+		if c.NeedsPeople() {
+			s |= detect.StagePeople | detect.StageMasks
+		}
+	}
+	return s
+}
+
 func (c Condition) valid() bool {
 	for _, k := range AllConditions {
 		if c == k {

@@ -1,5 +1,9 @@
 package pipeline
 
+// NotRun is a Row's detector name for a detection stage that did not run.
+// It is a string like the names, so that the column has one type.
+const NotRun = "not run"
+
 // Row is one line of OUT/metadata.jsonl: one condition variant of one photo.
 // The file is the Hugging Face "imagefolder" metadata file, so FileName is
 // relative to OUT. Every row has every key (empty values included), so that
@@ -19,7 +23,10 @@ type Row struct {
 	// Faces and People count what detection found (0 is recorded, never dropped).
 	Faces  int `json:"faces"`
 	People int `json:"people"`
-	// FaceDetector, PersonDetector and Segmenter name the detectors and models used.
+	// FaceDetector, PersonDetector and Segmenter name the detectors and
+	// models used, or are NotRun for a stage that did not run on the photo
+	// (no condition of the build needs it, or, for the segmenter, no person
+	// was found).
 	FaceDetector   string `json:"face_detector"`
 	PersonDetector string `json:"person_detector"`
 	Segmenter      string `json:"segmenter"`

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/background"
+	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/cachedir"
 )
 
@@ -66,7 +67,7 @@ func runBackground(cmd *cobra.Command, args []string) error {
 	default:
 		return fmt.Errorf("background: unknown --mode %q (want white or landscape)", bf.mode)
 	}
-	an, err := bf.detector.open(cmd.ErrOrStderr())
+	an, err := bf.detector.open(cmd.ErrOrStderr(), detect.WithStages(detect.StagePeople|detect.StageMasks))
 	if err != nil {
 		return err
 	}

@@ -162,7 +162,7 @@ func runBuild(cmd *cobra.Command, args []string) error {
 		}
 		opts = append(opts, pipeline.WithBackgrounds(set))
 	}
-	an, err := openAnalyzer(&bf.det, bf.workers, cmd.ErrOrStderr())
+	an, err := openAnalyzer(&bf.det, bf.workers, pipeline.Stages(conds), cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}
@@ -220,11 +220,12 @@ func printBuildSummary(w io.Writer, out string, s *pipeline.Summary) {
 		out, s.Built, total, s.Filtered, s.Failed, filepath.Join(out, "summary.json"))
 }
 
-// openAnalyzer returns the detectors of build: the ONNX models found in the
-// models folder (see detect.NewAnalyzer), the OpenCV default for every stage
-// that has none, with the cores shared among the workers.
-func openAnalyzer(d *detectorFlags, workers int, logw io.Writer) (*detect.Analyzer, error) {
-	return d.forWorkers(workers).open(logw)
+// openAnalyzer returns the detectors of build for the stages its conditions
+// need: the ONNX models found in the models folder (see
+// detect.NewAnalyzer), the OpenCV default for every stage that has none,
+// with the cores shared among the workers.
+func openAnalyzer(d *detectorFlags, workers int, stages detect.Stages, logw io.Writer) (*detect.Analyzer, error) {
+	return d.forWorkers(workers).open(logw, detect.WithStages(stages))
 }
 
 // openOCRFilter starts the Tesseract name filter with one engine per worker.

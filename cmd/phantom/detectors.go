@@ -26,13 +26,14 @@ func (d *detectorFlags) register(f *pflag.FlagSet) {
 }
 
 // open builds the Analyzer the flags ask for, logging to w which detector
-// each stage uses.
-func (d detectorFlags) open(w io.Writer) (*detect.Analyzer, error) {
+// each stage uses; extra options come after the flags'.
+func (d detectorFlags) open(w io.Writer, extra ...detect.ModelOption) (*detect.Analyzer, error) {
 	dev, err := detect.ParseDevice(d.device)
 	if err != nil {
 		return nil, err
 	}
-	return detect.NewAnalyzer(d.models, detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet)))
+	opts := append([]detect.ModelOption{detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet))}, extra...)
+	return detect.NewAnalyzer(d.models, opts...)
 }
 
 // forWorkers returns the flags with, unless --threads was given, each ONNX
