@@ -63,6 +63,10 @@ type Result struct {
 	MaxTokens   int     `json:"max_tokens"`
 	// Time is when the answer arrived, UTC.
 	Time time.Time `json:"time"`
+	// BatchID is the id of the batch output line the answer was imported
+	// from ("batch_req_…" from OpenAI, "vllm-…" from vllm run-batch);
+	// empty for answers asked live.
+	BatchID string `json:"batch_id,omitempty"`
 }
 
 // OK reports whether r is a scored answer.
@@ -110,6 +114,9 @@ type ResultsFile struct {
 	f        *os.File
 	buf      []byte
 	ok       map[[16]byte]struct{}
+	// batchFailed holds the (key, batch id) of failed rows imported from
+	// batch files, so that importing a file again adds no row.
+	batchFailed map[batchLine]struct{}
 	rows     int
 	syncEach time.Duration
 	lastSync time.Time
@@ -131,7 +138,7 @@ func WithSyncInterval(d time.Duration) ResultsOption {
 // and truncates a torn final line. Lines that cannot be parsed are skipped
 // and reported by BadLines.
 func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
-	r := &ResultsFile{path: path, ok: make(map[[16]byte]struct{}), syncEach: DefaultSyncInterval}
+	r := &ResultsFile{path: path, ok: make(map[[16]byte]struct{}), batchFailed: make(map[batchLine]struct{}), syncEach: DefaultSyncInterval}
 	for _, o := range opts {
 		o(r)
 	}
@@ -165,8 +172,15 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 
 // keyStatus is the part of a row needed to resume.
 type keyStatus struct {
-	Key    string `json:"key"`
-	Status string `json:"status"`
+	Key     string `json:"key"`
+	Status  string `json:"status"`
+	BatchID string `json:"batch_id"`
+}
+
+// batchLine names one line of a batch output file: its key and its id.
+type batchLine struct {
+	key [16]byte
+	id  string
 }
 
 // load reads the existing rows and returns the length of the file's prefix
@@ -190,9 +204,7 @@ func (r *ResultsFile) load(f *os.File) (int64, error) {
 			return
 		}
 		r.rows++
-		if ks.Status == StatusOK {
-			r.ok[k] = struct{}{}
-		}
+		r.note(k, ks.Status, ks.BatchID)
 	})
 	return good, err
 }
@@ -200,6 +212,15 @@ func (r *ResultsFile) load(f *os.File) (int64, error) {
 // forEachLine calls fn with every complete line of rd (newline included)
 // and its 1-based number. A final line without a newline is not passed.
 func forEachLine(rd io.Reader, fn func(line []byte, n int)) error {
+	return forEachLineErr(rd, func(line []byte, n int) error {
+		fn(line, n)
+		return nil
+	})
+}
+
+// forEachLineErr is forEachLine that stops at, and returns, fn's first
+// error.
+func forEachLineErr(rd io.Reader, fn func(line []byte, n int) error) error {
 	br := bufio.NewReaderSize(rd, 1<<16)
 	var long []byte
 	n := 0
@@ -218,11 +239,11 @@ func forEachLine(rd io.Reader, fn func(line []byte, n int)) error {
 		n++
 		if long != nil {
 			long = append(long, chunk...)
-			fn(long, n)
-			long = nil
-			continue
+			chunk, long = long, nil
 		}
-		fn(chunk, n)
+		if err := fn(chunk, n); err != nil {
+			return err
+		}
 	}
 }
 
@@ -260,6 +281,30 @@ func (r *ResultsFile) Done(key string) bool {
 	return ok
 }
 
+// note records a row's key as done (ok) or, for a failed row imported from
+// a batch file, its batch line as seen.
+func (r *ResultsFile) note(k [16]byte, status, batchID string) {
+	switch {
+	case status == StatusOK:
+		r.ok[k] = struct{}{}
+	case batchID != "":
+		r.batchFailed[batchLine{k, batchID}] = struct{}{}
+	}
+}
+
+// seenBatchFailure reports whether a failed row was already imported from
+// the batch output line with this key and id.
+func (r *ResultsFile) seenBatchFailure(key, id string) bool {
+	k, err := parseKey(key)
+	if err != nil || id == "" {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.batchFailed[batchLine{k, id}]
+	return ok
+}
+
 // Append writes res as one line with a single write.
 func (r *ResultsFile) Append(res *Result) error {
 	k, err := parseKey(res.Key)
@@ -283,9 +328,7 @@ func (r *ResultsFile) Append(res *Result) error {
 		return fmt.Errorf("leak: append to %s: %w", r.path, err)
 	}
 	r.rows++
-	if res.Status == StatusOK {
-		r.ok[k] = struct{}{}
-	}
+	r.note(k, res.Status, res.BatchID)
 	r.dirty = true
 	if r.syncEach == 0 || (r.syncEach > 0 && time.Since(r.lastSync) >= r.syncEach) {
 		return r.syncLocked()

@@ -181,6 +181,21 @@ func (r *Runner) wanted(condition string) bool {
 // variant-major, with the number of questions in the shard and the number
 // skipped as done.
 func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
+	r.eachQuestion(m, func(j job, key string) {
+		total++
+		if r.Results.Done(key) {
+			skipped++
+			return
+		}
+		todo = append(todo, j)
+	})
+	return todo, total, skipped
+}
+
+// eachQuestion calls fn with each of m's questions in the shard,
+// variant-major, and its
+// key.
+func (r *Runner) eachQuestion(m Model, fn func(j job, key string)) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
 	seen := make(map[[2]string]bool) // (image id, condition) of the variants planned
@@ -195,15 +210,9 @@ func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 			if !r.Shard.HasKey(key) {
 				continue
 			}
-			total++
-			if r.Results.Done(key) {
-				skipped++
-				continue
-			}
-			todo = append(todo, job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)})
+			fn(job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)}, key)
 		}
 	}
-	return todo, total, skipped
 }
 
 func (r *Runner) key(model, backend string, row *Variant, p Prompt) string {
@@ -330,18 +339,33 @@ type imageCache struct {
 	name string
 	data []byte
 	mime string
+	err  error // why the image could not be read (batch export only)
 }
 
-// ask asks one question. ok is false when the context ended the request.
-func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
+// newResult returns the row of m's question j, with its key and every
+// column but the answer's.
+func (r *Runner) newResult(m Model, j job) *Result {
 	opts := r.Options.Resolved()
 	row, p := &r.Variants[j.variant], suite[j.prompt]
-	res = &Result{
+	return &Result{
 		Key: r.key(m.name(), m.Client.Backend(), row, p), Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
 		ImageID: row.ID, FileName: row.FileName, Name: row.Name, Aliases: row.Aliases,
 		Condition: row.Condition, Category: p.CategoryName(), Phrasing: p.Phrasing,
 		Prompt: p.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
 	}
+}
+
+// setAnswer records text as res's answer and scores it, as every answer
+// is scored, whether it came live or from a batch file.
+func setAnswer(res *Result, text string) {
+	res.Status, res.Answer = StatusOK, text
+	res.SetScores(NewTarget(res.Name, res.Aliases...).Score(text))
+}
+
+// ask asks one question. ok is false when the context ended the request.
+func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
+	row, p := &r.Variants[j.variant], suite[j.prompt]
+	res = r.newResult(m, j)
 	if cache.name != row.FileName || cache.data == nil {
 		data, typ, err := loadImage(r.Dir, row.FileName)
 		if err != nil {
@@ -359,8 +383,7 @@ func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (re
 		res.Status, res.Error = StatusFailed, err.Error()
 		return res, true
 	}
-	res.Status, res.Answer = StatusOK, resp.Text
-	res.SetScores(NewTarget(row.Name, row.Aliases...).Score(resp.Text))
+	setAnswer(res, resp.Text)
 	return res, true
 }
 
