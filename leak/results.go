@@ -110,18 +110,18 @@ const DefaultSyncInterval = time.Second
 type ResultsFile struct {
 	path string
 
-	mu       sync.Mutex
-	f        *os.File
-	buf      []byte
-	ok       map[[16]byte]struct{}
+	mu  sync.Mutex
+	f   *os.File
+	buf []byte
+	ok  map[[16]byte]struct{}
 	// batchFailed holds the (key, batch id) of failed rows imported from
 	// batch files, so that importing a file again adds no row.
 	batchFailed map[batchLine]struct{}
-	rows     int
-	syncEach time.Duration
-	lastSync time.Time
-	dirty    bool
-	badLines []error
+	rows        int
+	syncEach    time.Duration
+	lastSync    time.Time
+	dirty       bool
+	badLines    []error
 }
 
 // ResultsOption configures OpenResults.
