@@ -193,8 +193,7 @@ func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 }
 
 // eachQuestion calls fn with each of m's questions in the shard,
-// variant-major, and its
-// key.
+// variant-major, and its key.
 func (r *Runner) eachQuestion(m Model, fn func(j job, key string)) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
