@@ -37,7 +37,7 @@ type queryFlags struct {
 var qf queryFlags
 
 var queryCmd = &cobra.Command{
-	Use:   "query --variants OUT (--study study.yaml | --model ID) [--results results.jsonl]",
+	Use:   "query --variants OUT (--study study.yaml | --model ID) [--results results.jsonl] [--export-batch DIR | --import-batch FILE...]",
 	Short: "Ask VLM servers the study's prompts about the built variants",
 	Long: `query asks every selected prompt about every condition variant in OUT (the output of
 "phantom build") on every model of the study, and appends one row per answer to the results
@@ -53,12 +53,22 @@ the keys), so n machines or the tasks of a job array, each with its own results 
 ask every question once; --shard auto reads the part from a Slurm job array
 (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or _MIN/_MAX) or a Kubernetes Indexed Job
 (JOB_COMPLETION_INDEX with PHANTOM_SHARD_COUNT). Join the shards' files with "phantom query
-merge", or pass them all to "phantom report --results".`,
+merge", or pass them all to "phantom report --results".
+
+Batch inference: --export-batch DIR writes the questions not yet answered ok as OpenAI batch
+input files instead of asking a server (for "vllm run-batch" or the OpenAI Batch API; one model
+per file, split at 50,000 requests or 100 MB, a manifest of the keys in each file), and
+--import-batch FILE... reads the engine's output files and records their answers, scored as
+live answers are. Give both the same --variants and --study (or --model) as a live run: the
+custom_id of each request is the key a live run with the openai backend records, so batch and
+live answers resume each other.`,
 	Example: `  ollama pull llava:7b && ollama serve &
   phantom query --variants out --model llava:7b --results results.jsonl
   phantom query --variants out --study examples/study.yaml --results results.jsonl
-  phantom query --variants out --study study.yaml --shard auto --results results-$SLURM_ARRAY_TASK_ID.jsonl`,
-	Args: cobra.NoArgs,
+  phantom query --variants out --study study.yaml --shard auto --results results-$SLURM_ARRAY_TASK_ID.jsonl
+  phantom query --variants out --model llava-hf/llava-1.5-7b-hf --export-batch batch/ --image-ref file
+  phantom query --variants out --model llava-hf/llava-1.5-7b-hf --import-batch 'batch-out/*.jsonl'`,
+	Args: queryArgs,
 	RunE: runQuery,
 }
 
@@ -135,11 +145,14 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 	return st, nil
 }
 
-func runQuery(cmd *cobra.Command, _ []string) error {
+func runQuery(cmd *cobra.Command, args []string) error {
 	ctx := cmd.Context()
 	stderr := cmd.ErrOrStderr()
 	if qf.variants == "" {
 		return errors.New("--variants is required: the folder phantom build wrote (it holds metadata.jsonl)")
+	}
+	if bqf.batchMode() && !cmd.Flags().Changed("backend") {
+		qf.backend = vlm.BackendOpenAI // batch files are OpenAI chat requests
 	}
 	st, err := queryStudy(cmd)
 	if err != nil {
@@ -175,7 +188,7 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 	if !sh.Whole() {
 		fmt.Fprintf(stderr, "phantom query: shard %s of the questions\n", sh)
 	}
-	if !qf.skipHealth {
+	if !qf.skipHealth && !bqf.batchMode() {
 		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := r.CheckHealth(hctx)
 		cancel()
@@ -194,6 +207,13 @@ func runQuery(cmd *cobra.Command, _ []string) error {
 		fmt.Fprintln(stderr, "phantom query: unreadable results line (ignored):", e)
 	}
 	r.Results = results
+	if bqf.batchMode() {
+		err := runBatch(cmd, r, args)
+		if cerr := results.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 
 	sum, runErr := r.Run(ctx)
 	if err := results.Close(); err != nil && runErr == nil {

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phantom-vlm/phantom/leak"
+)
+
+// batchFlags are phantom query's batch-file flags.
+type batchFlags struct {
+	exportDir   string
+	imageRef    string
+	maxRequests int
+	maxBytes    int64
+	imports     []string
+}
+
+var bqf batchFlags
+
+func init() {
+	f := queryCmd.Flags()
+	f.StringVar(&bqf.exportDir, "export-batch", "", "write the questions not yet answered ok as OpenAI batch input files (JSONL) and a manifest into this new folder, instead of asking a server")
+	f.StringVar(&bqf.imageRef, "image-ref", "data", "with --export-batch: images as data URLs (data; hosted batch APIs need them) or as file:// URLs (file; vllm run-batch with --allowed-local-media-path)")
+	f.IntVar(&bqf.maxRequests, "batch-max-requests", leak.DefaultBatchRequests, "with --export-batch: requests per file at most")
+	f.Int64Var(&bqf.maxBytes, "batch-max-bytes", leak.DefaultBatchBytes, "with --export-batch: bytes per file at most")
+	f.StringArrayVar(&bqf.imports, "import-batch", nil, "read batch output files (vllm run-batch or the OpenAI Batch API; more files, or globs, may follow as arguments) and append their answers to the results file, instead of asking a server")
+	queryCmd.MarkFlagsMutuallyExclusive("export-batch", "import-batch")
+}
+
+// batchMode reports whether the command exports or imports batch files.
+func (b *batchFlags) batchMode() bool { return b.exportDir != "" || len(b.imports) > 0 }
+
+// queryArgs allows arguments only as more --import-batch files.
+func queryArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 && len(bqf.imports) == 0 {
+		return fmt.Errorf("unexpected arguments %q (only --import-batch takes more files as arguments)", args)
+	}
+	return nil
+}
+
+// importFiles expands the --import-batch values and arguments: a glob
+// pattern that names no file as it is becomes the files it matches.
+func importFiles(values []string) ([]string, error) {
+	var out []string
+	for _, v := range values {
+		if _, err := os.Stat(v); err == nil || !strings.ContainsAny(v, "*?[") {
+			out = append(out, v)
+			continue
+		}
+		m, err := filepath.Glob(v)
+		if err != nil {
+			return nil, fmt.Errorf("--import-batch %q: %w", v, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("--import-batch %q: no file matches", v)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+// runBatch exports or imports batch files for the runner r, whose Results
+// is open.
+func runBatch(cmd *cobra.Command, r *leak.Runner, args []string) error {
+	stdout := cmd.OutOrStdout()
+	if bqf.exportDir != "" {
+		ref, err := leak.ParseImageRef(bqf.imageRef)
+		if err != nil {
+			return fmt.Errorf("--image-ref: %w", err)
+		}
+		sum, err := r.ExportBatch(cmd.Context(), leak.BatchExport{Dir: bqf.exportDir, ImageRef: ref, MaxRequests: bqf.maxRequests, MaxBytes: bqf.maxBytes})
+		printExportSummary(stdout, sum, bqf.exportDir)
+		if err != nil {
+			return err
+		}
+		if sum.Failed() > 0 {
+			return errSomeFailed
+		}
+		return nil
+	}
+	files, err := importFiles(append(append([]string(nil), bqf.imports...), args...))
+	if err != nil {
+		return err
+	}
+	sum, err := r.ImportBatch(cmd.Context(), files)
+	printImportSummary(stdout, sum, len(files), r.Results.Path())
+	if err != nil {
+		return err
+	}
+	if sum.Failed > 0 || sum.Unknown > 0 || sum.Bad > 0 {
+		return errSomeFailed
+	}
+	return nil
+}
+
+func printExportSummary(w io.Writer, sum leak.BatchExportSummary, dir string) {
+	for _, m := range sum.Models {
+		fmt.Fprintf(w, "%s: %d questions, %d answered before, %d exported, %d failed\n", m.Model, m.Total, m.Skipped, m.Exported, m.Failed)
+		for _, e := range m.Errors {
+			fmt.Fprintf(w, "  failed: %s\n", e)
+		}
+	}
+	for _, f := range sum.Files {
+		fmt.Fprintf(w, "  %s: %d requests, %d bytes (%s)\n", filepath.Join(dir, f.File), f.Requests, f.Bytes, f.ModelID)
+	}
+	fmt.Fprintf(w, "manifest: %s\n", filepath.Join(dir, leak.BatchManifestFile))
+}
+
+func printImportSummary(w io.Writer, sum leak.BatchImportSummary, files int, results string) {
+	fmt.Fprintf(w, "%d lines in %d files: %d ok (%d name the person), %d failed, %d already imported or answered, %d unknown, %d unreadable\n",
+		sum.Lines, files, sum.OK, sum.Leaks, sum.Failed, sum.Duplicate, sum.Unknown, sum.Bad)
+	for _, p := range sum.Problems {
+		fmt.Fprintf(w, "  skipped: %s\n", p)
+	}
+	for _, e := range sum.Errors {
+		fmt.Fprintf(w, "  failed: %s\n", e)
+	}
+	if sum.Failed > 0 {
+		fmt.Fprintln(w, "  failed questions are exported again by the next --export-batch")
+	}
+	fmt.Fprintf(w, "results: %s\n", results)
+}
