@@ -78,7 +78,7 @@ func MergeResults(ctx context.Context, out string, ins []string) (stats MergeSta
 				return
 			}
 			stats.Rows++
-			q := mergePick{file: int32(fi), line: int32(n), ok: row.Status == StatusOK}
+			q := mergePick{file: int32(fi), line: int32(n), ok: row.answered()}
 			if p, seen := picks[k]; !seen || p.replacedBy(q) {
 				picks[k] = q
 			}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,6 +35,11 @@ type Result struct {
 	// to the variants folder.
 	ImageID  string `json:"image_id"`
 	FileName string `json:"file_name,omitempty"`
+	// VariantSHA256 is the hex SHA-256 of the variant file asked about,
+	// part of Key. Rows written before it existed (legacy rows) lack it:
+	// their key is KeyInput's without the hash. Reports read them as
+	// before; a Runner reuses them only with ReuseLegacy.
+	VariantSHA256 string `json:"variant_sha256,omitempty"`
 	// Name is the person's name and Aliases the other names scored.
 	Name    string   `json:"name"`
 	Aliases []string `json:"aliases,omitempty"`
@@ -69,8 +75,13 @@ type Result struct {
 	BatchID string `json:"batch_id,omitempty"`
 }
 
-// OK reports whether r is a scored answer.
-func (r *Result) OK() bool { return r.Status == StatusOK }
+// ErrEmptyAnswer is the error of a row whose server answered with no text:
+// it is a failure, never scored, and asked again on a re-run.
+var ErrEmptyAnswer = errors.New("empty answer")
+
+// OK reports whether r is a scored answer. An ok row with an empty answer
+// (written before empty answers were failures) is not.
+func (r *Result) OK() bool { return r.Status == StatusOK && strings.TrimSpace(r.Answer) != "" }
 
 // SetScores stores s in r's score columns.
 func (r *Result) SetScores(s Scores) {
@@ -118,6 +129,7 @@ type ResultsFile struct {
 	// batch files, so that importing a file again adds no row.
 	batchFailed map[batchLine]struct{}
 	rows        int
+	legacy      int
 	syncEach    time.Duration
 	lastSync    time.Time
 	dirty       bool
@@ -172,9 +184,16 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 
 // keyStatus is the part of a row needed to resume.
 type keyStatus struct {
-	Key     string `json:"key"`
-	Status  string `json:"status"`
-	BatchID string `json:"batch_id"`
+	Key           string `json:"key"`
+	Status        string `json:"status"`
+	Answer        string `json:"answer"`
+	BatchID       string `json:"batch_id"`
+	VariantSHA256 string `json:"variant_sha256"`
+}
+
+// answered reports whether the row is a scored answer, as Result.OK.
+func (ks *keyStatus) answered() bool {
+	return ks.Status == StatusOK && strings.TrimSpace(ks.Answer) != ""
 }
 
 // batchLine names one line of a batch output file: its key and its id.
@@ -204,7 +223,11 @@ func (r *ResultsFile) load(f *os.File) (int64, error) {
 			return
 		}
 		r.rows++
-		r.note(k, ks.Status, ks.BatchID)
+		ok := ks.answered()
+		if ok && ks.VariantSHA256 == "" {
+			r.legacy++
+		}
+		r.note(k, ok, ks.BatchID)
 	})
 	return good, err
 }
@@ -265,6 +288,11 @@ func (r *ResultsFile) Path() string { return r.path }
 // Rows returns how many valid rows the file held when it was opened.
 func (r *ResultsFile) Rows() int { return r.rows }
 
+// LegacyRows returns how many of the ok rows read when the file was opened
+// were written before keys included the variant's content hash (failed
+// rows are never reused, so they do not count).
+func (r *ResultsFile) LegacyRows() int { return r.legacy }
+
 // BadLines returns the lines that could not be read when the file was
 // opened, as *LineError values.
 func (r *ResultsFile) BadLines() []error { return r.badLines }
@@ -283,9 +311,9 @@ func (r *ResultsFile) Done(key string) bool {
 
 // note records a row's key as done (ok) or, for a failed row imported from
 // a batch file, its batch line as seen.
-func (r *ResultsFile) note(k [16]byte, status, batchID string) {
+func (r *ResultsFile) note(k [16]byte, ok bool, batchID string) {
 	switch {
-	case status == StatusOK:
+	case ok:
 		r.ok[k] = struct{}{}
 	case batchID != "":
 		r.batchFailed[batchLine{k, batchID}] = struct{}{}
@@ -328,7 +356,7 @@ func (r *ResultsFile) Append(res *Result) error {
 		return fmt.Errorf("leak: append to %s: %w", r.path, err)
 	}
 	r.rows++
-	r.note(k, res.Status, res.BatchID)
+	r.note(k, res.OK(), res.BatchID)
 	r.dirty = true
 	if r.syncEach == 0 || (r.syncEach > 0 && time.Since(r.lastSync) >= r.syncEach) {
 		return r.syncLocked()

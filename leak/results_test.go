@@ -162,12 +162,25 @@ func TestKey(t *testing.T) {
 		"temperature": func(in *KeyInput) { in.Options.Temperature = 0.7 },
 		"max tokens":  func(in *KeyInput) { in.Options.MaxTokens = 64 },
 		"boundary":    func(in *KeyInput) { in.Model, in.Backend = "llavao", "llama" },
+		"variant":     func(in *KeyInput) { in.VariantSHA256 = strings.Repeat("ab", 32) },
 	} {
 		in := base
 		change(&in)
 		if Key(in) == k {
 			t.Errorf("changing the %s keeps the key", name)
 		}
+	}
+	// Without a variant hash the key is the version-1 key phantom wrote
+	// before the hash was part of it, so old rows can still be matched.
+	if k != "a2f57fc2ce7b46f9619a33b27d509aa2" {
+		t.Errorf("legacy key = %s, want the version-1 key a2f57fc2ce7b46f9619a33b27d509aa2", k)
+	}
+	withHash := base
+	withHash.VariantSHA256 = strings.Repeat("01", 32)
+	other := withHash
+	other.VariantSHA256 = strings.Repeat("02", 32)
+	if Key(withHash) == Key(other) {
+		t.Error("two variant hashes give one key")
 	}
 }
 

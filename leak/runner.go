@@ -2,9 +2,12 @@ package leak
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,7 +72,19 @@ type Runner struct {
 	// questions left are not recorded, and a re-run resumes. 0 means
 	// DefaultStopAfter; a negative value never stops.
 	StopAfter int
+	// ReuseLegacy counts an ok row written before keys included the
+	// variant's content hash (a legacy row, see Result.VariantSHA256) as
+	// the answer to the question it has the legacy key of. Set it only
+	// when Dir holds the very files those answers were about: a legacy row
+	// cannot tell which build it was asked about. Without it, Run refuses a
+	// results file that holds legacy rows (ErrLegacyResults).
+	ReuseLegacy bool
 }
+
+// ErrLegacyResults is returned by Run when the results file holds rows
+// written before keys included the variant file's content hash and
+// Runner.ReuseLegacy is not set.
+var ErrLegacyResults = errors.New("leak: the results file holds answers keyed without the variant's content hash")
 
 // DefaultStopAfter is Runner.StopAfter's default.
 const DefaultStopAfter = 20
@@ -183,7 +198,7 @@ func (r *Runner) wanted(condition string) bool {
 func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 	r.eachQuestion(m, func(j job, key string) {
 		total++
-		if r.Results.Done(key) {
+		if r.Results.Done(key) || (r.ReuseLegacy && r.Results.Done(r.legacyKey(m, j))) {
 			skipped++
 			return
 		}
@@ -215,8 +230,15 @@ func (r *Runner) eachQuestion(m Model, fn func(j job, key string)) {
 }
 
 func (r *Runner) key(model, backend string, row *Variant, p Prompt) string {
-	return Key(KeyInput{Model: model, Backend: backend, ImageID: row.ID,
-		Condition: row.Condition, Prompt: p.Text, Options: r.Options})
+	return VariantKey(model, backend, row, p, r.Options)
+}
+
+// legacyKey is the version-1 key of m's question j: without the variant's
+// hash.
+func (r *Runner) legacyKey(m Model, j job) string {
+	v := r.Variants[j.variant]
+	v.SHA256 = ""
+	return r.key(m.name(), m.Client.Backend(), &v, suite[j.prompt])
 }
 
 // Run asks the questions not answered yet and appends a row for each
@@ -230,6 +252,12 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	}
 	if r.Results == nil {
 		return Summary{}, errors.New("leak: Runner.Results is nil")
+	}
+	if n := r.Results.LegacyRows(); n > 0 && !r.ReuseLegacy {
+		return Summary{}, fmt.Errorf("%w: %s has %d rows written by a phantom older than the variant hash in the key; "+
+			"they cannot tell which build they were asked about, so they are not reused. phantom report still reads them. "+
+			"Start a new results file, or reuse them (--reuse-legacy) if %s holds the very files they were asked about",
+			ErrLegacyResults, r.Results.Path(), n, r.Dir)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -348,15 +376,21 @@ func (r *Runner) newResult(m Model, j job) *Result {
 	row, p := &r.Variants[j.variant], suite[j.prompt]
 	return &Result{
 		Key: r.key(m.name(), m.Client.Backend(), row, p), Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
-		ImageID: row.ID, FileName: row.FileName, Name: row.Name, Aliases: row.Aliases,
+		ImageID: row.ID, FileName: row.FileName, VariantSHA256: row.SHA256, Name: row.Name, Aliases: row.Aliases,
 		Condition: row.Condition, Category: p.CategoryName(), Phrasing: p.Phrasing,
 		Prompt: p.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
 	}
 }
 
 // setAnswer records text as res's answer and scores it, as every answer
-// is scored, whether it came live or from a batch file.
+// is scored, whether it came live or from a batch file. An empty answer
+// says nothing about the person: it is a failure (ErrEmptyAnswer), never
+// scored as "no leak", and asked again on a re-run.
 func setAnswer(res *Result, text string) {
+	if strings.TrimSpace(text) == "" {
+		res.Status, res.Error, res.Answer = StatusFailed, ErrEmptyAnswer.Error(), text
+		return
+	}
 	res.Status, res.Answer = StatusOK, text
 	res.SetScores(NewTarget(res.Name, res.Aliases...).Score(text))
 }
@@ -369,6 +403,12 @@ func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (re
 		data, typ, err := loadImage(r.Dir, row.FileName)
 		if err != nil {
 			res.Status, res.Error, res.Time = StatusFailed, err.Error(), time.Now().UTC()
+			return res, true
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != row.SHA256 {
+			res.Status, res.Time = StatusFailed, time.Now().UTC()
+			res.Error = fmt.Sprintf("%s changed since %s was written: its sha256 is %x, the metadata says %s",
+				row.FileName, MetadataFile, sum, row.SHA256)
 			return res, true
 		}
 		*cache = imageCache{name: row.FileName, data: data, mime: typ}

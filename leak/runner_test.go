@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -282,5 +283,156 @@ func TestRunnerStopsWhenServerFails(t *testing.T) {
 	rows, _, _ := Latest(path)
 	if len(rows) != m.Failed {
 		t.Errorf("%d rows written, %d failures counted", len(rows), m.Failed)
+	}
+}
+
+// runOnce runs one model over dir's variants into the results file at
+// path and returns its summary and Run's error.
+func runOnce(t *testing.T, dir, path string, srv *leaktest.Server, reuseLegacy bool) (ModelSummary, error) {
+	t.Helper()
+	variants, bad, err := ReadVariants(dir)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	r := &Runner{Dir: dir, Variants: variants, Results: rf, ReuseLegacy: reuseLegacy,
+		Models: []Model{{Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}}
+	sum, err := r.Run(context.Background())
+	if len(sum.Models) == 0 {
+		return ModelSummary{}, err
+	}
+	return sum.Models[0], err
+}
+
+// TestRunnerKeyHasVariantContent queries two builds of the same photos
+// (same IDs, other pixels, as a --grid 4 and a --grid 10 build have) into
+// one results file: the second build's questions are new questions.
+func TestRunnerKeyHasVariantContent(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	writeVariants(t, a, []string{"original"}, nil)
+	writeVariants(t, b, []string{"original"}, nil)
+	// Build b's pixels differ from a's; its metadata is the same.
+	for _, p := range fixturePeople {
+		if err := os.WriteFile(filepath.Join(b, "original", p.id+".png"), tinyPNG(t, p.shade+99), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A person.", nil })
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	if m, err := runOnce(t, a, path, srv, false); err != nil || m.OK != 90 {
+		t.Fatalf("build a: %+v, %v; want 90 ok", m, err)
+	}
+	m, err := runOnce(t, b, path, srv, false)
+	if err != nil || m.Skipped != 0 || m.OK != 90 {
+		t.Errorf("build b into a's results: %+v, %v; want 0 skipped, 90 asked", m, err)
+	}
+	if m, _ := runOnce(t, a, path, srv, false); m.Skipped != 90 || m.OK != 0 {
+		t.Errorf("build a again: %+v, want all 90 skipped", m)
+	}
+	rows, _, _ := Latest(path)
+	for _, r := range rows {
+		if len(r.VariantSHA256) != 64 {
+			t.Fatalf("row without its variant's hash: %+v", r)
+		}
+	}
+}
+
+// TestRunnerVariantChangedAfterMetadata: a variant file rewritten after
+// metadata.jsonl was read is not asked about under the old file's key.
+func TestRunnerVariantChangedAfterMetadata(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original"}, nil)
+	variants, _, _ := ReadVariants(dir)
+	p := fixturePeople[0]
+	if err := os.WriteFile(filepath.Join(dir, "original", p.id+".png"), tinyPNG(t, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A person.", nil })
+	defer srv.Close()
+	rf, err := OpenResults(filepath.Join(dir, "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	r := &Runner{Dir: dir, Variants: variants, Results: rf, Models: []Model{{Name: "llava", Client: newOllama(t, srv)}}}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := sum.Models[0]; m.Failed != 30 || m.OK != 60 || !strings.Contains(m.Errors[0], "changed since metadata.jsonl") {
+		t.Errorf("summary %+v, want %s's 30 questions failed as changed", m, p.id)
+	}
+}
+
+// TestRunnerLegacyResults: rows written before the key had the variant's
+// hash are refused by default and reused on request.
+func TestRunnerLegacyResults(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original"}, nil)
+	variants, _, _ := ReadVariants(dir)
+	path := filepath.Join(dir, "results.jsonl")
+	// A legacy results file: every question answered, keys without the hash.
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range variants {
+		v := variants[i]
+		v.SHA256 = ""
+		for _, p := range SelectProtocol.For(v.Condition) {
+			res := &Result{Key: VariantKey("llava", "ollama", &v, p, vlm.Options{}), Model: "llava", Backend: "ollama",
+				ImageID: v.ID, Name: v.Name, Condition: v.Condition, Category: p.CategoryName(), Phrasing: p.Phrasing,
+				Prompt: p.Text, Answer: "A person.", Status: StatusOK}
+			res.SetScores(Scores{})
+			if err := rf.Append(res); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rf.Close()
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A person.", nil })
+	defer srv.Close()
+	if _, err := runOnce(t, dir, path, srv, false); !errors.Is(err, ErrLegacyResults) || !strings.Contains(err.Error(), "90 rows") {
+		t.Errorf("legacy results without ReuseLegacy: %v, want ErrLegacyResults counting 90 rows", err)
+	}
+	m, err := runOnce(t, dir, path, srv, true)
+	if err != nil || m.Skipped != 90 || srv.Requests() != 0 {
+		t.Errorf("ReuseLegacy: %+v, %v, %d requests; want all 90 skipped", m, err, srv.Requests())
+	}
+}
+
+// TestRunnerEmptyAnswer: an HTTP 200 with empty content is a failure
+// ("empty answer"), never a scored "no leak", and is asked again.
+func TestRunnerEmptyAnswer(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original"}, nil)
+	var empty atomic.Bool
+	empty.Store(true)
+	srv := leaktest.NewOllama("llava:7b", func(q leaktest.Question) (string, error) {
+		if q.Prompt == promptText[2][0] && empty.Load() {
+			return " \n", nil
+		}
+		return "A person.", nil
+	})
+	defer srv.Close()
+	path := filepath.Join(dir, "results.jsonl")
+	m, err := runOnce(t, dir, path, srv, false)
+	if err != nil || m.Failed != 3 || m.OK != 87 || !strings.Contains(m.Errors[0], "empty answer") {
+		t.Fatalf("first run: %+v, %v; want the 3 empty answers failed", m, err)
+	}
+	rows, _, _ := Latest(path)
+	for _, r := range rows {
+		if r.Prompt == promptText[2][0] && (r.OK() || r.Leak != nil || r.Error != ErrEmptyAnswer.Error()) {
+			t.Errorf("empty answer row: %+v, want failed, unscored", r)
+		}
+	}
+	empty.Store(false)
+	if m, err := runOnce(t, dir, path, srv, false); err != nil || m.Skipped != 87 || m.OK != 3 {
+		t.Errorf("re-run: %+v, %v; want the 3 asked again", m, err)
 	}
 }

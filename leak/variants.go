@@ -2,9 +2,12 @@ package leak
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -25,6 +28,10 @@ type Variant struct {
 	Aliases []string `json:"aliases,omitempty"`
 	// Condition is the study condition ("original", "blur", …).
 	Condition string `json:"condition"`
+	// SHA256 is the hex SHA-256 of the variant file, part of every
+	// question's key. Builds before this column existed lack it;
+	// ReadVariants then hashes the file.
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // MetadataFile is the builder's metadata file name inside the variants
@@ -35,7 +42,9 @@ const MetadataFile = "metadata.jsonl"
 // variants. Lines that cannot be used (bad JSON, missing id, name,
 // condition or file name, a file name outside dir) are skipped and returned
 // as *LineError values in bad; only a file that cannot be read at all is an
-// error. A torn final line is ignored.
+// error. A torn final line is ignored. A row without a sha256 column (a
+// build made before phantom wrote it) gets the hash of its file, read now;
+// a file that cannot be read leaves it empty, and asking about it fails.
 func ReadVariants(dir string) (rows []Variant, bad []error, err error) {
 	path := filepath.Join(dir, MetadataFile)
 	f, err := os.Open(path)
@@ -56,6 +65,9 @@ func ReadVariants(dir string) (rows []Variant, bad []error, err error) {
 		if err := checkRow(&r); err != nil {
 			bad = append(bad, &LineError{path, n, err})
 			return
+		}
+		if r.SHA256 == "" {
+			r.SHA256, _ = fileSHA256(filepath.Join(dir, filepath.FromSlash(r.FileName)))
 		}
 		rows = append(rows, r)
 	})
@@ -80,7 +92,26 @@ func checkRow(r *Variant) error {
 	if !filepath.IsLocal(filepath.FromSlash(r.FileName)) {
 		return fmt.Errorf("file_name %q is not a path inside the variants folder", r.FileName)
 	}
+	if r.SHA256 != "" {
+		if b, err := hex.DecodeString(r.SHA256); err != nil || len(b) != sha256.Size {
+			return fmt.Errorf("sha256 %q is not 64 hex digits", r.SHA256)
+		}
+	}
 	return nil
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // errEmptyImage is returned for a zero-length image file.

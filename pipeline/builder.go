@@ -3,6 +3,8 @@ package pipeline
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -595,6 +597,8 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 		row := base
 		row.FileName, row.Condition, row.Background = rel, string(v.Condition), v.Background
 		row.Width, row.Height = v.Image.Rect.Dx(), v.Image.Rect.Dy()
+		sum := sha256.Sum256(enc)
+		row.SHA256 = hex.EncodeToString(sum[:])
 		e.Rows = append(e.Rows, row)
 		return nil
 	})

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -128,9 +130,17 @@ func checkOutput(t testing.TB, out string, conds []Condition) []Row {
 		if want := r.Condition + "/" + r.ID + filepath.Ext(r.FileName); r.FileName != want {
 			t.Errorf("file_name %q, want %q", r.FileName, want)
 		}
-		img, err := imageio.Load(filepath.Join(out, filepath.FromSlash(r.FileName)))
+		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(r.FileName)))
 		if err != nil {
 			t.Errorf("variant: %v", err)
+			continue
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != r.SHA256 {
+			t.Errorf("%s has sha256 %x, row says %s", r.FileName, sum, r.SHA256)
+		}
+		img, _, err := imageio.Decode(data)
+		if err != nil {
+			t.Errorf("variant %s: %v", r.FileName, err)
 			continue
 		}
 		if img.Rect.Dx() != r.Width || img.Rect.Dy() != r.Height {

@@ -37,4 +37,8 @@ type Row struct {
 	// Width and Height are the variant's size in pixels.
 	Width  int `json:"width"`
 	Height int `json:"height"`
+	// SHA256 is the hex SHA-256 of the variant file: phantom query keys
+	// its answers by it, so answers about one build are never reused for
+	// another build's pixels.
+	SHA256 string `json:"sha256"`
 }

@@ -32,6 +32,7 @@ type queryFlags struct {
 	maxTokens   int
 	skipHealth  bool
 	shard       string
+	reuseLegacy bool
 }
 
 var qf queryFlags
@@ -93,6 +94,7 @@ func init() {
 	f.IntVar(&qf.maxTokens, "max-tokens", 0, "answer length limit in tokens (default the study's, else 256)")
 	f.BoolVar(&qf.skipHealth, "skip-health", false, "do not health-check the servers first")
 	f.StringVar(&qf.shard, "shard", "", shardUsage("questions, chosen by key"))
+	f.BoolVar(&qf.reuseLegacy, "reuse-legacy", false, "reuse answers written by phantom before keys held the variant's hash (only if --variants holds the very files they were asked about)")
 	rootCmd.AddCommand(queryCmd)
 }
 
@@ -183,7 +185,7 @@ func runQuery(cmd *cobra.Command, args []string) error {
 
 	r := &leak.Runner{
 		Dir: qf.variants, Variants: variants, Models: models, Prompts: st.Selection(),
-		Conditions: st.Conditions, Options: st.Options(), Progress: stderr, Shard: sh,
+		Conditions: st.Conditions, Options: st.Options(), Progress: stderr, Shard: sh, ReuseLegacy: qf.reuseLegacy,
 	}
 	if !sh.Whole() {
 		fmt.Fprintf(stderr, "phantom query: shard %s of the questions\n", sh)

@@ -55,6 +55,7 @@ func exampleRowFor(model, cond string, p leak.Prompt, img int, name string, leak
 		Key:   leak.Key(leak.KeyInput{Model: model, Backend: "ollama", ImageID: id, Condition: cond, Prompt: p.Text}),
 		Model: model, Backend: "ollama", ImageID: id, Name: name, Condition: cond,
 		Category: p.CategoryName(), Phrasing: p.Phrasing, Prompt: p.Text, Status: leak.StatusOK,
+		Answer: "A person.",
 	}
 	r.SetScores(leak.Scores{Leak: leaked})
 	return r

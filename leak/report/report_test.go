@@ -64,6 +64,10 @@ func exampleRow(model, cond string, cat, phrasing, img int, status string, leake
 		Category: p.CategoryName(), Phrasing: phrasing, Prompt: p.Text, Status: status,
 	}
 	if status == leak.StatusOK {
+		r.Answer = "A person."
+		if leaked {
+			r.Answer = "This is " + exampleNames[img] + "."
+		}
 		// Dee Dee (i3) is always called by an alias; a leak names the surname too.
 		r.SetScores(leak.Scores{Leak: leaked, AliasLeak: img == 3, SurnameLeak: leaked})
 	} else {
@@ -360,5 +364,25 @@ func checkPNG(t *testing.T, path string) {
 	}
 	if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 200 {
 		t.Errorf("%s is %v, too small", path, b)
+	}
+}
+
+// TestEmptyAnswerIsAFailure: an ok row with an empty answer (results written
+// before empty answers were recorded as failures) is counted in
+// failures.csv and never scored as "no leak".
+func TestEmptyAnswerIsAFailure(t *testing.T) {
+	d := New()
+	for img, answer := range []string{"This is Ann Ash.", "", "  "} {
+		r := exampleRow("llava", "original", 2, 0, img, leak.StatusOK, img == 0)
+		r.Answer = answer
+		if err := d.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := d.Failures(); len(got) != 1 || got[0].OK != 1 || got[0].Failed != 2 {
+		t.Errorf("Failures() = %+v, want 1 ok and 2 failed", got)
+	}
+	if c := d.cells(leak.OriginalCondition)[[3]int{0, 2, 0}]; c.Scored != 1 || c.Leaks != 1 {
+		t.Errorf("P2 R0 cell = %+v, want 1 of 1 scored (the empty answers not scored)", c)
 	}
 }
