@@ -42,6 +42,9 @@ func newCore(backend, baseURL, model string, opts []Option) (core, error) {
 	return core{cfg: cfg, backend: backend, baseURL: u, model: model}, nil
 }
 
+// URL returns the server's base URL, as given (less a trailing slash).
+func (c *core) URL() string { return c.baseURL }
+
 // Close releases the idle connections of the client's own transport. A
 // client given WithHTTPClient leaves that client alone. Close returns nil.
 func (c *core) Close() error {
