@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/phantom-vlm/phantom/vlm"
@@ -29,6 +30,10 @@ type Study struct {
 	Seed        int64   `yaml:"seed,omitempty"`
 	Temperature float64 `yaml:"temperature,omitempty"`
 	MaxTokens   int     `yaml:"max_tokens,omitempty"`
+
+	// ReplicaEvents, when set, hears of each replica of a model with
+	// several URLs that is taken out or comes back (see vlm.Replicas).
+	ReplicaEvents func(model string, ev vlm.ReplicaEvent) `yaml:"-"`
 }
 
 // StudyModel is one model of a study file.
@@ -39,12 +44,21 @@ type StudyModel struct {
 	// Backend is "ollama" or "openai".
 	Backend string `yaml:"backend"`
 	// URL is the server's base URL, e.g. http://localhost:11434.
-	URL string `yaml:"url"`
+	URL string `yaml:"url,omitempty"`
+	// URLs, instead of URL, lists several servers of the same model
+	// (replicas: one vLLM or Ollama per GPU), asked through vlm.Replicas:
+	// each request goes to the replica with the fewest requests in flight,
+	// and a replica that fails is taken out, its requests sent to the
+	// others, and health-checked again later. Concurrency and Rate are the
+	// model's as a whole, over all its replicas.
+	URLs []string `yaml:"urls,omitempty"`
 	// Model is the server's model id, e.g. llava:7b.
 	Model string `yaml:"model"`
-	// Concurrency is the number of requests in flight; 0 means 1.
+	// Concurrency is the number of requests in flight, over all the
+	// model's replicas; 0 means 1.
 	Concurrency int `yaml:"concurrency,omitempty"`
-	// Rate limits requests per second; 0 means no limit.
+	// Rate limits requests per second, over all the model's replicas; 0
+	// means no limit.
 	Rate float64 `yaml:"rate,omitempty"`
 	// APIKeyEnv names the environment variable holding the API key sent as
 	// a Bearer token (OpenAI-compatible servers that want one).
@@ -52,9 +66,20 @@ type StudyModel struct {
 	// Timeout is the time limit of one attempt, e.g. "5m"; 0 means vlm's
 	// default.
 	Timeout time.Duration `yaml:"timeout,omitempty"`
-	// MaxAttempts is the number of attempts per request; 0 means vlm's
-	// default.
+	// MaxAttempts is the number of attempts per request (over all
+	// replicas, with URLs); 0 means vlm's default.
 	MaxAttempts int `yaml:"max_attempts,omitempty"`
+}
+
+// Servers returns the model's server URLs: URLs, or URL alone.
+func (m StudyModel) Servers() []string {
+	if len(m.URLs) > 0 {
+		return m.URLs
+	}
+	if m.URL == "" {
+		return nil
+	}
+	return []string{m.URL}
 }
 
 // DisplayName returns Name, or Model when Name is empty.
@@ -125,8 +150,16 @@ func (s *Study) Validate() error {
 		if m.Backend != vlm.BackendOllama && m.Backend != vlm.BackendOpenAI {
 			bad("%s: backend %q is not ollama or openai", where, m.Backend)
 		}
-		if m.URL == "" {
-			bad("%s: no url", where)
+		switch {
+		case m.URL != "" && len(m.URLs) > 0:
+			bad("%s: both url and urls; give urls alone for several servers", where)
+		case m.URL == "" && len(m.URLs) == 0:
+			bad("%s: no url (or urls)", where)
+		}
+		for j, u := range m.URLs {
+			if u == "" {
+				bad("%s: urls[%d] is empty", where, j)
+			}
 		}
 		if m.Model == "" {
 			bad("%s: no model (the server's model id)", where)
@@ -185,7 +218,7 @@ func (s *Study) Clients(opts ...vlm.Option) (models []Model, closer io.Closer, e
 		if m.MaxAttempts > 0 {
 			o = append(o, vlm.WithMaxAttempts(m.MaxAttempts))
 		}
-		c, err := vlm.New(m.Backend, m.URL, m.Model, o...)
+		c, err := s.client(m, o)
 		if err != nil {
 			cs.Close()
 			return nil, nil, fmt.Errorf("leak: model %s: %w", m.DisplayName(), err)
@@ -196,6 +229,45 @@ func (s *Study) Clients(opts ...vlm.Option) (models []Model, closer io.Closer, e
 		models = append(models, Model{Name: m.DisplayName(), Client: c, Concurrency: m.Concurrency, Rate: m.Rate})
 	}
 	return models, cs, nil
+}
+
+// client returns m's client: one server's, or vlm.Replicas over several,
+// whose clients make one attempt each while the replicas retry across
+// servers up to MaxAttempts.
+func (s *Study) client(m StudyModel, o []vlm.Option) (vlm.Client, error) {
+	urls := m.Servers()
+	if len(urls) == 1 {
+		return vlm.New(m.Backend, urls[0], m.Model, o...)
+	}
+	one := append(slices.Clip(o), vlm.WithMaxAttempts(1))
+	var cs []vlm.Client
+	for _, u := range urls {
+		c, err := vlm.New(m.Backend, u, m.Model, one...)
+		if err != nil {
+			closers(closable(cs)).Close()
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	ropts := []vlm.ReplicasOption{}
+	if m.MaxAttempts > 0 {
+		ropts = append(ropts, vlm.WithReplicaAttempts(m.MaxAttempts))
+	}
+	if s.ReplicaEvents != nil {
+		name := m.DisplayName()
+		ropts = append(ropts, vlm.WithReplicaEvents(func(ev vlm.ReplicaEvent) { s.ReplicaEvents(name, ev) }))
+	}
+	return vlm.NewReplicas(cs, ropts...)
+}
+
+func closable(cs []vlm.Client) []io.Closer {
+	var out []io.Closer
+	for _, c := range cs {
+		if cl, ok := c.(io.Closer); ok {
+			out = append(out, cl)
+		}
+	}
+	return out
 }
 
 type closers []io.Closer

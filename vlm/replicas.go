@@ -152,7 +152,7 @@ func (r *Replicas) Health(ctx context.Context) error {
 		if errs[i] != nil {
 			r.fail(rep, errs[i], false)
 		} else {
-			r.back(rep, false)
+			r.back(rep, false, true)
 			up++
 		}
 	}
@@ -243,13 +243,19 @@ func (r *Replicas) fail(rep *replica, err error, done bool) {
 	}
 }
 
-// back returns rep to service.
-func (r *Replicas) back(rep *replica, done bool) {
+// back records that rep answered: it returns to service after a health
+// check (Health, or a probe), and its failures are forgotten, but an answer
+// to a request sent before it was taken out leaves it out.
+func (r *Replicas) back(rep *replica, done, checked bool) {
 	r.mu.Lock()
 	if done {
 		rep.inFlight--
 	}
 	wasOut := rep.out
+	if rep.out && !checked {
+		r.mu.Unlock()
+		return
+	}
 	rep.out, rep.probing, rep.fails = false, false, 0
 	r.mu.Unlock()
 	if r.events != nil && wasOut {
@@ -304,7 +310,7 @@ func (r *Replicas) Ask(ctx context.Context, req Request) (Response, error) {
 		}
 		resp, err := rep.c.Ask(ctx, req)
 		if err == nil {
-			r.back(rep, true)
+			r.back(rep, true, probe)
 			resp.Attempts = n
 			resp.Latency = time.Since(start)
 			return resp, nil
@@ -315,7 +321,7 @@ func (r *Replicas) Ask(ctx context.Context, req Request) (Response, error) {
 		}
 		last = fmt.Errorf("replica %s: %w", rep.name, err)
 		if !replicaFault(err) {
-			r.back(rep, true) // it answered: the request is at fault
+			r.back(rep, true, probe) // it answered: the request is at fault
 			return r.failed(start, n, last)
 		}
 		r.fail(rep, last, true)

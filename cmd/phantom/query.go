@@ -20,10 +20,11 @@ import (
 type queryFlags struct {
 	variants, study, results string
 	// The one-model case.
-	backend, url, model, name, apiKeyEnv string
-	concurrency, maxAttempts             int
-	rate                                 float64
-	timeout                              time.Duration
+	backend, model, name, apiKeyEnv string
+	urls                            []string
+	concurrency, maxAttempts        int
+	rate                            float64
+	timeout                         time.Duration
 	// Study overrides.
 	prompts     string
 	conditions  []string
@@ -79,7 +80,7 @@ func init() {
 	f.StringVar(&qf.study, "study", "", "the study file (YAML)")
 	f.StringVar(&qf.results, "results", "results.jsonl", "the results file, appended to")
 	f.StringVar(&qf.backend, "backend", vlm.BackendOllama, "one-model case: backend, ollama or openai")
-	f.StringVar(&qf.url, "url", "", "one-model case: server URL (default http://localhost:11434 for ollama, http://localhost:8000 for openai)")
+	f.StringSliceVar(&qf.urls, "url", nil, "one-model case: server URL (default http://localhost:11434 for ollama, http://localhost:8000 for openai); several (repeated or comma-separated) are replicas of the model")
 	f.StringVar(&qf.model, "model", "", "one-model case: the server's model id, e.g. llava:7b")
 	f.StringVar(&qf.name, "name", "", "one-model case: the model's name in results (default the model id)")
 	f.StringVar(&qf.apiKeyEnv, "api-key-env", "", "one-model case: environment variable holding the API key")
@@ -109,18 +110,18 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 	}
 	flags := cmd.Flags()
 	if qf.model != "" {
-		url := qf.url
-		if url == "" {
-			url = "http://localhost:11434"
+		urls := qf.urls
+		if len(urls) == 0 {
+			urls = []string{"http://localhost:11434"}
 			if qf.backend == vlm.BackendOpenAI {
-				url = "http://localhost:8000"
+				urls = []string{"http://localhost:8000"}
 			}
 		}
 		if len(st.Models) > 0 {
 			fmt.Fprintf(cmd.ErrOrStderr(), "phantom query: --model given: asking %s only, not the %d models of %s\n", qf.model, len(st.Models), qf.study)
 		}
 		st.Models = []leak.StudyModel{{
-			Name: qf.name, Backend: qf.backend, URL: url, Model: qf.model, Concurrency: qf.concurrency,
+			Name: qf.name, Backend: qf.backend, URLs: urls, Model: qf.model, Concurrency: qf.concurrency,
 			Rate: qf.rate, APIKeyEnv: qf.apiKeyEnv, Timeout: qf.timeout, MaxAttempts: qf.maxAttempts,
 		}}
 	} else if qf.study == "" {
@@ -176,6 +177,13 @@ func runQuery(cmd *cobra.Command, args []string) error {
 	}
 	if err := checkConditions(st.Conditions, variants); err != nil {
 		return fmt.Errorf("%s: %w", filepath.Join(qf.variants, leak.MetadataFile), err)
+	}
+	st.ReplicaEvents = func(model string, ev vlm.ReplicaEvent) {
+		if ev.Err == nil {
+			fmt.Fprintf(stderr, "phantom query: %s: replica %s is back\n", model, ev.Replica)
+			return
+		}
+		fmt.Fprintf(stderr, "phantom query: %s: replica %s taken out for %s, its requests go to the others: %v\n", model, ev.Replica, ev.Cooldown, ev.Err)
 	}
 	models, closer, err := st.Clients()
 	if err != nil {
@@ -265,7 +273,7 @@ func healthHint(st *leak.Study) string {
 		case vlm.BackendOllama:
 			fmt.Fprintf(&b, "  %s: start Ollama with \"ollama serve\" and fetch the model with \"ollama pull %s\"\n", m.DisplayName(), m.Model)
 		case vlm.BackendOpenAI:
-			fmt.Fprintf(&b, "  %s: start the OpenAI-compatible server at %s serving %q (e.g. vllm serve %s)\n", m.DisplayName(), m.URL, m.Model, m.Model)
+			fmt.Fprintf(&b, "  %s: start the OpenAI-compatible server at %s serving %q (e.g. vllm serve %s)\n", m.DisplayName(), strings.Join(m.Servers(), ", "), m.Model, m.Model)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
