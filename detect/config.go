@@ -84,14 +84,15 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 
 // openPeople opens NewAnalyzer's person stage into a.
 func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) error {
-	var err error
 	if firstPresent(dir, [][]string{{"groundingdino*.onnx"}}) != nil && firstPresent(dir, [][]string{{"vocab.txt"}}) == nil {
 		log.Warn("detect: Grounding DINO needs vocab.txt beside it; not using it", "dir", dir)
 	}
 	if files := firstPresent(dir, personOrder); files != nil {
-		if a.People, err = openPersonModel(files, opts); err != nil {
+		pd, err := openPersonModel(files, opts)
+		if err != nil {
 			return fmt.Errorf("detect: person model: %w", err)
 		}
+		a.People = pd
 	} else {
 		d, err := NewHOGPersonDetector()
 		if err != nil {
@@ -106,11 +107,12 @@ func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) 
 
 // openMasks opens NewAnalyzer's mask stage into a.
 func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) error {
-	var err error
 	if files := firstPresent(dir, maskOrder); files != nil {
-		if a.Segmenter, err = openMaskModel(files, opts); err != nil {
+		sg, err := openMaskModel(files, opts)
+		if err != nil {
 			return fmt.Errorf("detect: mask model: %w", err)
 		}
+		a.Segmenter = sg
 	} else {
 		d, err := NewGrabCutSegmenter()
 		if err != nil {
@@ -169,52 +171,28 @@ func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, 
 	return fd, nil
 }
 
-// The openers below return a nil interface (never a typed nil) on error, so
-// that Analyzer.Close skips the stage.
+// The openers below return the detector for the model files found. On error
+// the detector is not to be used: NewAnalyzer keeps only what opened.
 
 func openFaceModel(p string, opts []ModelOption) (FaceDetector, error) {
 	if m, _ := LookupModel(filepath.Base(p)); m.Format == FormatYuNet {
-		d, err := NewYuNet(p, opts...)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
+		return NewYuNet(p, opts...)
 	}
-	d, err := NewYOLOFace(p, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return NewYOLOFace(p, opts...)
 }
 
 func openPersonModel(files []string, opts []ModelOption) (PersonDetector, error) {
 	if len(files) == 2 {
-		d, err := NewGroundingDINO(files[0], files[1], opts...)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
+		return NewGroundingDINO(files[0], files[1], opts...)
 	}
-	d, err := NewYOLOPerson(files[0], opts...)
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return NewYOLOPerson(files[0], opts...)
 }
 
 func openMaskModel(files []string, opts []ModelOption) (Segmenter, error) {
 	if len(files) == 2 {
-		s, err := NewSAM(files[0], files[1], opts...)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+		return NewSAM(files[0], files[1], opts...)
 	}
-	s, err := NewISNet(files[0], opts...)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return NewISNet(files[0], opts...)
 }
 
 // firstPresent returns the paths of the first entry of order whose files are

@@ -197,7 +197,7 @@ func TestNewFaceDetector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer fd.(interface{ Close() error }).Close()
+			defer fd.Close()
 			if fd.Name() != tc.want {
 				t.Errorf("face detector %s, want %s", fd.Name(), tc.want)
 			}

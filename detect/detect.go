@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"io"
 	"math"
 )
 
@@ -99,8 +100,10 @@ type Mask struct {
 	Score float64
 }
 
-// FaceDetector finds faces in a photo.
+// FaceDetector finds faces in a photo. Close releases its model; the
+// detector is not to be used after it.
 type FaceDetector interface {
+	io.Closer
 	// DetectFaces returns the faces found in img, in img's coordinates,
 	// highest score first. A photo with no face gives an empty slice and a
 	// nil error.
@@ -110,8 +113,9 @@ type FaceDetector interface {
 	Name() string
 }
 
-// PersonDetector finds people in a photo.
+// PersonDetector finds people in a photo. Close releases its model.
 type PersonDetector interface {
+	io.Closer
 	// DetectPeople returns the people found in img, in img's coordinates,
 	// highest score first.
 	DetectPeople(ctx context.Context, img image.Image) ([]Person, error)
@@ -119,8 +123,9 @@ type PersonDetector interface {
 	Name() string
 }
 
-// Segmenter cuts people out of a photo.
+// Segmenter cuts people out of a photo. Close releases its model.
 type Segmenter interface {
+	io.Closer
 	// Segment returns one mask per box, in the same order, each with img's
 	// bounds. All boxes of one photo are given in one call so that a
 	// segmenter can share work between them (SAM encodes the photo once).

@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/draw"
 	"image/png"
+	"io"
 	"time"
 )
 
@@ -259,15 +260,16 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 	return s, nil
 }
 
-// Close closes every detector of the Analyzer that has a Close method, and
-// returns the first error.
+// Close closes every detector of the Analyzer that is set, and returns the
+// first error.
 func (a *Analyzer) Close() error {
 	var first error
-	for _, d := range []any{a.Faces, a.People, a.Segmenter} {
-		if c, ok := d.(interface{ Close() error }); ok && c != nil {
-			if err := c.Close(); err != nil && first == nil {
-				first = err
-			}
+	for _, c := range []io.Closer{a.Faces, a.People, a.Segmenter} {
+		if c == nil {
+			continue
+		}
+		if err := c.Close(); err != nil && first == nil {
+			first = err
 		}
 	}
 	return first

@@ -223,9 +223,7 @@ func (s *Study) Clients(opts ...vlm.Option) (models []Model, closer io.Closer, e
 			cs.Close()
 			return nil, nil, fmt.Errorf("leak: model %s: %w", m.DisplayName(), err)
 		}
-		if cl, ok := c.(io.Closer); ok {
-			cs = append(cs, cl)
-		}
+		cs = append(cs, c)
 		models = append(models, Model{Name: m.DisplayName(), Client: c, Concurrency: m.Concurrency, Rate: m.Rate})
 	}
 	return models, cs, nil

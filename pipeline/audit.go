@@ -22,9 +22,10 @@ const DefaultResidualIoU = 0.3
 // Auditor re-runs a face detector on the pixelated variants of a build to
 // find faces that the pixelation left detectable.
 type Auditor struct {
-	// NewDetector makes one face detector per worker (each is closed after
-	// the audit when it has a Close method). Required.
-	NewDetector func() (detect.FaceDetector, error)
+	// Detector is the face detector, shared by the workers (so it must be
+	// safe for concurrent use, as phantom's detectors are). Run does not
+	// close it. Required.
+	Detector detect.FaceDetector
 	// Workers is how many variants are checked at once (default 1).
 	Workers int
 	// IoU is the residual threshold (default DefaultResidualIoU).
@@ -79,7 +80,7 @@ type auditOutcome struct {
 // condition is pixelated (blur, landscape+blur, white+blur). A variant that
 // cannot be read is listed in the report's Failed and the audit goes on.
 func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
-	if a.NewDetector == nil {
+	if a.Detector == nil {
 		return nil, errors.New("pipeline: audit: no face detector")
 	}
 	iou := a.IoU
@@ -97,28 +98,18 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 			todo = append(todo, r)
 		}
 	}
-	rep := &AuditReport{IoU: iou}
+	rep := &AuditReport{IoU: iou, Detector: a.Detector.Name()}
 	results := make([]auditOutcome, len(todo))
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	var detErr error
 	var once sync.Once
 	for w := 0; w < workers; w++ {
-		fd, err := a.NewDetector()
-		if err != nil {
-			close(idx)
-			wg.Wait()
-			return nil, fmt.Errorf("pipeline: audit: making a detector: %w", err)
-		}
-		if c, ok := fd.(interface{ Close() error }); ok {
-			defer c.Close()
-		}
-		rep.Detector = fd.Name()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range idx {
-				results[i] = auditOne(ctx, out, fd, todo[i], iou)
+				results[i] = auditOne(ctx, out, a.Detector, todo[i], iou)
 				if ctx.Err() != nil {
 					once.Do(func() { detErr = ctx.Err() })
 				}

@@ -67,17 +67,11 @@ func WithConditions(cs ...Condition) Option {
 	return func(b *Builder) { b.conds = append([]Condition(nil), cs...) }
 }
 
-// WithAnalyzer sets one analyzer shared by every worker; it must be safe for
-// concurrent use. The builder does not close it.
+// WithAnalyzer sets the analyzer, shared by every worker; it must be safe for
+// concurrent use (*detect.Analyzer is, over phantom's detectors). The
+// builder does not close it. Required.
 func WithAnalyzer(a Analyzer) Option {
-	return func(b *Builder) { b.shared, b.newAnalyzer = a, nil }
-}
-
-// WithAnalyzerPool makes one analyzer per worker with newAnalyzer, for
-// detectors that are not safe for concurrent use. The builder closes each
-// one that has a Close method when the run ends.
-func WithAnalyzerPool(newAnalyzer func() (Analyzer, error)) Option {
-	return func(b *Builder) { b.newAnalyzer, b.shared = newAnalyzer, nil }
+	return func(b *Builder) { b.analyzer = a }
 }
 
 // WithFilter sets the OCR filter; without one every photo is kept.
@@ -117,8 +111,7 @@ func WithContactSheet(photos int) Option { return func(b *Builder) { b.sheetPhot
 type Builder struct {
 	out         string
 	conds       []Condition
-	shared      Analyzer
-	newAnalyzer func() (Analyzer, error)
+	analyzer    Analyzer
 	filter      Filter
 	bgs         *background.Set
 	seed        int64
@@ -164,8 +157,8 @@ func New(out string, opts ...Option) (*Builder, error) {
 	if err := b.shard.Validate(); err != nil {
 		return nil, err
 	}
-	if b.shared == nil && b.newAnalyzer == nil {
-		return nil, errors.New("pipeline: no analyzer (use WithAnalyzer or WithAnalyzerPool)")
+	if b.analyzer == nil {
+		return nil, errors.New("pipeline: no analyzer (use WithAnalyzer)")
 	}
 	return b, nil
 }
@@ -424,25 +417,10 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 		mu       sync.Mutex
 		firstErr error
 	)
+	a := limitStages(b.analyzer, b.conds)
 	for w := 0; w < b.workers; w++ {
-		a := b.shared
-		if a == nil {
-			na, err := b.newAnalyzer()
-			if err != nil {
-				close(ch)
-				wg.Wait()
-				return fmt.Errorf("pipeline: making a detector: %w", err)
-			}
-			a = na
-			defer func() {
-				if c, ok := na.(io.Closer); ok {
-					c.Close()
-				}
-			}()
-		}
-		a = limitStages(a, b.conds)
 		wg.Add(1)
-		go func(a Analyzer) {
+		go func() {
 			defer wg.Done()
 			for t := range ch {
 				e, err := b.buildOne(ctx, a, t)
@@ -475,7 +453,7 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 				}
 				bar.Add(e.Status != statusFailed)
 			}
-		}(a)
+		}()
 	}
 feed:
 	for _, t := range tasks {

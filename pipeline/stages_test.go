@@ -22,6 +22,7 @@ func (c *countingFaces) DetectFaces(_ context.Context, img image.Image) ([]detec
 	return []detect.Face{{Box: detect.Box{X1: 10, Y1: 10, X2: 40, Y2: 40, Score: 0.9}}}, nil
 }
 func (c *countingFaces) Name() string { return "count-faces" }
+func (c *countingFaces) Close() error { return nil }
 
 type countingPeople struct{ n atomic.Int32 }
 
@@ -31,6 +32,7 @@ func (c *countingPeople) DetectPeople(_ context.Context, img image.Image) ([]det
 	return []detect.Person{{Box: detect.Box{X1: 5, Y1: 5, X2: float64(b.Dx() - 5), Y2: float64(b.Dy()), Score: 0.8}}}, nil
 }
 func (c *countingPeople) Name() string { return "count-people" }
+func (c *countingPeople) Close() error { return nil }
 
 type countingSegmenter struct{ n atomic.Int32 }
 
@@ -50,6 +52,7 @@ func (c *countingSegmenter) Segment(_ context.Context, img image.Image, boxes []
 	return out, nil
 }
 func (c *countingSegmenter) Name() string { return "count-masks" }
+func (c *countingSegmenter) Close() error { return nil }
 
 func TestConditionNeeds(t *testing.T) {
 	tests := []struct {

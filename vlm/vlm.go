@@ -32,6 +32,7 @@ package vlm
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -108,8 +109,10 @@ type Response struct {
 }
 
 // Client asks one model on one server. Implementations are safe for
-// concurrent use.
+// concurrent use. Close releases the client's idle connections; the client
+// is not to be used after it.
 type Client interface {
+	io.Closer
 	// Ask sends one request, retrying transient failures. On failure the
 	// returned Response still carries Attempts and Latency, and the error
 	// is an *AskError.

@@ -752,7 +752,7 @@ func TestWithHTTPClient(t *testing.T) {
 			if ct.n != 1 {
 				t.Errorf("the given client carried %d requests, want 1", ct.n)
 			}
-			if err := c.(interface{ Close() error }).Close(); err != nil {
+			if err := c.Close(); err != nil {
 				t.Error(err)
 			}
 		})

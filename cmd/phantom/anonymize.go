@@ -62,7 +62,7 @@ func runAnonymize(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer closeDetector(faces)
+	defer faces.Close()
 	opts := anonymize.Options{Grid: af.grid, Sigma: af.sigma}
 	return eachImage(cmd, args, af.out, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
 		found, err := faces.DetectFaces(ctx, img)

@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"runtime"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/pipeline"
 )
 
@@ -32,12 +30,12 @@ A residual rate above zero means the pixelation left faces a detector can find.`
 	Args: cobra.ExactArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
 		af := auditFlags
-		newFD, name, closeAll, err := openFaceDetector(&af.det, af.workers, cmd.ErrOrStderr())
+		fd, err := af.det.forWorkers(af.workers).openFaces(cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}
-		defer closeAll()
-		a := &pipeline.Auditor{NewDetector: newFD, Workers: af.workers, IoU: af.iou}
+		defer fd.Close()
+		a := &pipeline.Auditor{Detector: fd, Workers: af.workers, IoU: af.iou}
 		rep, err := a.Run(cmd.Context(), args[0])
 		if err != nil {
 			return err
@@ -50,7 +48,7 @@ A residual rate above zero means the pixelation left faces a detector can find.`
 				return err
 			}
 		} else {
-			fmt.Fprintf(w, "face detector %s, residual when IoU >= %.2f\n", name, rep.IoU)
+			fmt.Fprintf(w, "face detector %s, residual when IoU >= %.2f\n", rep.Detector, rep.IoU)
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "condition\tvariants\toriginal faces\tresidual faces\tvariants with residual\tresidual rate\t")
 			for _, c := range rep.Conditions {
@@ -85,17 +83,3 @@ func init() {
 	f.BoolVar(&auditFlags.json, "json", false, "print the report as JSON")
 	rootCmd.AddCommand(auditCmd)
 }
-
-// openFaceDetector returns a maker of the audit's face detector (one shared
-// detector when it is safe for concurrent use), its name and a closer.
-func openFaceDetector(d *detectorFlags, workers int, logw io.Writer) (func() (detect.FaceDetector, error), string, func(), error) {
-	fd, err := d.forWorkers(workers).openFaces(logw)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return func() (detect.FaceDetector, error) { return noClose{fd}, nil }, fd.Name(), func() { closeDetector(fd) }, nil
-}
-
-// noClose hides a shared detector's Close from the auditor, which closes
-// what it is given.
-type noClose struct{ detect.FaceDetector }

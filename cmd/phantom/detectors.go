@@ -55,13 +55,6 @@ func (d detectorFlags) openFaces(w io.Writer) (detect.FaceDetector, error) {
 	return detect.NewFaceDetector(d.models, detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet)))
 }
 
-// closeDetector closes a detector that has a Close method.
-func closeDetector(d any) {
-	if c, ok := d.(interface{ Close() error }); ok {
-		c.Close()
-	}
-}
-
 // cliLogger returns a text logger without timestamps, or one that discards
 // everything when quiet.
 func cliLogger(w io.Writer, quiet bool) *slog.Logger {
