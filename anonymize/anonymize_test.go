@@ -264,20 +264,69 @@ func TestApplyAndMaskMethods(t *testing.T) {
 	}
 }
 
+// TestGolden pins each method's output at two sizes: a 64×48 region (a
+// face of 48 px, the study's typical case) and a 20×26 one (a small face,
+// where a 10×10 grid leaves 2-pixel cells).
 func TestGolden(t *testing.T) {
+	large, small := image.Rect(16, 8, 80, 56), image.Rect(10, 6, 30, 32)
 	tests := []struct {
 		name string
-		do   func(*image.RGBA)
+		do   func(*image.RGBA, image.Rectangle)
 	}{
-		{"pixelate", func(m *image.RGBA) { Pixelate(m, image.Rect(16, 8, 80, 56), DefaultGrid) }},
-		{"blur", func(m *image.RGBA) { Blur(m, image.Rect(16, 8, 80, 56), DefaultSigma) }},
-		{"fill", func(m *image.RGBA) { Fill(m, image.Rect(16, 8, 80, 56), color.RGBA{A: 255}) }},
+		{"pixelate", func(m *image.RGBA, r image.Rectangle) { Pixelate(m, r, DefaultGrid) }},
+		{"pixelate-cell", func(m *image.RGBA, r image.Rectangle) { PixelateCells(m, r, 7) }},
+		{"blur", func(m *image.RGBA, r image.Rectangle) { Blur(m, r, DefaultSigma) }},
+		{"fill", func(m *image.RGBA, r image.Rectangle) { Fill(m, r, color.RGBA{A: 255}) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			img := noisy(96, 64, 5)
-			tt.do(img)
-			testenv.GoldenPNG(t, filepath.Join("testdata", tt.name+".golden.png"), img, *update)
-		})
+		for _, size := range []struct {
+			suffix string
+			w, h   int
+			r      image.Rectangle
+		}{{"", 96, 64, large}, {"-small", 40, 40, small}} {
+			t.Run(tt.name+size.suffix, func(t *testing.T) {
+				img := noisy(size.w, size.h, 5)
+				tt.do(img, size.r)
+				testenv.GoldenPNG(t, filepath.Join("testdata", tt.name+size.suffix+".golden.png"), img, *update)
+			})
+		}
 	}
+}
+
+func TestPixelateCells(t *testing.T) {
+	before := noisy(50, 40, 9)
+	img := clone(before)
+	r := image.Rect(3, 4, 26, 20) // 23×16: cells of 7 leave a 2-px column and a 2-px row
+	PixelateCells(img, r, 7)
+	outsideUnchanged(t, before, img, func(x, y int) bool { return image.Pt(x, y).In(r) })
+	xs, ys := []int{3, 10, 17, 24, 26}, []int{4, 11, 18, 20}
+	for cy := 0; cy+1 < len(ys); cy++ {
+		for cx := 0; cx+1 < len(xs); cx++ {
+			cell := image.Rect(xs[cx], ys[cy], xs[cx+1], ys[cy+1])
+			if n := colours(img, cell); n != 1 {
+				t.Errorf("cell %v has %d colours, want 1", cell, n)
+			}
+			var sum [3]int
+			for y := cell.Min.Y; y < cell.Max.Y; y++ {
+				for x := cell.Min.X; x < cell.Max.X; x++ {
+					c := before.RGBAAt(x, y)
+					sum[0], sum[1], sum[2] = sum[0]+int(c.R), sum[1]+int(c.G), sum[2]+int(c.B)
+				}
+			}
+			n := cell.Dx() * cell.Dy()
+			got := img.RGBAAt(cell.Min.X, cell.Min.Y)
+			if want := uint8((sum[0] + n/2) / n); got.R != want {
+				t.Errorf("cell %v red %d, want the mean %d", cell, got.R, want)
+			}
+		}
+	}
+	// A region of cell size or smaller is one cell; cells of one pixel change nothing.
+	one := clone(before)
+	PixelateCells(one, image.Rect(0, 0, 5, 5), 8)
+	if n := colours(one, image.Rect(0, 0, 5, 5)); n != 1 {
+		t.Errorf("a 5×5 region with cells of 8 has %d colours", n)
+	}
+	same := clone(before)
+	PixelateCells(same, r, 1)
+	outsideUnchanged(t, before, same, func(int, int) bool { return false })
 }
