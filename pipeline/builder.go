@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
@@ -126,7 +127,7 @@ type Builder struct {
 
 // New returns a Builder that writes to the folder out.
 func New(out string, opts ...Option) (*Builder, error) {
-	b := &Builder{out: out, conds: AllConditions, workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache()}
+	b := &Builder{out: out, conds: slices.Clone(AllConditions), workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache()}
 	for _, o := range opts {
 		o(b)
 	}
@@ -140,12 +141,20 @@ func New(out string, opts ...Option) (*Builder, error) {
 	if len(b.conds) == 0 {
 		return nil, errors.New("pipeline: no conditions")
 	}
-	for _, c := range b.conds {
-		if !c.valid() {
-			return nil, fmt.Errorf("pipeline: unknown condition %q", c)
+	for i, c := range b.conds {
+		canon, err := ParseCondition(string(c))
+		if err != nil {
+			return nil, err
 		}
+		b.conds[i] = canon
+	}
+	b.conds = orderConditions(b.conds)
+	for _, c := range b.conds {
 		if c.NeedsBackgrounds() && b.bgs == nil {
 			return nil, ErrNoBackgrounds
+		}
+		if b.grid != anonymize.DefaultGrid && c.Anonymized() && !c.Paper() {
+			return nil, fmt.Errorf("pipeline: grid %d applies to the paper's blur conditions; with %s, give each pixelation its own grid (pixelate:grid=N) and leave the grid at %d", b.grid, c, anonymize.DefaultGrid)
 		}
 	}
 	if b.workers < 1 {
@@ -199,14 +208,14 @@ func readSettings(out string) (settings, bool, error) {
 // files of photos that are not in the journal.
 func prepare(out string, s settings, j *journal) error {
 	for _, c := range s.Conditions {
-		if err := os.MkdirAll(filepath.Join(out, string(c)), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(out, c.Dir()), 0o755); err != nil {
 			return fmt.Errorf("pipeline: %w", err)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(out, "scenes"), 0o755); err != nil {
 		return fmt.Errorf("pipeline: %w", err)
 	}
-	return cleanOrphans(out, j)
+	return cleanOrphans(out, s.Conditions, j)
 }
 
 func writeSettings(out string, s settings) error {
@@ -226,12 +235,13 @@ func writeSettings(out string, s settings) error {
 	return imageio.WriteFileAtomic(filepath.Join(out, "build.json"), append(data, '\n'))
 }
 
-// cleanOrphans removes temporary files anywhere in OUT's own folders and
-// the variant and scene files of photos without a done journal entry.
-func cleanOrphans(out string, j *journal) error {
+// cleanOrphans removes temporary files anywhere in OUT's own folders (the
+// six conditions' and those of conds) and the variant and scene files of
+// photos without a done journal entry.
+func cleanOrphans(out string, conds []Condition, j *journal) error {
 	dirs := []string{out, filepath.Join(out, "scenes")}
-	for _, c := range AllConditions {
-		dirs = append(dirs, filepath.Join(out, string(c)))
+	for _, c := range orderConditions(append(slices.Clone(AllConditions), conds...)) {
+		dirs = append(dirs, filepath.Join(out, c.Dir()))
 	}
 	for _, d := range dirs {
 		ents, err := os.ReadDir(d)
@@ -567,13 +577,14 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 			return fmt.Errorf("%s: encoding %s: %w", r.Path, v.Condition, err)
 		}
 		lap("encode")
-		rel := string(v.Condition) + "/" + t.id + "." + b.format
+		rel := v.Condition.Dir() + "/" + t.id + "." + b.format
 		if err := imageio.WriteFileAtomic(filepath.Join(b.out, filepath.FromSlash(rel)), enc); err != nil {
 			return &outError{err}
 		}
 		lap("write")
 		row := base
 		row.FileName, row.Condition, row.Background = rel, string(v.Condition), v.Background
+		row.setAnonymization(v.Condition, b.grid)
 		row.Width, row.Height = v.Image.Rect.Dx(), v.Image.Rect.Dy()
 		sum := sha256.Sum256(enc)
 		row.SHA256 = hex.EncodeToString(sum[:])
@@ -588,7 +599,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 		return fail("render", err)
 	}
 	sort.SliceStable(e.Rows, func(i, j int) bool {
-		return conditionIndex(Condition(e.Rows[i].Condition)) < conditionIndex(Condition(e.Rows[j].Condition))
+		return conditionIndex(b.conds, Condition(e.Rows[i].Condition)) < conditionIndex(b.conds, Condition(e.Rows[j].Condition))
 	})
 	e.Status = statusDone
 	return e, nil

@@ -22,6 +22,12 @@ func TestParseConditions(t *testing.T) {
 		{in: "landscape+blur", want: []Condition{LandscapeBlur}},
 		{in: "original,sepia", wantErr: true},
 		{in: ",", wantErr: true},
+		{in: "pixelate:grid=4,blur,original", want: []Condition{Original, Blur, "pixelate:grid=4"}},
+		{in: "white+pixelate:grid=4,pixelate:grid=10,scale=1.3, fill", want: []Condition{"white+pixelate:grid=4", "pixelate:grid=10,scale=1.3", "fill"}},
+		{in: "pixelate, white+pixelate:grid=10", want: []Condition{Blur, WhiteBlur}},
+		{in: "all,gaussian:sigma=0.2", want: append(append([]Condition(nil), AllConditions...), "gaussian:sigma=0.2")},
+		{in: "scale=1.3,blur", wantErr: true},
+		{in: "original,scale=1.3", wantErr: true},
 	}
 	for _, tc := range tests {
 		got, err := ParseConditions(tc.in)
@@ -243,9 +249,15 @@ func TestRenderInPlaceReusesBuffers(t *testing.T) {
 			Masks:  []detect.Mask{{Alpha: m}},
 		}
 	}
+	// The six and parametrised conditions on every base, so that a base
+	// with several anonymizations has its faces put back between them.
+	conds, err := ParseConditions("all,pixelate:grid=4,landscape+gaussian:sigma=0.2,white+fill:scale=1.5,pixelate:cell=3,scale=1.3,white+pixelate:grid=2")
+	if err != nil {
+		t.Fatal(err)
+	}
 	render := func(img *image.RGBA, scene *detect.Scene, inPlace bool) map[Condition][]uint8 {
 		out := map[Condition][]uint8{}
-		err := Render(img, scene, AllConditions, RenderOptions{Landscape: land, InPlace: inPlace}, func(v Variant) error {
+		err := Render(img, scene, conds, RenderOptions{Landscape: land, InPlace: inPlace}, func(v Variant) error {
 			if v.Image.Rect != image.Rect(0, 0, scene.Width, scene.Height) {
 				t.Errorf("%s: bounds %v", v.Condition, v.Image.Rect)
 			}
@@ -262,7 +274,10 @@ func TestRenderInPlaceReusesBuffers(t *testing.T) {
 		want := render(img, scene, false)
 		img, scene = photo(sz.X, sz.Y, i+3)
 		got := render(img, scene, true)
-		for _, c := range AllConditions {
+		if len(got) != len(conds) || len(want) != len(conds) {
+			t.Fatalf("photo %d: %d variants in place, %d with copies, want %d", i, len(got), len(want), len(conds))
+		}
+		for _, c := range conds {
 			if !reflect.DeepEqual(got[c], want[c]) {
 				t.Errorf("photo %d (%v): %s in place differs from the copy", i, sz, c)
 			}

@@ -127,7 +127,7 @@ func checkOutput(t testing.TB, out string, conds []Condition) []Row {
 			perPhoto[r.ID] = map[string]int{}
 		}
 		perPhoto[r.ID][r.Condition]++
-		if want := r.Condition + "/" + r.ID + filepath.Ext(r.FileName); r.FileName != want {
+		if want := Condition(r.Condition).Dir() + "/" + r.ID + filepath.Ext(r.FileName); r.FileName != want {
 			t.Errorf("file_name %q, want %q", r.FileName, want)
 		}
 		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(r.FileName)))
@@ -162,10 +162,10 @@ func checkOutput(t testing.TB, out string, conds []Condition) []Row {
 	}
 	// Every variant file on disk has its row.
 	for _, c := range conds {
-		ents, err := os.ReadDir(filepath.Join(out, string(c)))
+		ents, err := os.ReadDir(filepath.Join(out, c.Dir()))
 		must(t, err)
 		for _, e := range ents {
-			if !seen[string(c)+"/"+e.Name()] {
+			if !seen[c.Dir()+"/"+e.Name()] {
 				t.Errorf("%s/%s has no metadata row", c, e.Name())
 			}
 		}

@@ -21,6 +21,7 @@ var buildFlags struct {
 	out         string
 	manifest    string
 	conditions  string
+	sweeps      []string
 	det         detectorFlags
 	backgrounds string
 	seed        int64
@@ -47,13 +48,26 @@ path that leads outside that root is refused.
 
 Per photo: decode (EXIF orientation applied), OCR filter (a photo showing the name as text is
 dropped to filtered.jsonl), detect faces and people once (OUT/scenes/<id>.json), render the
-conditions, pixelating every face on a 10x10 grid. OUT gets <condition>/<id>.<ext>,
+conditions, pixelating every face on a 10x10 grid for blur. OUT gets <condition>/<id>.<ext>,
 metadata.jsonl (one row per variant), filtered.jsonl, failed.jsonl, summary.json and
 contact-sheet.png. Running again with the same OUT resumes; --shard i/n builds one part of
 the collection and "phantom build merge" joins the parts. Under a Slurm job array or a
-Kubernetes Indexed Job, --shard auto takes the part from the scheduler's environment.`,
+Kubernetes Indexed Job, --shard auto takes the part from the scheduler's environment.
+
+Beyond the six, a condition can set the faces' anonymization: a method with parameters,
+after an optional background ("white+" or "landscape+"):
+  pixelate:grid=4            4x4 cells over each face box (blur is pixelate:grid=10)
+  pixelate:cell=16           cells of 16 pixels, whatever the face's size
+  gaussian:sigma=0.2         Gaussian blur, sigma a fraction of the box's longer side
+  fill                       the box painted black
+  pixelate:grid=10,scale=1.3 the box grown by 1.3 around its centre first
+  white+pixelate:grid=4      the cut-out on white, then the faces pixelated
+Each goes to its own folder (white+pixelate-grid4) with the columns method, grid, cell,
+sigma and scale in metadata.jsonl. --sweep pixelate:grid=16,10,6,4,2 adds one condition per
+value; "phantom audit" then reports how many faces each strength leaves detectable.`,
 	Example: `  phantom build photos/ -o dataset/
   phantom build --manifest people.csv -o dataset/ --conditions original,blur --workers 4
+  phantom build photos/ -o sweep/ --conditions original,blur --sweep pixelate:grid=16,10,6,4,2
   phantom build photos/ -o part0/ --shard 0/2 && phantom build photos/ -o part1/ --shard 1/2
   phantom build merge part0/ part1/ -o dataset/`,
 	Args: cobra.MaximumNArgs(1),
@@ -91,7 +105,8 @@ func init() {
 	f := buildCmd.Flags()
 	f.StringVarP(&buildFlags.out, "out", "o", "", "output folder (required)")
 	f.StringVar(&buildFlags.manifest, "manifest", "", "CSV or JSONL manifest of path,name[,aliases] instead of a folder")
-	f.StringVar(&buildFlags.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur")
+	f.StringVar(&buildFlags.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur, and parametrised ones such as pixelate:grid=4 or white+gaussian:sigma=0.2")
+	f.StringArrayVar(&buildFlags.sweeps, "sweep", nil, "add one condition per value of a parameter, e.g. pixelate:grid=16,10,6,4,2 (repeatable)")
 	buildFlags.det.register(f)
 	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
 	f.StringVar(&buildFlags.backgrounds, "backgrounds", "", "folder of landscape backgrounds (default "+cachedir.Path("backgrounds")+")")
@@ -100,7 +115,7 @@ func init() {
 	f.StringVar(&buildFlags.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
 	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
 	f.StringVar(&buildFlags.shard, "shard", "0/1", shardUsage("photos, chosen by photo ID"))
-	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid: cells per side of each face")
+	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid of the blur conditions: cells per side of each face (parametrised conditions set their own)")
 	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
 	mf := buildMergeCmd.Flags()
 	mf.StringVarP(&mergeFlags.out, "out", "o", "", "output folder (required)")
@@ -135,7 +150,14 @@ func runBuild(cmd *cobra.Command, args []string) error {
 	}
 	conds, err := pipeline.ParseConditions(bf.conditions)
 	if err != nil {
-		return err
+		return fmt.Errorf("build: --conditions: %w", err)
+	}
+	for _, sw := range bf.sweeps {
+		cs, err := pipeline.ParseSweep(sw)
+		if err != nil {
+			return fmt.Errorf("build: --sweep: %w", err)
+		}
+		conds = append(conds, cs...)
 	}
 	shard, err := pipeline.ParseShard(bf.shard)
 	if err != nil {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/leak"
+	"github.com/phantom-vlm/phantom/pipeline"
 	"github.com/phantom-vlm/phantom/shard"
 	"github.com/phantom-vlm/phantom/vlm"
 )
@@ -145,7 +147,29 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 	if err := st.Validate(); err != nil {
 		return nil, err
 	}
+	st.Conditions = canonicalConditions(st.Conditions)
 	return st, nil
+}
+
+// canonicalConditions spells each condition as phantom build writes it in
+// metadata.jsonl ("pixelate" is blur, "pixelate:scale=1.3,grid=4" is
+// "pixelate:grid=4,scale=1.3"), keeping together the parameters that a
+// comma-separated flag split apart. A name outside the condition grammar
+// is kept as it is, for variants that another tool wrote.
+func canonicalConditions(cs []string) []string {
+	if len(cs) == 0 {
+		return cs
+	}
+	var out []string
+	for _, part := range pipeline.SplitConditions(strings.Join(cs, ",")) {
+		if c, err := pipeline.ParseCondition(part); err == nil {
+			part = string(c)
+		}
+		if !slices.Contains(out, part) {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 func runQuery(cmd *cobra.Command, args []string) error {

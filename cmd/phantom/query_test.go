@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -339,5 +340,16 @@ func TestCheckConditions(t *testing.T) {
 	err := checkConditions([]string{"blur", "landscape_blur"}, vs)
 	if err == nil || err.Error() != "no variants of condition landscape_blur (the variants have original, blur)" {
 		t.Errorf("typo: %v", err)
+	}
+}
+
+func TestCanonicalConditions(t *testing.T) {
+	// A study's list, and --conditions split at every comma by the flag
+	// parser: parameters join their condition again, and every condition
+	// is spelled as phantom build writes it.
+	got := canonicalConditions([]string{"original", "pixelate", "pixelate:scale=1.3", "grid=4", "White+Pixelate:grid=4", "my_own", "blur"})
+	want := []string{"original", "blur", "pixelate:grid=4,scale=1.3", "white+pixelate:grid=4", "my_own"}
+	if !slices.Equal(got, want) {
+		t.Errorf("canonicalConditions = %q, want %q", got, want)
 	}
 }
