@@ -170,11 +170,6 @@ func (c Condition) Dir() string {
 	return strings.NewReplacer(":", "-", ",", "-", "=", "").Replace(string(c))
 }
 
-func (c Condition) valid() bool {
-	_, err := c.Spec()
-	return err == nil
-}
-
 // ParseCondition reads one condition of the grammar (see Condition) and
 // returns its canonical spelling. Case and spaces around the parts are
 // ignored. An error wraps ErrBadCondition and names the part that is wrong.
