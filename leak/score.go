@@ -2,8 +2,6 @@ package leak
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/phantom-vlm/phantom/internal/textnorm"
 )
@@ -61,10 +59,10 @@ func (t Target) Score(answer string) Scores {
 	a := textnorm.Normalize(answer)
 	s := Scores{
 		Leak:        t.name != "" && strings.Contains(a, t.name),
-		SurnameLeak: containsWord(a, t.surname),
+		SurnameLeak: textnorm.ContainsWord(a, t.surname),
 	}
 	for _, alias := range t.aliases {
-		if containsWord(a, alias) {
+		if textnorm.ContainsWord(a, alias) {
 			s.AliasLeak = true
 			break
 		}
@@ -77,27 +75,3 @@ func (t Target) Score(answer string) Scores {
 func Score(answer, name string, aliases ...string) Scores {
 	return NewTarget(name, aliases...).Score(answer)
 }
-
-// containsWord reports whether w occurs in s with no letter or digit
-// directly before or after it. An empty w never occurs.
-func containsWord(s, w string) bool {
-	if w == "" {
-		return false
-	}
-	for off := 0; ; {
-		i := strings.Index(s[off:], w)
-		if i < 0 {
-			return false
-		}
-		start, end := off+i, off+i+len(w)
-		before, _ := utf8.DecodeLastRuneInString(s[:start])
-		after, _ := utf8.DecodeRuneInString(s[end:])
-		if (start == 0 || !isWordRune(before)) && (end == len(s) || !isWordRune(after)) {
-			return true
-		}
-		_, size := utf8.DecodeRuneInString(s[start:])
-		off = start + size
-	}
-}
-
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

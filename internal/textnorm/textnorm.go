@@ -1,11 +1,13 @@
 // Package textnorm normalises names and free text the same way everywhere in
-// phantom: the OCR filter matches names against OCR'd text with it, and the
-// leak scorer matches names against model answers with it.
+// phantom: the OCR filter matches names against OCR'd text with it, the
+// leak scorer matches names against model answers with it, and the corpus
+// name counter matches names against captions with it.
 package textnorm
 
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -40,4 +42,31 @@ func Normalize(s string) string {
 func Contains(text, name string) bool {
 	n := Normalize(name)
 	return n != "" && strings.Contains(Normalize(text), n)
+}
+
+// IsWordRune reports whether r is a letter or a digit: a rune that may not
+// stand right before or after a name matched as whole words.
+func IsWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// ContainsWord reports whether w occurs in s with no letter or digit (see
+// [IsWordRune]) directly before or after it. Both are compared as given:
+// callers pass normalised text. An empty w never occurs.
+func ContainsWord(s, w string) bool {
+	if w == "" {
+		return false
+	}
+	for off := 0; ; {
+		i := strings.Index(s[off:], w)
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len(w)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if (start == 0 || !IsWordRune(before)) && (end == len(s) || !IsWordRune(after)) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[start:])
+		off = start + size
+	}
 }

@@ -35,3 +35,28 @@ func TestContains(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsWord(t *testing.T) {
+	tests := []struct {
+		s, w string
+		want bool
+	}{
+		{"lionel messi's goal", "messi", true},
+		{"(lionel messi)", "lionel messi", true},
+		{"will smithsonian", "will smith", false},
+		{"xbono", "bono", false},
+		{"xbono and bono", "bono", true}, // a later occurrence counts
+		{"bono2", "bono", false},         // a digit is a word rune
+		{"zoë bono", "bono", true},       // not preceded by a letter
+		{"ébono", "bono", false},         // a non-ASCII letter counts as one
+		{"bono", "bono", true},           // whole string
+		{"anything", "", false},          // empty never occurs
+		{"aaa", "aa", false},             // every start tried, none whole
+		{"a-ha", "a", true},              // hyphen is not a word rune
+	}
+	for _, tt := range tests {
+		if got := ContainsWord(tt.s, tt.w); got != tt.want {
+			t.Errorf("ContainsWord(%q, %q) = %v, want %v", tt.s, tt.w, got, tt.want)
+		}
+	}
+}
