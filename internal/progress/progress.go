@@ -208,6 +208,15 @@ func (b *Bar) Add(ok bool) {
 	}
 }
 
+// AddN counts n items done, as n calls of Add(true) would; a bar of bytes
+// read moves by a file's bytes at once.
+func (b *Bar) AddN(n int) {
+	if b == nil || n <= 0 {
+		return
+	}
+	b.ok.Add(int64(n))
+}
+
 // line formats the bar at now, its label padded to labels runes, e.g.
 //
 //	llava [=====>    ] 120/600  20% 3.1 req/s ETA 2m35s 3 failed

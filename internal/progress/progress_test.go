@@ -184,3 +184,16 @@ func TestNilWriter(t *testing.T) {
 	var nb *Bar
 	nb.Add(true) // a nil bar ignores Add
 }
+
+func TestAddN(t *testing.T) {
+	b := &Bar{unit: "MB", total: 10, start: time.Now().Add(-2 * time.Second)}
+	b.AddN(4)
+	b.AddN(0)
+	b.AddN(-3) // ignored
+	b.Add(true)
+	if got, want := b.line(0, false, 0, b.start.Add(2*time.Second)), "5/10  50% 2.5 MB/s ETA 2s"; got != want {
+		t.Errorf("line = %q, want %q", got, want)
+	}
+	var nilBar *Bar
+	nilBar.AddN(1)
+}

@@ -1,0 +1,570 @@
+package names
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/phantom-vlm/phantom/internal/textnorm"
+	"github.com/phantom-vlm/phantom/leak/report"
+	"github.com/phantom-vlm/phantom/shard"
+)
+
+// laionRow is LAION-5B's parquet schema (the metadata files of
+// laion2B-en and the others).
+type laionRow struct {
+	SampleID   int64   `parquet:"SAMPLE_ID"`
+	URL        string  `parquet:"URL"`
+	Text       *string `parquet:"TEXT,optional"`
+	Height     int32   `parquet:"HEIGHT"`
+	Width      int32   `parquet:"WIDTH"`
+	License    string  `parquet:"LICENSE"`
+	NSFW       string  `parquet:"NSFW"`
+	Similarity float64 `parquet:"similarity"`
+}
+
+// testNames are the names planted in the corpus.
+var testNames = []string{"Lionel Messi", "Messi", "Will Smith", "Bono", "Beyoncé Knowles", "Zoë Saldaña", "Jean-Luc Picard", "Ai Weiwei", "O'Brien"}
+
+// plantedForms are the forms a name is planted in: %s is the name.
+var plantedForms = []func(name string) string{
+	func(n string) string { return n },
+	strings.ToUpper,
+	strings.ToLower,
+	func(n string) string { return stripAccents(n) }, // "Beyonce Knowles"
+	func(n string) string { return strings.ReplaceAll(n, " ", "  ") },   // doubled spaces
+	func(n string) string { return strings.ReplaceAll(n, " ", "\n") },   // a newline inside
+	func(n string) string { return strings.ReplaceAll(n, " ", " \t ") }, // mixed white space
+	func(n string) string { return n + "'s" },                           // possessive
+	func(n string) string { return "(" + n + ")" },
+	func(n string) string { return "\"" + n + "\"," },
+	func(n string) string { return "x" + strings.ToLower(n) },         // inside a word: no
+	func(n string) string { return n + "sonian" },                     // inside a word: no
+	func(n string) string { return n + "2" },                          // a digit after: no
+	func(n string) string { return strings.ReplaceAll(n, " ", "") },   // run together
+	func(n string) string { return textnorm.Normalize(n) + "\u0301" }, // a combining mark after
+}
+
+func stripAccents(s string) string {
+	return strings.NewReplacer("é", "e", "ë", "e", "ñ", "n").Replace(s)
+}
+
+var fillers = []string{"photo of", "a portrait", "on stage at", "with", "the", "football", "museum", "red carpet", "Smithsonian", "2019", "—", "©", "café", "東京"}
+
+// testCaptions makes n captions: most have a name in some form, some two,
+// some none, some are empty or white space, and nulls are nil.
+func testCaptions(n int, seed uint64) []*string {
+	r := rand.New(rand.NewPCG(seed, 17))
+	var out []*string
+	for range n {
+		var s string
+		switch k := r.IntN(20); {
+		case k == 0:
+			out = append(out, nil)
+			continue
+		case k == 1:
+			s = ""
+		case k == 2:
+			s = "  \t "
+		default:
+			var parts []string
+			for range 1 + r.IntN(4) {
+				parts = append(parts, fillers[r.IntN(len(fillers))])
+			}
+			for range r.IntN(3) { // zero, one or two names
+				name := testNames[r.IntN(len(testNames))]
+				parts = append(parts, plantedForms[r.IntN(len(plantedForms))](name))
+				parts = append(parts, fillers[r.IntN(len(fillers))])
+			}
+			r.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+			s = strings.Join(parts, " ")
+		}
+		out = append(out, &s)
+	}
+	return out
+}
+
+// expected counts the captions with each name by the regexp rule, and the
+// captions and the empty or missing ones.
+func expected(caps []*string, rule Rule) (counts map[string]int64, captions, empty int64) {
+	counts = map[string]int64{}
+	res := map[string]*regexp.Regexp{}
+	for _, n := range testNames {
+		counts[n] = 0
+		res[n] = wordRule(n, rule)
+	}
+	for _, c := range caps {
+		captions++
+		if c == nil || strings.TrimSpace(*c) == "" {
+			empty++
+			continue
+		}
+		f := textnorm.Normalize(*c)
+		for _, n := range testNames {
+			if res[n].MatchString(f) {
+				counts[n]++
+			}
+		}
+	}
+	return counts, captions, empty
+}
+
+// writeParquet writes caps as a LAION parquet file with row groups of
+// rowGroup rows.
+func writeParquet(t testing.TB, path string, caps []*string, rowGroup int64) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[laionRow](f, parquet.MaxRowsPerRowGroup(rowGroup), parquet.Compression(&parquet.Snappy))
+	rows := make([]laionRow, len(caps))
+	for i, c := range caps {
+		rows[i] = laionRow{SampleID: int64(i), URL: fmt.Sprintf("https://example.org/%d.jpg", i), Text: c,
+			Height: 512, Width: 640, License: "?", NSFW: "UNLIKELY", Similarity: 0.31}
+	}
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// jsonlBytes is caps as JSONL with the caption under field; nil captions
+// are null or left out.
+func jsonlBytes(caps []*string, field string) []byte {
+	var b bytes.Buffer
+	for i, c := range caps {
+		row := map[string]any{"url": fmt.Sprintf("https://example.org/%d.jpg", i)}
+		if c != nil || i%2 == 0 {
+			row[field] = c
+		}
+		data, _ := json.Marshal(row)
+		b.Write(data)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// textBytes is caps one a line; a caption's own line ends become spaces
+// (the text format cannot hold them), nil captions empty lines.
+func textBytes(caps []*string) []byte {
+	var b bytes.Buffer
+	for _, c := range caps {
+		if c != nil {
+			b.WriteString(strings.NewReplacer("\n", " ", "\r", " ").Replace(*c))
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func gzipBytes(data []byte) []byte {
+	var b bytes.Buffer
+	z := gzip.NewWriter(&b)
+	z.Write(data)
+	z.Close()
+	return b.Bytes()
+}
+
+func zstdBytes(data []byte) []byte {
+	z, _ := zstd.NewWriter(nil)
+	defer z.Close()
+	return z.EncodeAll(data, nil)
+}
+
+func write(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// corpus writes the same captions as parquet (several row groups),
+// JSONL.gz, JSONL.zst, text and text.gz into dir and returns the captions.
+func corpus(t testing.TB, dir string) []*string {
+	caps := testCaptions(600, 1)
+	writeParquet(t, filepath.Join(dir, "part-00000.parquet"), caps, 64)
+	write(t, filepath.Join(dir, "part-00000.jsonl.gz"), gzipBytes(jsonlBytes(caps, "caption")))
+	write(t, filepath.Join(dir, "part-00000.jsonl.zst"), zstdBytes(jsonlBytes(caps, "TEXT")))
+	write(t, filepath.Join(dir, "part-00000.txt"), textBytes(caps))
+	write(t, filepath.Join(dir, "part-00000.txt.gz"), gzipBytes(textBytes(caps)))
+	return caps
+}
+
+func countMap(r *Result) map[string]int64 {
+	m := map[string]int64{}
+	for i, n := range r.Set.Names {
+		m[n] = r.Counts[i]
+	}
+	return m
+}
+
+func TestCountFormats(t *testing.T) {
+	dir := t.TempDir()
+	caps := corpus(t, dir)
+	set, _ := NewSet(testNames)
+	for _, rule := range []Rule{Words, Substring} {
+		want, captions, empty := expected(caps, rule)
+		if rule == Words && (want["Messi"] == 0 || want["Messi"] == int64(len(caps)) || want["Will Smith"] == 0) {
+			t.Fatalf("the generated corpus does not test much: %v", want)
+		}
+		for _, f := range []string{"part-00000.parquet", "part-00000.jsonl.gz", "part-00000.jsonl.zst", "part-00000.txt", "part-00000.txt.gz"} {
+			res, err := Count(context.Background(), []string{filepath.Join(dir, f)}, set, Options{Rule: rule})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Failed) > 0 {
+				t.Fatalf("%s: %v", f, res.Failed[0].Err)
+			}
+			if got := countMap(res); !reflect.DeepEqual(got, want) {
+				t.Errorf("%v %s: counts\n%v, want\n%v", rule, f, got, want)
+			}
+			if res.Captions != captions || res.Empty != empty {
+				t.Errorf("%v %s: %d captions, %d empty, want %d, %d", rule, f, res.Captions, res.Empty, captions, empty)
+			}
+		}
+	}
+	if g, err := os.ReadFile(filepath.Join(dir, "part-00000.parquet")); err == nil {
+		pf, err := parquet.OpenFile(bytes.NewReader(g), int64(len(g)))
+		if err != nil || len(pf.RowGroups()) < 5 {
+			t.Errorf("the test parquet file has %d row groups (%v), want several", len(pf.RowGroups()), err)
+		}
+	}
+}
+
+// The output is the same bytes whatever the jobs or the shard split, and
+// merged shards equal the whole.
+func TestCountJobsShardsMerge(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for i := range 6 {
+		caps := testCaptions(150, uint64(10+i))
+		p := filepath.Join(dir, fmt.Sprintf("part-%05d.parquet", i))
+		writeParquet(t, p, caps, 40)
+		files = append(files, p)
+	}
+	set, _ := NewSet(testNames)
+	out := t.TempDir()
+	whole := func(jobs int) []byte {
+		res, err := Count(context.Background(), files, set, Options{Jobs: jobs})
+		if err != nil || len(res.Failed) > 0 {
+			t.Fatal(err, res.Failed)
+		}
+		var b bytes.Buffer
+		res.WriteCSV(&b)
+		return b.Bytes()
+	}
+	one := whole(1)
+	if three := whole(3); !bytes.Equal(one, three) {
+		t.Errorf("--jobs 3 gave\n%s\n--jobs 1\n%s", three, one)
+	}
+	var parts []string
+	seen := 0
+	for i := range 3 {
+		sh := shard.Shard{I: i, N: 3}
+		res, err := Count(context.Background(), files, set, Options{Shard: sh, Jobs: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += len(res.Files)
+		p := filepath.Join(out, fmt.Sprintf("part-%d.csv", i))
+		if err := res.Write(p, res.Summary("phantom names count", sh.String())); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	if seen != len(files) {
+		t.Errorf("the shards counted %d files, want %d", seen, len(files))
+	}
+	res, sum, warnings, err := Merge(parts)
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	var merged bytes.Buffer
+	res.WriteCSV(&merged)
+	if !bytes.Equal(merged.Bytes(), one) {
+		t.Errorf("merged shards\n%s\nwant\n%s", merged.Bytes(), one)
+	}
+	if len(sum.Files) != len(files) || sum.Captions != 6*150 {
+		t.Errorf("merged summary: %d files, %d captions", len(sum.Files), sum.Captions)
+	}
+	if _, _, _, err := Merge([]string{parts[0], parts[1], parts[0]}); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merging a part twice: %v, want ErrMismatch", err)
+	}
+	// A copy of a part counted the same files.
+	cp := filepath.Join(out, "copy.csv")
+	for _, p := range parts {
+		var s Summary
+		data, _ := os.ReadFile(SummaryPath(p))
+		json.Unmarshal(data, &s)
+		if len(s.Files) > 0 {
+			csvData, _ := os.ReadFile(p)
+			write(t, cp, csvData)
+			write(t, SummaryPath(cp), data)
+			if _, _, _, err := Merge(append(parts, cp)); !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), s.Files[0].File) {
+				t.Errorf("merging a file counted twice: %v, want ErrMismatch naming %s", err, s.Files[0].File)
+			}
+			break
+		}
+	}
+	// A part counted by another rule does not merge.
+	res2, _ := Count(context.Background(), files[:1], set, Options{Rule: Substring})
+	p2 := filepath.Join(out, "substring.csv")
+	res2.Write(p2, res2.Summary("phantom names count", ""))
+	if _, _, _, err := Merge([]string{parts[0], p2}); !errors.Is(err, ErrMismatch) {
+		t.Errorf("merging two rules: %v, want ErrMismatch", err)
+	}
+}
+
+// A run stopped after one file resumes from the partial counts: the files
+// done are not read again and the result is the same as one whole run.
+func TestCountResume(t *testing.T) {
+	dir := t.TempDir()
+	caps := corpus(t, dir)
+	files, err := Expand([]string{dir})
+	if err != nil || len(files) != 5 {
+		t.Fatal(files, err)
+	}
+	set, _ := NewSet(testNames)
+	parts := filepath.Join(t.TempDir(), "counts.csv.parts")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := 0
+	_, err = Count(ctx, files, set, Options{Jobs: 1, Parts: parts, OnFile: func(FileCount, error) {
+		if done++; done == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped run: %v", err)
+	}
+	resumed := 0
+	res, err := Count(context.Background(), files, set, Options{Jobs: 2, Parts: parts, OnFile: func(fc FileCount, err error) {
+		if fc.Resumed {
+			resumed++
+		}
+	}})
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatal(err, res.Failed)
+	}
+	if resumed != 2 {
+		t.Errorf("%d files resumed, want 2", resumed)
+	}
+	want, captions, _ := expected(caps, Words)
+	for n := range want {
+		want[n] *= 5
+	}
+	if got := countMap(res); !reflect.DeepEqual(got, want) || res.Captions != 5*captions {
+		t.Errorf("resumed counts %v (%d captions), want %v (%d)", got, res.Captions, want, 5*captions)
+	}
+	// Another rule does not take the partial counts.
+	resumed = 0
+	if _, err := Count(context.Background(), files, set, Options{Rule: Substring, Parts: parts, OnFile: func(fc FileCount, _ error) {
+		if fc.Resumed {
+			resumed++
+		}
+	}}); err != nil || resumed != 0 {
+		t.Errorf("substring run resumed %d files (%v), want 0", resumed, err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	caps := testCaptions(200, 3)
+	good := filepath.Join(dir, "good.parquet")
+	writeParquet(t, good, caps, 50)
+	data, _ := os.ReadFile(good)
+	// A parquet file cut short, and one whose column data is garbage.
+	write(t, filepath.Join(dir, "truncated.parquet"), data[:len(data)/2])
+	garbled := bytes.Clone(data)
+	for i := 8; i < len(garbled)/3; i++ {
+		garbled[i] ^= 0x5a
+	}
+	write(t, filepath.Join(dir, "garbled.parquet"), garbled)
+	// A parquet file with no caption column.
+	f, _ := os.Create(filepath.Join(dir, "nocolumn.parquet"))
+	w := parquet.NewGenericWriter[struct {
+		SampleID int64  `parquet:"SAMPLE_ID"`
+		URL      string `parquet:"URL"`
+	}](f)
+	w.Write([]struct {
+		SampleID int64  `parquet:"SAMPLE_ID"`
+		URL      string `parquet:"URL"`
+	}{{1, "u"}})
+	w.Close()
+	f.Close()
+	// gzip: a good header, then garbage.
+	gz := gzipBytes(textBytes(caps))
+	bad := append(bytes.Clone(gz[:20]), bytes.Repeat([]byte{0xff}, 100)...)
+	write(t, filepath.Join(dir, "corrupt.txt.gz"), bad)
+	// JSONL with a line that is not JSON on line 3.
+	write(t, filepath.Join(dir, "notjson.jsonl"), []byte("{\"caption\":\"Bono\"}\n{\"caption\":\"Messi\"}\nBono live\n"))
+	// JSONL without the field.
+	write(t, filepath.Join(dir, "nofield.jsonl"), []byte("{\"url\":\"a\",\"title\":\"Bono\"}\n"))
+
+	files, err := Expand([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, _ := NewSet(testNames)
+	res, err := Count(context.Background(), files, set, Options{Jobs: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || res.Files[0].File != good {
+		t.Errorf("counted %v, want only %s", res.Files, good)
+	}
+	want, _, _ := expected(caps, Words)
+	if got := countMap(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+	errs := map[string]string{}
+	for _, fe := range res.Failed {
+		errs[filepath.Base(fe.File)] = fe.Err.Error()
+		if !strings.Contains(fe.Err.Error(), fe.File) {
+			t.Errorf("error %q does not name the file %s", fe.Err, fe.File)
+		}
+	}
+	checks := []struct {
+		file string
+		want []string
+		is   error
+	}{
+		{"truncated.parquet", []string{"parquet"}, nil},
+		{"garbled.parquet", []string{"row"}, nil},
+		{"nocolumn.parquet", []string{"TEXT or caption", "the columns are SAMPLE_ID, URL"}, ErrNoColumn},
+		{"corrupt.txt.gz", []string{"line"}, nil},
+		{"notjson.jsonl", []string{"line 3"}, ErrNotJSON},
+		{"nofield.jsonl", []string{"title, url"}, ErrNoField},
+	}
+	for _, c := range checks {
+		msg, ok := errs[c.file]
+		if !ok {
+			t.Errorf("%s did not fail", c.file)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: error %q does not say %q", c.file, msg, w)
+			}
+		}
+		if c.is != nil {
+			for _, fe := range res.Failed {
+				if filepath.Base(fe.File) == c.file && !errors.Is(fe.Err, c.is) {
+					t.Errorf("%s: error %v is not %v", c.file, fe.Err, c.is)
+				}
+			}
+		}
+	}
+	if len(res.Failed) != len(checks) {
+		t.Errorf("%d failed, want %d: %v", len(res.Failed), len(checks), errs)
+	}
+}
+
+// phantom report --name-counts reads the output as it is.
+func TestReportReadsOutput(t *testing.T) {
+	dir := t.TempDir()
+	caps := testCaptions(300, 5)
+	writeParquet(t, filepath.Join(dir, "a.parquet"), caps, 100)
+	names := append(append([]string(nil), testNames...), "Héloïse, \"the\" Unknown")
+	set, _ := NewSet(names)
+	res, err := Count(context.Background(), []string{filepath.Join(dir, "a.parquet")}, set, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "counts.csv")
+	if err := res.Write(out, res.Summary("phantom names count", "")); err != nil {
+		t.Fatal(err)
+	}
+	counts, bad, err := report.ReadNameCounts(out)
+	if err != nil || len(bad) > 0 {
+		t.Fatal(err, bad)
+	}
+	want, _, _ := expected(caps, Words)
+	if len(counts) != len(names) {
+		t.Errorf("report read %d names, want %d", len(counts), len(names))
+	}
+	for n, c := range want {
+		if counts[textnorm.Normalize(n)] != float64(c) {
+			t.Errorf("report read %q = %v, want %d", n, counts[textnorm.Normalize(n)], c)
+		}
+	}
+	data, _ := os.ReadFile(out)
+	if !bytes.HasPrefix(data, []byte("name,count\n")) {
+		t.Errorf("output starts %q", data[:min(len(data), 20)])
+	}
+	var s Summary
+	sd, _ := os.ReadFile(SummaryPath(out))
+	if err := json.Unmarshal(sd, &s); err != nil || s.Rule != "words" || s.Captions != 300 {
+		t.Errorf("summary %+v, %v", s, err)
+	}
+}
+
+func TestReadNames(t *testing.T) {
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "names.txt")
+	write(t, txt, []byte("\ufeffLionel Messi\n\n  Bono \nbono\nBeyonce\nBeyoncé\n"))
+	got, err := ReadNames(txt)
+	if err != nil || !reflect.DeepEqual(got, []string{"Lionel Messi", "Bono", "bono", "Beyonce", "Beyoncé"}) {
+		t.Errorf("ReadNames(txt) = %q, %v", got, err)
+	}
+	set, dropped := NewSet(got)
+	if !reflect.DeepEqual(set.Names, []string{"Lionel Messi", "Bono", "Beyonce"}) || len(dropped) != 2 {
+		t.Errorf("NewSet = %q, dropped %q", set.Names, dropped)
+	}
+	meta := filepath.Join(dir, "metadata.jsonl")
+	write(t, meta, []byte(`{"file_name":"original/a.jpg","name":"Lionel Messi","aliases":["Leo Messi"],"condition":"original"}
+{"file_name":"blur/a.jpg","name":"Lionel Messi","aliases":["Leo Messi"],"condition":"blur"}
+{"file_name":"original/b.jpg","name":"Eileen Collins","aliases":[],"condition":"original"}
+`))
+	got, err = ReadNames(meta)
+	set, _ = NewSet(got)
+	if err != nil || !reflect.DeepEqual(set.Names, []string{"Lionel Messi", "Leo Messi", "Eileen Collins"}) {
+		t.Errorf("ReadNames(metadata.jsonl) = %q, %v", set.Names, err)
+	}
+	write(t, meta, []byte("{\"name\":\"A\"}\nnot json\n"))
+	if _, err := ReadNames(meta); err == nil || !strings.Contains(err.Error(), ":2:") {
+		t.Errorf("bad metadata line: %v", err)
+	}
+}
+
+func TestExpand(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"a.parquet", "b.jsonl.gz", "c.txt.zst", "sub/d.ndjson", "notes.md", ".hidden/e.parquet", "sub/.f.parquet"} {
+		p := filepath.Join(dir, f)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		write(t, p, nil)
+	}
+	got, err := Expand([]string{dir, filepath.Join(dir, "*.parquet"), filepath.Join(dir, "notes.md")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel []string
+	for _, g := range got {
+		r, _ := filepath.Rel(dir, g)
+		rel = append(rel, filepath.ToSlash(r))
+	}
+	if want := []string{"a.parquet", "b.jsonl.gz", "c.txt.zst", "notes.md", "sub/d.ndjson"}; !reflect.DeepEqual(rel, want) {
+		t.Errorf("Expand = %q, want %q", rel, want)
+	}
+	if _, err := Expand([]string{filepath.Join(dir, "*.csv")}); err == nil {
+		t.Error("a glob matching nothing is not an error")
+	}
+}
