@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/phantom-vlm/phantom/internal/lockfile"
 )
 
 // Result statuses.
@@ -98,6 +100,10 @@ type LineError struct {
 func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err) }
 func (e *LineError) Unwrap() error { return e.Err }
 
+// ErrBusy is returned by OpenResults when another process (or another
+// open ResultsFile) is appending to the file.
+var ErrBusy = errors.New("leak: another run is appending to this results file")
+
 // ErrClosed is returned by Append on a closed ResultsFile.
 var ErrClosed = errors.New("leak: results file closed")
 
@@ -116,10 +122,13 @@ const DefaultSyncInterval = time.Second
 // interval, which a re-run asks again. A torn final line (no trailing
 // newline) is cut off when the file is opened.
 //
-// A ResultsFile is safe for concurrent use. Two processes must not append
-// to the same file at once.
+// A ResultsFile is safe for concurrent use. Two processes never append to
+// one file at once: OpenResults takes an exclusive lock on path+".lock"
+// (left in place, empty, after Close), and a second open fails with
+// ErrBusy naming the process that holds it.
 type ResultsFile struct {
 	path string
+	lock *lockfile.Lock
 
 	mu  sync.Mutex
 	f   *os.File
@@ -159,8 +168,21 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 			return nil, fmt.Errorf("leak: open results: %w", err)
 		}
 	}
+	lock, err := lockfile.Acquire(path + ".lock")
+	var he *lockfile.HeldError
+	if errors.As(err, &he) {
+		holder := ""
+		if he.Holder != "" {
+			holder = " (held by " + he.Holder + ")"
+		}
+		return nil, fmt.Errorf("%w: %s%s", ErrBusy, path, holder)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("leak: open results: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("leak: open results: %w", err)
 	}
 	good, err := r.load(f)
@@ -175,9 +197,10 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 	}
 	if err != nil {
 		f.Close()
+		lock.Close()
 		return nil, fmt.Errorf("leak: open results %s: %w", path, err)
 	}
-	r.f = f
+	r.f, r.lock = f, lock
 	r.lastSync = time.Now()
 	return r, nil
 }
@@ -397,6 +420,7 @@ func (r *ResultsFile) Close() error {
 	if cerr := r.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("leak: close %s: %w", r.path, cerr)
 	}
+	r.lock.Close()
 	r.f = nil
 	return err
 }

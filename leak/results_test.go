@@ -221,3 +221,25 @@ func TestResultsFileConcurrentAppend(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsFileLocked: a second OpenResults of a file that is open is
+// refused with ErrBusy naming the holder, and allowed after Close.
+func TestResultsFileLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	rf, err := OpenResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = OpenResults(path)
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), fmt.Sprintf("held by pid %d", os.Getpid())) {
+		t.Errorf("second open = %v, want ErrBusy naming this process", err)
+	}
+	if err := rf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rf, err = OpenResults(path)
+	if err != nil {
+		t.Fatalf("open after Close: %v", err)
+	}
+	rf.Close()
+}

@@ -353,3 +353,48 @@ func TestCanonicalConditions(t *testing.T) {
 		t.Errorf("canonicalConditions = %q, want %q", got, want)
 	}
 }
+
+// TestQueryTwoRunsOneResultsFile starts a second phantom query on a results
+// file that a first one is appending to: the second is refused, names the
+// first, and the first finishes with every key once.
+func TestQueryTwoRunsOneResultsFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs phantom in subprocesses")
+	}
+	dir, _ := killFixture(t, 2) // 70 questions
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A grey square.", nil },
+		leaktest.WithDelay(5*time.Millisecond))
+	defer srv.Close()
+	results := filepath.Join(t.TempDir(), "r.jsonl")
+	args := []string{"query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--concurrency", "1", "--results", results}
+	first := phantomCmd(args...)
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for countLines(t, results) < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	second := phantomCmd(args...)
+	out, err := second.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("second run: %v, want exit status 1\n%s", err, out)
+	}
+	if want := fmt.Sprintf("held by pid %d", first.Process.Pid); !strings.Contains(string(out), want) || !strings.Contains(string(out), "another run is appending") {
+		t.Errorf("second run says:\n%s\nwant it to name the first (%s)", out, want)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, firstErr.String())
+	}
+	counts, _ := keyCounts(t, results)
+	for k, n := range counts {
+		if n != 1 {
+			t.Errorf("key %s written %d times", k, n)
+		}
+	}
+	if len(counts) != 70 {
+		t.Errorf("%d keys, want 70", len(counts))
+	}
+}
