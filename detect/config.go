@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -90,13 +89,13 @@ func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) 
 	if files := firstPresent(dir, personOrder); files != nil {
 		pd, err := openPersonModel(files, opts)
 		if err != nil {
-			return fmt.Errorf("detect: person model: %w", err)
+			return err
 		}
 		a.People = pd
 	} else {
 		d, err := NewHOGPersonDetector()
 		if err != nil {
-			return fmt.Errorf("detect: OpenCV person default: %w", err)
+			return err
 		}
 		a.People, a.PeopleFromFaces = d, true
 		log.Info("detect: no person model; using the OpenCV default (HOG, plus bodies below faces)", "dir", dir)
@@ -110,13 +109,13 @@ func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) e
 	if files := firstPresent(dir, maskOrder); files != nil {
 		sg, err := openMaskModel(files, opts)
 		if err != nil {
-			return fmt.Errorf("detect: mask model: %w", err)
+			return err
 		}
 		a.Segmenter = sg
 	} else {
 		d, err := NewGrabCutSegmenter()
 		if err != nil {
-			return fmt.Errorf("detect: OpenCV mask default: %w", err)
+			return err
 		}
 		a.Segmenter = d
 		log.Info("detect: no mask model; using the OpenCV default", "dir", dir)
@@ -156,13 +155,13 @@ func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, 
 	if files := firstPresent(dir, faceOrder); files != nil {
 		d, err := openFaceModel(files[0], opts)
 		if err != nil {
-			return nil, fmt.Errorf("detect: face model: %w", err)
+			return nil, err
 		}
 		fd = d
 	} else {
 		d, err := NewHaarFaceDetector()
 		if err != nil {
-			return nil, fmt.Errorf("detect: OpenCV face default: %w", err)
+			return nil, err
 		}
 		fd = d
 		log.Info("detect: no face model; using the OpenCV default", "dir", dir)

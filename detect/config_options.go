@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 
 	"github.com/phantom-vlm/phantom/internal/ort"
@@ -110,6 +112,17 @@ func (o modelOptions) ortOptions() []ort.Option {
 		ort.WithLibrary(o.library),
 		ort.WithLogger(o.logger),
 	}
+}
+
+// openError is the error of a constructor whose model file failed to open,
+// under this package's prefix: it wraps ErrNoModel (and fs.ErrNotExist) when
+// the file is missing, and otherwise says which model it was.
+func openError(what string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s: %w", ErrNoModel, what, pe)
+	}
+	return fmt.Errorf("detect: %s: %w", what, err)
 }
 
 // orDefault returns v, or def when v is zero.

@@ -17,7 +17,10 @@ import (
 	"math"
 )
 
-// ErrNoModel is returned (wrapped) when a detector's model file cannot be found.
+// ErrNoModel is returned (wrapped) when a detector's model file cannot be
+// found: by every ONNX constructor for a missing file (the error then also
+// matches fs.ErrNotExist and names the path), and by NewHaarFaceDetector when
+// no cascade is found (the error lists the paths tried).
 var ErrNoModel = errors.New("detect: model file not found")
 
 // Box is an axis-aligned box in the pixel coordinates of the photo it was

@@ -131,7 +131,7 @@ func NewGroundingDINOWith(modelPath, vocabPath string, p GDINOParams, opts ...Mo
 	o := newModelOptions(opts)
 	tok, err := wordpiece.Load(vocabPath)
 	if err != nil {
-		return nil, fmt.Errorf("detect: grounding dino vocabulary: %w", err)
+		return nil, openError("grounding dino vocabulary", err)
 	}
 	text, err := buildGDINOText(tok, p.Prompt)
 	if err != nil {
@@ -139,7 +139,7 @@ func NewGroundingDINOWith(modelPath, vocabPath string, p GDINOParams, opts ...Mo
 	}
 	sess, err := ort.Open(modelPath, gdinoSignature, o.ortOptions()...)
 	if err != nil {
-		return nil, fmt.Errorf("detect: grounding dino: %w", err)
+		return nil, openError("grounding dino", err)
 	}
 	sig := sess.Signature()
 	d := &GroundingDINO{sess: sess, text: text, params: p, name: "grounding-dino:" + filepath.Base(modelPath)}

@@ -65,7 +65,7 @@ var isnetSignature = ort.Signature{
 func NewISNet(modelPath string, opts ...ModelOption) (*ISNet, error) {
 	sess, err := ort.Open(modelPath, isnetSignature, newModelOptions(opts).ortOptions()...)
 	if err != nil {
-		return nil, fmt.Errorf("detect: isnet: %w", err)
+		return nil, openError("isnet", err)
 	}
 	n := &ISNet{sess: sess, name: "isnet:" + filepath.Base(modelPath), w: 1024, h: 1024, context: isnetContext, bleed: isnetBleed}
 	if s := sess.Signature().Inputs[0].Shape; s[2] > 0 && s[3] > 0 {

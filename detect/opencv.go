@@ -78,8 +78,8 @@ func FindHaarCascade(path string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("detect: haar face cascade not found (tried %s; install opencv-data or set %s): %w",
-		strings.Join(tried, ", "), HaarCascadeEnv, ErrNoModel)
+	return "", fmt.Errorf("%w: haar face cascade (tried %s; install opencv-data or set %s)",
+		ErrNoModel, strings.Join(tried, ", "), HaarCascadeEnv)
 }
 
 // score turns a grouped detection's raw hit count into a confidence in

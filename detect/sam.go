@@ -77,7 +77,7 @@ func NewSAM(encoderPath, decoderPath string, opts ...ModelOption) (*SAM, error) 
 	ortOpts := newModelOptions(opts).ortOptions()
 	enc, err := ort.Open(encoderPath, samEncoderSignature, ortOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("detect: sam encoder: %w", err)
+		return nil, openError("sam encoder", err)
 	}
 	s := &SAM{enc: enc, name: "sam:" + filepath.Base(encoderPath) + "+" + filepath.Base(decoderPath)}
 	in := enc.Signature().Inputs[0]
@@ -112,7 +112,7 @@ func NewSAM(encoderPath, decoderPath string, opts ...ModelOption) (*SAM, error) 
 	dec, err := ort.Open(decoderPath, samDecoderSignature, ortOpts...)
 	if err != nil {
 		enc.Close()
-		return nil, fmt.Errorf("detect: sam decoder: %w", err)
+		return nil, openError("sam decoder", err)
 	}
 	s.dec = dec
 	return s, nil

@@ -77,6 +77,14 @@ type yoloKind struct {
 // openYOLO inspects path, finds its layout and opens a session. A model that
 // fits no layout gives an error wrapping ErrModelSignature.
 func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
+	m, err := inspectYOLO(path, kind, o)
+	if err != nil {
+		return nil, openError("yolov8", err)
+	}
+	return m, nil
+}
+
+func inspectYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 	if err := ort.Init(o.library); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,14 @@ type YuNet struct {
 // runs at 640×640. A file without YuNet's outputs gives an error wrapping
 // ErrModelSignature.
 func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
+	y, err := openYuNet(path, opts)
+	if err != nil {
+		return nil, openError("yunet", err)
+	}
+	return y, nil
+}
+
+func openYuNet(path string, opts []ModelOption) (*YuNet, error) {
 	o := newModelOptions(opts)
 	if err := ort.Init(o.library); err != nil {
 		return nil, err

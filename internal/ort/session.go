@@ -39,7 +39,10 @@ func ParseDevice(s string) (Device, error) {
 // ErrCUDAUnavailable is returned (wrapped) by Open with DeviceCUDA when the
 // CUDA execution provider cannot be added: no GPU, no CUDA libraries, or an
 // ONNX Runtime build without CUDA.
-var ErrCUDAUnavailable = errors.New("ort: CUDA execution provider unavailable")
+//
+// Its text has no "ort:" prefix: detect re-exports it as its own sentinel,
+// and importers never see this package's name.
+var ErrCUDAUnavailable = errors.New("CUDA execution provider unavailable")
 
 // ErrClosed is returned by Run on a closed session.
 var ErrClosed = errors.New("ort: session closed")

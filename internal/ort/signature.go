@@ -3,6 +3,7 @@ package ort
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	ortgo "github.com/yalue/onnxruntime_go"
@@ -10,7 +11,9 @@ import (
 
 // ErrSignature is returned (wrapped) when a model file's inputs or outputs are
 // not the ones the caller expects: a wrong model in the right place.
-var ErrSignature = errors.New("ort: model signature mismatch")
+//
+// Its text has no "ort:" prefix: detect re-exports it as its own sentinel.
+var ErrSignature = errors.New("model signature mismatch")
 
 // TensorSpec describes one input or output of a model.
 //
@@ -64,9 +67,13 @@ func (s Signature) String() string {
 }
 
 // Inspect reads the inputs and outputs of the model at path, without running
-// it. It starts the environment if needed. A file that is not an ONNX model
-// gives an error naming the file.
+// it. It starts the environment if needed. A missing file gives an error
+// wrapping fs.ErrNotExist (ONNX Runtime's own message is a bare string); a
+// file that is not an ONNX model gives an error naming the file.
 func Inspect(path string) (Signature, error) {
+	if _, err := os.Stat(path); err != nil {
+		return Signature{}, fmt.Errorf("ort: %w", err)
+	}
 	if err := Init(""); err != nil {
 		return Signature{}, err
 	}
