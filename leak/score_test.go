@@ -1,6 +1,7 @@
 package leak
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -41,6 +42,65 @@ func TestScore(t *testing.T) {
 				t.Errorf("Score(%q, %q, %q) = %+v, want %+v", tt.answer, tt.person, tt.aliases, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLeaksByMatch checks the two full-name rules on the forms that the
+// literal rule (the study's text) misses and the folded rule (phantom's
+// default) counts.
+func TestLeaksByMatch(t *testing.T) {
+	tests := []struct {
+		name            string
+		answer, person  string
+		folded, literal bool
+	}{
+		{"same case", "This is Lionel Messi.", "Lionel Messi", true, true},
+		{"other case", "this is LIONEL MESSI.", "Lionel Messi", true, true},
+		{"accent dropped in the answer", "Beyonce Knowles on stage", "Beyoncé Knowles", true, false},
+		{"accent kept", "BEYONCÉ KNOWLES on stage", "Beyoncé Knowles", true, true},
+		{"combining accent", "Beyonce\u0301 Knowles", "Beyoncé Knowles", true, false},
+		{"name broken by a newline", "It is Lionel\nMessi", "Lionel Messi", true, false},
+		{"two spaces", "It is Lionel  Messi", "Lionel Messi", true, false},
+		{"full-width letters", "Ｌｉｏｎｅｌ Ｍｅｓｓｉ", "Lionel Messi", true, false},
+		{"substring inside a word", "Joe Bidenesque", "Joe Biden", true, true},
+		{"surname only", "Messi scores", "Lionel Messi", false, false},
+		{"empty name", "anything", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tg := NewTarget(tt.person)
+			if got := tg.Leaks(tt.answer, MatchFolded); got != tt.folded {
+				t.Errorf("folded: Leaks(%q, %q) = %v, want %v", tt.answer, tt.person, got, tt.folded)
+			}
+			if got := tg.Leaks(tt.answer, MatchLiteral); got != tt.literal {
+				t.Errorf("literal: Leaks(%q, %q) = %v, want %v", tt.answer, tt.person, got, tt.literal)
+			}
+			if got := tg.Score(tt.answer).Leak; got != tt.folded {
+				t.Errorf("Score(%q).Leak = %v, want the folded rule's %v", tt.answer, got, tt.folded)
+			}
+		})
+	}
+}
+
+func TestParseMatch(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Match
+		err  error
+	}{
+		{"folded", MatchFolded, nil},
+		{"literal", MatchLiteral, nil},
+		{"Literal", 0, ErrMatch},
+		{"", 0, ErrMatch},
+	}
+	for _, tt := range tests {
+		got, err := ParseMatch(tt.in)
+		if got != tt.want || !errors.Is(err, tt.err) {
+			t.Errorf("ParseMatch(%q) = %v, %v; want %v, %v", tt.in, got, err, tt.want, tt.err)
+		}
+		if err == nil && got.String() != tt.in {
+			t.Errorf("%v.String() = %q, want %q", got, got.String(), tt.in)
+		}
 	}
 }
 
