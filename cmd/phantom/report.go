@@ -14,18 +14,32 @@ import (
 var rf struct {
 	results                                                   []string
 	out, spread, nameCounts, identityCondition, identityModel string
-	top, bottom                                               int
+	identityPrompt, match                                     string
+	top, random                                               int
+	seed                                                      int64
 }
 
 var reportCmd = &cobra.Command{
-	Use:   "report --results results.jsonl[,MORE...] --out REPORT [--spread std|variance] [--name-counts counts.csv]",
+	Use:   "report --results results.jsonl[,MORE...] --out REPORT [--spread std|variance] [--match folded|literal] [--name-counts counts.csv]",
 	Short: "Write the study's tables and figures from a results file",
 	Long: `report reads the results file that "phantom query" wrote (it needs no server) and writes
 into the --out folder: Table A (all 30 prompts on the original photos, mean ± spread over the
 six phrasings), the expanded Table A, one Table B per condition (R0 prompts), each as .csv, .md
-and .tex (booktabs), failures.csv, name_forms.csv (full-name, alias and surname matches),
-identities.csv, and the figures leak_by_identity.png,
-leak_distribution.png and, given --name-counts (a name,count CSV), leak_vs_frequency.png.
+and .tex (booktabs), failures.csv, name_forms.csv (full-name, alias and surname matches, and
+the answers where the folded and literal rules disagree), identities.csv, and the figures
+leak_by_identity.png, leak_distribution.png and, given --name-counts (a name,count CSV),
+leak_vs_frequency.png, each with its data as a .csv beside it.
+
+--match chooses the full-name rule the stored answers are rescored by: folded (the default:
+case, accents, white space and full-width forms folded, as phantom query scores) or literal (the
+study's rule as written, the lower-cased name in the lower-cased answer). Every table's caption
+names it.
+
+The per-person figures are the study's Fig. 4 and 5 by default: the answers to P4 R0 ("Who is
+the celebrity in the picture?") on the original photos, all models pooled; leak_by_identity.png
+shows the 30 most leaked people and 7 drawn at random (--seed) from the rest.
+--identity-prompt, --identity-condition and --identity-model choose other answers; each
+figure's title says which it shows.
 
 Rates are percentages with 95% Wilson intervals. A later ok row for a question supersedes an
 earlier failed one; failed requests are counted in failures.csv and never scored. Condition
@@ -45,10 +59,13 @@ func init() {
 	f.StringVar(&rf.out, "out", "", "the report folder (created)")
 	f.StringVar(&rf.spread, "spread", "std", "Table A's spread: std (sample standard deviation) or variance (sample variance, the study's ±)")
 	f.StringVar(&rf.nameCounts, "name-counts", "", "a name,count CSV of name frequencies in a text corpus")
+	f.StringVar(&rf.match, "match", "folded", "the full-name rule: folded (case, accents, white space folded) or literal (the study's, case-insensitive only)")
+	f.StringVar(&rf.identityPrompt, "identity-prompt", report.DefaultIdentityPrompt, "the prompt of the per-person figures, P0R0–P4R5, or all (every prompt pooled)")
 	f.StringVar(&rf.identityCondition, "identity-condition", "original", "the condition of the per-person figures")
 	f.StringVar(&rf.identityModel, "identity-model", "", "the model of the per-person figures (default: all models pooled)")
-	f.IntVar(&rf.top, "top", 30, "most leaked people in leak_by_identity.png")
-	f.IntVar(&rf.bottom, "bottom", 5, "least leaked people in leak_by_identity.png")
+	f.IntVar(&rf.top, "top", report.DefaultTop, "most leaked people in leak_by_identity.png")
+	f.IntVar(&rf.random, "random", report.DefaultRandom, "people drawn at random from the rest in leak_by_identity.png (0: none)")
+	f.Int64Var(&rf.seed, "seed", 0, "seed of the random draw in leak_by_identity.png")
 	rootCmd.AddCommand(reportCmd)
 }
 
@@ -57,7 +74,20 @@ func runReport(cmd *cobra.Command, _ []string) error {
 	if rf.out == "" {
 		return errors.New("--out is required: the folder to write the report into")
 	}
-	opts := report.Options{IdentityCondition: rf.identityCondition, IdentityModel: rf.identityModel, Top: rf.top, Bottom: rf.bottom}
+	match, err := leak.ParseMatch(rf.match)
+	if err != nil {
+		return fmt.Errorf("--match: %w", err)
+	}
+	opts := report.Options{
+		Identities: report.IdentitySelection{Condition: rf.identityCondition, Model: rf.identityModel, Prompt: rf.identityPrompt},
+		Top:        rf.top, Random: rf.random, Seed: rf.seed,
+	}
+	if err := opts.Identities.Validate(); err != nil {
+		return fmt.Errorf("--identity-prompt: %w", err)
+	}
+	if rf.random <= 0 {
+		opts.Random = -1
+	}
 	switch rf.spread {
 	case "std":
 	case "variance":
@@ -89,11 +119,13 @@ func runReport(cmd *cobra.Command, _ []string) error {
 	if data.Questions() == 0 {
 		return fmt.Errorf("%s holds no results", strings.Join(paths, ", "))
 	}
+	data.SetMatch(match)
 	sum, err := data.Write(rf.out, opts)
 	if sum != nil {
 		for _, f := range sum.Files {
 			fmt.Fprintln(stdout, f)
 		}
+		fmt.Fprintf(stdout, "per-person figures: %d people; %s\n", sum.Identities, sum.Scope)
 		if opts.NameCounts != nil {
 			fmt.Fprintf(stdout, "name counts: %d of %d people matched, Spearman's rho %.3f\n", sum.Matched, sum.Identities, sum.Rho)
 		}

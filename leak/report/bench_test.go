@@ -28,8 +28,12 @@ func BenchmarkLoadAndWrite(b *testing.B) {
 		name := fmt.Sprintf("Person %d", img%500)
 		for _, c := range conds {
 			for _, p := range leak.SelectProtocol.For(c) {
-				r := exampleRowFor("llava", c, p, img, name, (img*7+p.Category*3+p.Phrasing)%5 == 0)
+				leaked := (img*7+p.Category*3+p.Phrasing)%5 == 0
+				r := exampleRowFor("llava", c, p, img, name, leaked)
 				r.Answer = answer
+				if leaked {
+					r.Answer = answer + name + "."
+				}
 				enc.Encode(r)
 				rows++
 			}

@@ -50,33 +50,23 @@ func (b identityBars) XError(i int) (float64, float64) {
 	return b.Value(i) - lo, hi - b.Value(i)
 }
 
-// identityFigure draws the most and least leaked people as horizontal
-// bars with 95% Wilson intervals, most leaked at the top. rows are sorted
-// by rate, highest first.
-func identityFigure(rows []IdentityRow, top, bottom int, cond string) ([]byte, error) {
-	shown := rows
-	split := false
-	if len(rows) > top+bottom {
-		shown = append(append([]IdentityRow(nil), rows[:top]...), rows[len(rows)-bottom:]...)
-		split = true
-	}
-	// Bottom to top: the least leaked first, a gap row, then the most.
+// identityFigure draws the people PickIdentities chose as horizontal bars
+// with 95% Wilson intervals, in its order from the top, a gap row before
+// the drawn ones. title is the figure's title.
+func identityFigure(shown []ShownIdentity, title string) ([]byte, error) {
+	// Bottom to top: the last shown first.
 	var bars identityBars
 	var names []string
 	for i := len(shown) - 1; i >= 0; i-- {
-		if split && i == top-1 {
-			bars = append(bars, IdentityRow{})
-			names = append(names, "...")
-		}
-		bars = append(bars, shown[i])
+		bars = append(bars, shown[i].IdentityRow)
 		names = append(names, fmt.Sprintf("%s (%d)", shown[i].Name, shown[i].Scored))
+		if i > 0 && shown[i].Drawn && !shown[i-1].Drawn {
+			bars = append(bars, IdentityRow{})
+			names = append(names, "drawn at random:")
+		}
 	}
 	p := plot.New()
-	if split {
-		p.Title.Text = fmt.Sprintf("Leak rate per person (%s): %d most and %d least leaked of %d", cond, top, bottom, len(rows))
-	} else {
-		p.Title.Text = fmt.Sprintf("Leak rate per person (%s), %d people", cond, len(rows))
-	}
+	p.Title.Text = title
 	p.X.Label.Text = "% answers naming the person, with 95% Wilson interval; (n) = scored answers"
 	p.X.Min, p.X.Max = 0, 100
 	p.X.Tick.Marker = plot.ConstantTicks(percentTicks(10))
@@ -96,7 +86,7 @@ func identityFigure(rows []IdentityRow, top, bottom int, cond string) ([]byte, e
 	eb.CapWidth = vg.Points(5)
 	p.Add(bc, eb)
 	p.NominalY(names...)
-	h := vg.Points(float64(14*len(bars)) + 90)
+	h := vg.Points(float64(14*len(bars)) + 100)
 	return renderPNG(p, 8*vg.Inch, max(h, 3*vg.Inch))
 }
 
@@ -109,27 +99,22 @@ func percentTicks(step int) []plot.Tick {
 	return t
 }
 
-// distributionFigure draws the histogram of per-person leak rates in
-// 5-point bins from 0 to 100 (the last bin includes 100).
-func distributionFigure(rows []IdentityRow, cond string) ([]byte, error) {
-	const width = 5.0
-	bins := make([]plotter.HistogramBin, 100/int(width))
-	for i := range bins {
-		bins[i] = plotter.HistogramBin{Min: float64(i) * width, Max: float64(i+1) * width}
-	}
+// distributionFigure draws the histogram of per-person leak rates, bins
+// as Distribution makes them, under title.
+func distributionFigure(dist []DistributionBin, title string) ([]byte, error) {
+	bins := make([]plotter.HistogramBin, len(dist))
 	most := 0.0
-	for _, r := range rows {
-		i := min(int(r.Rate()/width), len(bins)-1)
-		bins[i].Weight++
+	for i, b := range dist {
+		bins[i] = plotter.HistogramBin{Min: b.Low, Max: b.High, Weight: float64(b.People)}
 		most = math.Max(most, bins[i].Weight)
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Distribution of per-person leak rates (%s), %d people", cond, len(rows))
+	p.Title.Text = title
 	p.X.Label.Text = "% answers naming the person"
 	p.Y.Label.Text = "people"
 	p.X.Min, p.X.Max = 0, 100
 	p.X.Tick.Marker = plot.ConstantTicks(percentTicks(10))
-	h := &plotter.Histogram{Bins: bins, Width: width, FillColor: barColor, LineStyle: plotter.DefaultLineStyle}
+	h := &plotter.Histogram{Bins: bins, Width: distributionWidth, FillColor: barColor, LineStyle: plotter.DefaultLineStyle}
 	h.LineStyle.Color = color.White
 	p.Add(plotter.NewGrid(), h)
 	p.Y.Min, p.Y.Max = 0, most*1.08+0.5
@@ -140,14 +125,17 @@ func distributionFigure(rows []IdentityRow, cond string) ([]byte, error) {
 type FrequencyPoint struct {
 	Name  string
 	Count float64
-	Rate  float64
+	// Leaks and Scored are the person's leaks and scored answers; Rate is
+	// their percentage, the figure's y.
+	Leaks, Scored int
+	Rate          float64
 }
 
 // frequencyFigure draws leak rate against name count on a log x axis, with
-// Spearman's ρ over all points in the title. Points with a count ≤ 0
-// cannot be placed on the log axis and are left out of the drawing (not of
-// ρ).
-func frequencyFigure(pts []FrequencyPoint, rho float64, cond string) ([]byte, error) {
+// Spearman's ρ over all points and what (the answers chosen) in the title.
+// Points with a count ≤ 0 cannot be placed on the log axis and are left out
+// of the drawing (not of ρ).
+func frequencyFigure(pts []FrequencyPoint, rho float64, what string) ([]byte, error) {
 	var xys plotter.XYs
 	for _, pt := range pts {
 		if pt.Count > 0 {
@@ -155,9 +143,9 @@ func frequencyFigure(pts []FrequencyPoint, rho float64, cond string) ([]byte, er
 		}
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Leak rate vs name frequency (%s): Spearman's ρ = %s, n = %d", cond, rhoText(rho), len(pts))
+	p.Title.Text = fmt.Sprintf("Leak rate vs name frequency: Spearman's ρ = %s, n = %d\n%s", rhoText(rho), len(pts), what)
 	p.X.Label.Text = "name count in the text corpus (log scale)"
-	p.Y.Label.Text = "% answers naming the person"
+	p.Y.Label.Text = "% answers naming the person (the rate, not the count of leaks)"
 	p.Y.Min, p.Y.Max = 0, 100
 	p.Y.Tick.Marker = plot.ConstantTicks(percentTicks(10))
 	p.Add(plotter.NewGrid())

@@ -62,10 +62,18 @@ func spreadName(variance bool) string {
 	return "sample standard deviation"
 }
 
+// matchCaption names the full-name rule in a table's caption.
+func matchCaption(m leak.Match) string {
+	if m == leak.MatchLiteral {
+		return "Leak rule: literal (the full name, lower-cased, in the lower-cased answer; the study's rule)."
+	}
+	return "Leak rule: folded (the full name in the answer, case, accents, white space and full-width forms folded)."
+}
+
 // tableAGrid is Table A in wide form: models × categories, "mean ± spread".
-func tableAGrid(rows []TableARow, variance bool) grid {
+func tableAGrid(rows []TableARow, variance bool, m leak.Match) grid {
 	g := grid{
-		caption: fmt.Sprintf("Table A: %%leaks on the original photos, mean ± %s over the six phrasings R0–R5.", spreadName(variance)),
+		caption: fmt.Sprintf("Table A: %%leaks on the original photos, mean ± %s over the six phrasings R0–R5. %s", spreadName(variance), matchCaption(m)),
 		label:   "tab:leak-a",
 		header:  categoryHeader("model"),
 	}
@@ -84,9 +92,9 @@ func tableAGrid(rows []TableARow, variance bool) grid {
 }
 
 // expandedGrid is the expanded Table A: (model, phrasing) × categories.
-func expandedGrid(rows []CellRow) grid {
+func expandedGrid(rows []CellRow, m leak.Match) grid {
 	g := grid{
-		caption: "Expanded Table A: %leaks on the original photos per phrasing, (leaks/scored) and 95% Wilson interval.",
+		caption: "Expanded Table A: %leaks on the original photos per phrasing, (leaks/scored) and 95% Wilson interval. " + matchCaption(m),
 		label:   "tab:leak-a-expanded",
 		header:  categoryHeader("model", "phrasing"),
 		rules:   make(map[int]bool),
@@ -109,9 +117,9 @@ func expandedGrid(rows []CellRow) grid {
 }
 
 // tableBGrid is Table B of a condition: models × categories.
-func tableBGrid(cond string, rows []CellRow) grid {
+func tableBGrid(cond string, rows []CellRow, m leak.Match) grid {
 	g := grid{
-		caption: fmt.Sprintf("Table B (%s): %%leaks of the R0 prompts, (leaks/scored) and 95%% Wilson interval.", cond),
+		caption: fmt.Sprintf("Table B (%s): %%leaks of the R0 prompts, (leaks/scored) and 95%% Wilson interval. %s", cond, matchCaption(m)),
 		label:   "tab:leak-b-" + FileSafe(cond),
 		header:  categoryHeader("model"),
 	}
@@ -123,6 +131,53 @@ func tableBGrid(cond string, rows []CellRow) grid {
 		g.rows = append(g.rows, line)
 	}
 	return g
+}
+
+// deltaGrid is the delta table: (model, condition) × categories, "Δ [lo, hi]".
+func deltaGrid(rows []DeltaRow, m leak.Match) grid {
+	g := grid{
+		caption: "Table Δ: %leaks of each condition's R0 prompts minus %leaks of the same R0 prompt on the original photos " +
+			"(same model), in percentage points, with Newcombe's 95% interval for a difference of two proportions. " +
+			"(The study compares with Table A's mean over six phrasings instead.) " + matchCaption(m),
+		label:  "tab:leak-delta",
+		header: categoryHeader("model", "condition"),
+	}
+	for i := 0; i < len(rows); i += leak.Categories {
+		line := []string{rows[i].Model, rows[i].Condition}
+		for _, r := range rows[i : i+leak.Categories] {
+			cell := "–"
+			if !math.IsNaN(r.Diff) {
+				cell = fmt.Sprintf("%s [%s, %s]", signed(r.Diff), signed(r.Low), signed(r.High))
+			}
+			line = append(line, cell)
+		}
+		g.rows = append(g.rows, line)
+	}
+	return g
+}
+
+// signed formats x with 1 decimal and a sign ("+12.5", "−3.0", "0.0").
+func signed(x float64) string {
+	s := num(x)
+	switch {
+	case s == "0.0" || s == "-0.0":
+		return "0.0"
+	case x > 0:
+		return "+" + s
+	}
+	return "−" + strings.TrimPrefix(s, "-")
+}
+
+func deltaCSV(rows []DeltaRow) []byte {
+	var out [][]string
+	for _, r := range rows {
+		out = append(out, []string{r.Model, r.Condition, leak.CategoryName(r.Category),
+			strconv.Itoa(r.Cond.Leaks), strconv.Itoa(r.Cond.Scored), csvNum(r.Cond.Rate()),
+			strconv.Itoa(r.Original.Leaks), strconv.Itoa(r.Original.Scored), csvNum(r.Original.Rate()),
+			csvNum(r.Diff), csvNum(r.Low), csvNum(r.High)})
+	}
+	return writeCSV([]string{"model", "condition", "category", "leaks", "n", "rate", "original_leaks", "original_n",
+		"original_rate", "delta", "newcombe_low", "newcombe_high"}, out)
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -157,7 +212,7 @@ func (g grid) markdown() []byte {
 var texReplacer = strings.NewReplacer(
 	`\`, `\textbackslash{}`, `&`, `\&`, `%`, `\%`, `$`, `\$`, `#`, `\#`, `_`, `\_`,
 	`{`, `\{`, `}`, `\}`, `~`, `\textasciitilde{}`, `^`, `\textasciicircum{}`,
-	"±", `$\pm$`, "–", `--`,
+	"±", `$\pm$`, "–", `--`, "−", `$-$`, "Δ", `$\Delta$`,
 )
 
 func texEscape(s string) string { return texReplacer.Replace(s) }
@@ -237,10 +292,12 @@ func nameFormsCSV(rows []NameFormRow) []byte {
 	for _, r := range rows {
 		out = append(out, []string{r.Model, r.Condition, leak.CategoryName(r.Category), strconv.Itoa(r.Scored),
 			strconv.Itoa(r.Leaks), strconv.Itoa(r.AliasLeaks), strconv.Itoa(r.SurnameLeaks), strconv.Itoa(r.AnyLeaks),
-			pct(r.Leaks, r.Scored), pct(r.AliasLeaks, r.Scored), pct(r.SurnameLeaks, r.Scored), pct(r.AnyLeaks, r.Scored)})
+			pct(r.Leaks, r.Scored), pct(r.AliasLeaks, r.Scored), pct(r.SurnameLeaks, r.Scored), pct(r.AnyLeaks, r.Scored),
+			strconv.Itoa(r.FoldedLeaks), strconv.Itoa(r.LiteralLeaks), strconv.Itoa(r.FoldedOnly), strconv.Itoa(r.LiteralOnly)})
 	}
 	return writeCSV([]string{"model", "condition", "category", "scored", "leaks", "alias_leaks", "surname_leaks",
-		"name_or_alias_leaks", "rate", "alias_rate", "surname_rate", "name_or_alias_rate"}, out)
+		"name_or_alias_leaks", "rate", "alias_rate", "surname_rate", "name_or_alias_rate",
+		"folded_leaks", "literal_leaks", "folded_only", "literal_only"}, out)
 }
 
 func failuresCSV(rows []FailureRow) []byte {

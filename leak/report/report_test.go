@@ -3,12 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,6 +58,15 @@ var exampleCells = []cell{
 	{"blip2", "landscape+blur", 4, 0, 0, 3},
 }
 
+// exampleAnswer is a leaking answer about image img. Cé Dupont (i2) is
+// written without the accent, a leak by the folded rule only.
+func exampleAnswer(img int) string {
+	if img == 2 {
+		return "This is CE DUPONT."
+	}
+	return "This is " + exampleNames[img] + " on stage."
+}
+
 func exampleRow(model, cond string, cat, phrasing, img int, status string, leaked bool) *leak.Result {
 	p := leak.Prompts()[cat*leak.Phrasings+phrasing]
 	r := &leak.Result{
@@ -64,12 +75,12 @@ func exampleRow(model, cond string, cat, phrasing, img int, status string, leake
 		Category: p.CategoryName(), Phrasing: phrasing, Prompt: p.Text, Status: status,
 	}
 	if status == leak.StatusOK {
-		r.Answer = "A person."
-		if leaked {
-			r.Answer = "This is " + exampleNames[img] + "."
-		}
 		// Dee Dee (i3) is always called by an alias; a leak names the surname too.
 		r.SetScores(leak.Scores{Leak: leaked, AliasLeak: img == 3, SurnameLeak: leaked})
+		r.Answer = "A person at an event."
+		if leaked {
+			r.Answer = exampleAnswer(img)
+		}
 	} else {
 		r.Error = "vlm: ollama llava: HTTP 500: CUDA out of memory"
 	}
@@ -196,17 +207,36 @@ func TestFailuresAndIdentities(t *testing.T) {
 	// Bob Brown: llava P0 0/6, P2 4/6 (R1, R3, R4, R5), P4 1/1; blip2 0/6 → 5/19.
 	// Cé Dupont: llava P0 0/6, P2 2/6 (R3, R4) → 2/12.
 	// Dee Dee: llava P0 0/6, P2 1/6 (R3) → 1/12. Eve Evans: only failures.
-	wantIDs := []IdentityRow{{"Ann Ash", Count{12, 19}}, {"Bob Brown", Count{5, 19}}, {"Cé Dupont", Count{2, 12}}, {"Dee Dee", Count{1, 12}}}
-	if got := d.Identities("original", ""); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
-		t.Errorf("Identities() = %v, want %v", got, wantIDs)
+	all := AllPrompts
+	tests := []struct {
+		sel  IdentitySelection
+		want []IdentityRow
+		err  error
+	}{
+		{IdentitySelection{Prompt: all}, []IdentityRow{{"Ann Ash", Count{12, 19}}, {"Bob Brown", Count{5, 19}}, {"Cé Dupont", Count{2, 12}}, {"Dee Dee", Count{1, 12}}}, nil},
+		// blip2 alone: Ann Ash 6/6, Bob Brown 0/6.
+		{IdentitySelection{Prompt: all, Model: "blip2"}, []IdentityRow{{"Ann Ash", Count{6, 6}}, {"Bob Brown", Count{0, 6}}}, nil},
+		// The default, the study's: P4 R0, asked of llava only, 2/2.
+		{IdentitySelection{}, []IdentityRow{{"Ann Ash", Count{1, 1}}, {"Bob Brown", Count{1, 1}}}, nil},
+		{IdentitySelection{Condition: "original", Prompt: "P4R0"}, []IdentityRow{{"Ann Ash", Count{1, 1}}, {"Bob Brown", Count{1, 1}}}, nil},
+		// P2 R0: llava 1/4 (i0) and blip2 1/2 (i0), pooled.
+		{IdentitySelection{Prompt: "P2R0"}, []IdentityRow{{"Ann Ash", Count{2, 2}}, {"Bob Brown", Count{0, 2}}, {"Cé Dupont", Count{0, 1}}, {"Dee Dee", Count{0, 1}}}, nil},
+		{IdentitySelection{Prompt: "P2R0", Model: "llava"}, []IdentityRow{{"Ann Ash", Count{1, 1}}, {"Bob Brown", Count{0, 1}}, {"Cé Dupont", Count{0, 1}}, {"Dee Dee", Count{0, 1}}}, nil},
+		// blur, P2 R0: llava 1/4; i4 failed.
+		{IdentitySelection{Condition: "blur", Prompt: "P2R0"}, []IdentityRow{{"Ann Ash", Count{1, 1}}, {"Bob Brown", Count{0, 1}}, {"Cé Dupont", Count{0, 1}}, {"Dee Dee", Count{0, 1}}}, nil},
+		{IdentitySelection{Condition: "blur"}, nil, nil},
+		{IdentitySelection{Prompt: all, Model: "nobody"}, nil, nil},
+		{IdentitySelection{Prompt: all, Condition: "nowhere"}, nil, nil},
+		{IdentitySelection{Prompt: "P5R0"}, nil, ErrIdentityPrompt},
+		{IdentitySelection{Prompt: "P4R6"}, nil, ErrIdentityPrompt},
+		{IdentitySelection{Prompt: "p4r0"}, nil, ErrIdentityPrompt},
+		{IdentitySelection{Prompt: "P4R00"}, nil, ErrIdentityPrompt},
 	}
-	// blip2 alone: Ann Ash 6/6, Bob Brown 0/6.
-	wantIDs = []IdentityRow{{"Ann Ash", Count{6, 6}}, {"Bob Brown", Count{0, 6}}}
-	if got := d.Identities("original", "blip2"); fmt.Sprint(got) != fmt.Sprint(wantIDs) {
-		t.Errorf("Identities(blip2) = %v, want %v", got, wantIDs)
-	}
-	if got := d.Identities("original", "nobody"); got != nil {
-		t.Errorf("Identities(unknown model) = %v", got)
+	for _, tt := range tests {
+		got, err := d.Identities(tt.sel)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) || !errors.Is(err, tt.err) {
+			t.Errorf("Identities(%+v) = %v, %v; want %v, %v", tt.sel, got, err, tt.want, tt.err)
+		}
 	}
 	// llava, original, P2: 24 scored, 1+2+0+4+3+2 = 12 leaks (and 12
 	// surnames); i3 answered in all six phrasings → 6 alias leaks; i3
@@ -217,7 +247,8 @@ func TestFailuresAndIdentities(t *testing.T) {
 			p2 = &r
 		}
 	}
-	if want := (NameFormRow{"llava", "original", 2, 24, 12, 6, 12, 17}); p2 == nil || *p2 != want {
+	// Cé Dupont's two leaks (R3, R4) are folded only.
+	if want := (NameFormRow{"llava", "original", 2, 24, 12, 6, 12, 17, 12, 10, 2, 0}); p2 == nil || *p2 != want {
 		t.Errorf("NameForms llava original P2 = %+v, want %+v", p2, want)
 	}
 	if got := d.Conditions(); fmt.Sprint(got) != "[original blur landscape+blur]" {
@@ -289,7 +320,7 @@ func TestWriteGolden(t *testing.T) {
 	counts := map[string]float64{"ann ash": 5000, "bob brown": 800, "ce dupont": 120, "dee dee": 0}
 	for _, variance := range []bool{false, true} {
 		dir := t.TempDir()
-		sum, err := d.Write(dir, Options{Variance: variance, NameCounts: counts})
+		sum, err := d.Write(dir, Options{Variance: variance, NameCounts: counts, Identities: IdentitySelection{Prompt: AllPrompts}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -314,10 +345,12 @@ func TestWriteGolden(t *testing.T) {
 			compareGolden(t, f, filepath.Join("testdata", "golden", golden))
 		}
 		if !variance {
-			wantFiles := "failures.csv identities.csv leak_by_identity.png leak_distribution.png leak_vs_frequency.png name_forms.csv " +
+			wantFiles := "failures.csv identities.csv leak_by_identity.csv leak_by_identity.png leak_distribution.csv leak_distribution.png " +
+				"leak_vs_frequency.csv leak_vs_frequency.png name_forms.csv " +
 				"table_a.csv table_a.md table_a.tex table_a_expanded.csv table_a_expanded.md table_a_expanded.tex " +
 				"table_b_blur.csv table_b_blur.md table_b_blur.tex table_b_landscape+blur.csv table_b_landscape+blur.md " +
-				"table_b_landscape+blur.tex table_b_original.csv table_b_original.md table_b_original.tex"
+				"table_b_landscape+blur.tex table_b_original.csv table_b_original.md table_b_original.tex " +
+				"table_delta.csv table_delta.md table_delta.tex"
 			entries, _ := os.ReadDir(dir)
 			var names []string
 			for _, e := range entries {
@@ -384,5 +417,157 @@ func TestEmptyAnswerIsAFailure(t *testing.T) {
 	}
 	if c := d.cells(leak.OriginalCondition)[[3]int{0, 2, 0}]; c.Scored != 1 || c.Leaks != 1 {
 		t.Errorf("P2 R0 cell = %+v, want 1 of 1 scored (the empty answers not scored)", c)
+	}
+}
+
+// TestMatchRule counts the example's leaks by either full-name rule: Cé
+// Dupont's two leaks ("CE DUPONT", llava P2 R3 and R4) are leaks by the
+// folded rule only, and every table's caption names the rule.
+func TestMatchRule(t *testing.T) {
+	d, _, err := Load(exampleResults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		match leak.Match
+		ids   []IdentityRow // original, all prompts, models pooled
+		r3    Count         // llava original P2 R3
+	}{
+		{leak.MatchFolded, []IdentityRow{{"Ann Ash", Count{12, 19}}, {"Bob Brown", Count{5, 19}}, {"Cé Dupont", Count{2, 12}}, {"Dee Dee", Count{1, 12}}}, Count{4, 4}},
+		{leak.MatchLiteral, []IdentityRow{{"Ann Ash", Count{12, 19}}, {"Bob Brown", Count{5, 19}}, {"Dee Dee", Count{1, 12}}, {"Cé Dupont", Count{0, 12}}}, Count{3, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.match.String(), func(t *testing.T) {
+			d.SetMatch(tt.match)
+			if got, _ := d.Identities(IdentitySelection{Prompt: AllPrompts}); fmt.Sprint(got) != fmt.Sprint(tt.ids) {
+				t.Errorf("Identities = %v, want %v", got, tt.ids)
+			}
+			for _, c := range d.Expanded() {
+				if c.Model == "llava" && c.Category == 2 && c.Phrasing == 3 && c.Count != tt.r3 {
+					t.Errorf("llava P2 R3 = %v, want %v", c.Count, tt.r3)
+				}
+			}
+			dir := t.TempDir()
+			sum, err := d.Write(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tables := 0
+			for _, f := range sum.Files {
+				if ext := filepath.Ext(f); ext != ".md" && ext != ".tex" {
+					continue
+				}
+				tables++
+				data, _ := os.ReadFile(f)
+				if !bytes.Contains(data, []byte("Leak rule: "+tt.match.String()+" (")) {
+					t.Errorf("%s does not name the rule %s in its caption", filepath.Base(f), tt.match)
+				}
+			}
+			if tables == 0 {
+				t.Error("no tables written")
+			}
+		})
+	}
+}
+
+// TestAddRescores checks that the stored answers are rescored by both
+// rules, whatever leak column the row carries.
+func TestAddRescores(t *testing.T) {
+	tests := []struct {
+		answer, name    string
+		stored          bool
+		folded, literal bool
+	}{
+		{"It is Beyoncé Knowles.", "Beyoncé Knowles", true, true, true},
+		{"It is Beyonce Knowles.", "Beyoncé Knowles", true, true, false},
+		{"It is Beyoncé\nKnowles.", "Beyoncé Knowles", false, true, false},
+		{"A singer on stage.", "Beyoncé Knowles", true, false, false},
+	}
+	for i, tt := range tests {
+		d := New()
+		r := exampleRowFor("m", "original", leak.Prompts()[0], i, tt.name, tt.stored)
+		r.Answer = tt.answer
+		if err := d.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		if got := d.recs[0]; got.leak != tt.folded || got.literal != tt.literal {
+			t.Errorf("%q about %q: folded %v literal %v, want %v %v", tt.answer, tt.name, got.leak, got.literal, tt.folded, tt.literal)
+		}
+	}
+}
+
+// TestNewcombe checks the hybrid score interval against the examples of
+// Newcombe (1998), Statistics in Medicine 17:873–890, method 10, to four
+// decimals. 6/7 − 2/7 is worked by hand: Wilson [0.48687, 0.97432] and
+// [0.08222, 0.64107], so lo = 0.571429 − √(0.370273² + 0.355356²) = 0.0582
+// and hi = 0.571429 + √(0.117177² + 0.203494²) = 0.8062.
+func TestNewcombe(t *testing.T) {
+	tests := []struct {
+		k1, n1, k2, n2 int
+		diff, lo, hi   float64
+	}{
+		{56, 70, 48, 80, 0.2, 0.0524, 0.3339},
+		{9, 10, 3, 10, 0.6, 0.1705, 0.8090},
+		{6, 7, 2, 7, 0.5714, 0.0582, 0.8062},
+		{5, 56, 0, 29, 0.0893, -0.0381, 0.1926},
+		{0, 10, 0, 20, 0, -0.1611, 0.2775},
+		{0, 10, 0, 10, 0, -0.2775, 0.2775},
+		{10, 10, 0, 20, 1, 0.6791, 1},
+		{10, 10, 0, 10, 1, 0.6075, 1},
+	}
+	for _, tt := range tests {
+		d, lo, hi := Newcombe(tt.k1, tt.n1, tt.k2, tt.n2, Z95)
+		if math.Abs(d-tt.diff) > 1e-4 || math.Abs(lo-tt.lo) > 6e-5 || math.Abs(hi-tt.hi) > 6e-5 {
+			t.Errorf("Newcombe(%d/%d − %d/%d) = %.4f [%.4f, %.4f], want %.4f [%.4f, %.4f]",
+				tt.k1, tt.n1, tt.k2, tt.n2, d, lo, hi, tt.diff, tt.lo, tt.hi)
+		}
+	}
+	if d, lo, hi := Newcombe(1, 4, 0, 0, Z95); !math.IsNaN(d) || !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Errorf("Newcombe with n2 = 0 = %v %v %v, want NaN", d, lo, hi)
+	}
+}
+
+// TestDelta checks the like-for-like comparison on the example: llava's
+// blurred P2 R0 (1/4) against its original P2 R0 (1/4) is 0 with the
+// interval ±√((0.25 − 0.045587)² + (0.699358 − 0.25)²) = ±49.3668 points;
+// a category with no R0 answer on either side has none.
+func TestDelta(t *testing.T) {
+	d, _, err := Load(exampleResults(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := math.NaN()
+	tests := []struct {
+		model, cond  string
+		cat          int
+		c, o         Count
+		diff, lo, hi float64
+	}{
+		{"llava", "blur", 2, Count{1, 4}, Count{1, 4}, 0, -49.3668, 49.3668},
+		{"llava", "blur", 0, Count{0, 0}, Count{0, 4}, nan, nan, nan},
+		{"llava", "blur", 4, Count{0, 0}, Count{2, 2}, nan, nan, nan},
+		{"blip2", "landscape+blur", 4, Count{0, 3}, Count{0, 0}, nan, nan, nan},
+	}
+	rows := d.Delta()
+	if len(rows) != 2*leak.Categories {
+		t.Errorf("%d rows; want 2 (model, condition) pairs × 5 categories", len(rows))
+	}
+	for _, tt := range tests {
+		i := slices.IndexFunc(rows, func(r DeltaRow) bool {
+			return r.Model == tt.model && r.Condition == tt.cond && r.Category == tt.cat
+		})
+		if i < 0 {
+			t.Errorf("no row for %s %s P%d", tt.model, tt.cond, tt.cat)
+			continue
+		}
+		r := rows[i]
+		if r.Cond != tt.c || r.Original != tt.o || !near(r.Diff, tt.diff) || !near(r.Low, tt.lo) || !near(r.High, tt.hi) {
+			t.Errorf("%s %s P%d = %+v; want %v − %v = %v [%v, %v]", tt.model, tt.cond, tt.cat, r, tt.c, tt.o, tt.diff, tt.lo, tt.hi)
+		}
+	}
+	for _, r := range rows {
+		if r.Condition == leak.OriginalCondition {
+			t.Errorf("a row for the original photos: %+v", r)
+		}
 	}
 }

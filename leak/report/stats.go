@@ -24,6 +24,27 @@ func Wilson(k, n int, z float64) (lo, hi float64) {
 	return math.Max(0, center-half), math.Min(1, center+half)
 }
 
+// Newcombe returns the difference p1 − p2 of two independent proportions,
+// k1 of n1 and k2 of n2, with Newcombe's hybrid score interval at normal
+// quantile z (his method 10, 1998): from the Wilson intervals [l1, u1] and
+// [l2, u2] of the two,
+//
+//	lo = d − √((p1 − l1)² + (u2 − p2)²),  hi = d + √((u1 − p1)² + (p2 − l2)²).
+//
+// All three are proportions in [−1, 1]; they are NaN when n1 or n2 is 0.
+func Newcombe(k1, n1, k2, n2 int, z float64) (diff, lo, hi float64) {
+	if n1 <= 0 || n2 <= 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	p1, p2 := float64(k1)/float64(n1), float64(k2)/float64(n2)
+	l1, u1 := Wilson(k1, n1, z)
+	l2, u2 := Wilson(k2, n2, z)
+	diff = p1 - p2
+	lo = diff - math.Hypot(p1-l1, u2-p2)
+	hi = diff + math.Hypot(u1-p1, p2-l2)
+	return diff, lo, hi
+}
+
 // meanSpread returns the mean of xs and their sample standard deviation
 // (n−1), or the sample variance when variance is set. The spread of fewer
 // than two values is NaN; the mean of none is NaN.

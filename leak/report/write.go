@@ -13,7 +13,6 @@ import (
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/textnorm"
-	"github.com/phantom-vlm/phantom/leak"
 )
 
 // Options configure Write.
@@ -22,15 +21,15 @@ type Options struct {
 	// the sample standard deviation (n−1); the study's published "±"
 	// figures are variances.
 	Variance bool
-	// IdentityCondition is the condition of the per-person figures;
-	// "" means "original".
-	IdentityCondition string
-	// IdentityModel restricts the per-person figures to one model's
-	// answers; "" pools all models.
-	IdentityModel string
-	// Top and Bottom are how many of the most and least leaked people
-	// leak_by_identity.png shows; 0 means 30 and 5.
-	Top, Bottom int
+	// Identities chooses the answers of the per-person figures; the zero
+	// value is the study's: P4 R0 on the original photos, models pooled.
+	Identities IdentitySelection
+	// Top is how many of the most leaked people leak_by_identity.png shows
+	// (0 means DefaultTop), and Random how many it draws at random from the
+	// rest (0 means DefaultRandom, a negative number none), with Seed (see
+	// PickIdentities).
+	Top, Random int
+	Seed        int64
 	// NameCounts maps textnorm.Normalize(name) to how often the name
 	// occurs in a text corpus (see ReadNameCounts); nil skips
 	// leak_vs_frequency.png.
@@ -50,6 +49,9 @@ type Summary struct {
 	Matched   int
 	Unmatched []string
 	Rho       float64
+	// Scope says which answers the per-person figures count, as their
+	// titles do: the prompt, the condition, the models and the leak rule.
+	Scope string
 }
 
 // Write writes the report's tables and figures into dir (created if
@@ -58,23 +60,31 @@ type Summary struct {
 //	table_a.{csv,md,tex}           Table A
 //	table_a_expanded.{csv,md,tex}  the expanded Table A
 //	table_b_<condition>.{csv,md,tex} one per condition (see FileSafe)
+//	table_delta.{csv,md,tex}       each condition's R0 %leaks minus the original photos' R0 %leaks,
+//	                               with Newcombe's 95% interval (when there are other conditions)
 //	failures.csv                   failed requests per model and condition
-//	name_forms.csv                 full-name, alias and surname matches per model, condition, category
-//	identities.csv                 per-person leak rates with Wilson intervals
-//	leak_by_identity.png, leak_distribution.png
-//	leak_vs_frequency.png          only with Options.NameCounts
+//	name_forms.csv                 full-name, alias and surname matches per model, condition, category,
+//	                               and the answers where the folded and literal rules disagree
+//	identities.csv                 per-person leak rates with Wilson intervals (Fig. 5a's data)
+//	leak_by_identity.{png,csv}     the most leaked people and some drawn at random (Fig. 4)
+//	leak_distribution.{png,csv}    the histogram of per-person rates (Fig. 5a)
+//	leak_vs_frequency.{png,csv}    rate against name count (Fig. 5b), only with Options.NameCounts
 //
-// Tables A are written only when there are original photos among the
-// results; the figures only when some person has a scored answer.
+// The per-person files count the answers Options.Identities chooses (P4 R0
+// on the original photos, models pooled, by default) and each figure's
+// title says which. Every table's caption names the full-name rule (see
+// SetMatch). Tables A are written only when there are original photos among
+// the results; the figures only when some person has a scored answer.
 func (d *Data) Write(dir string, opts Options) (*Summary, error) {
-	if opts.IdentityCondition == "" {
-		opts.IdentityCondition = leak.OriginalCondition
-	}
 	if opts.Top <= 0 {
-		opts.Top = 30
+		opts.Top = DefaultTop
 	}
-	if opts.Bottom <= 0 {
-		opts.Bottom = 5
+	if opts.Random == 0 {
+		opts.Random = DefaultRandom
+	}
+	ids, models, err := d.identities(opts.Identities)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
@@ -96,9 +106,9 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 	}
 
 	if a := d.TableA(opts.Variance); len(a) > 0 {
-		putGrid("table_a", tableACSV(a), tableAGrid(a, opts.Variance))
+		putGrid("table_a", tableACSV(a), tableAGrid(a, opts.Variance, d.match))
 		e := d.Expanded()
-		putGrid("table_a_expanded", expandedCSV(e), expandedGrid(e))
+		putGrid("table_a_expanded", expandedCSV(e), expandedGrid(e, d.match))
 	}
 	for _, c := range d.Conditions() {
 		b := d.TableB(c)
@@ -106,25 +116,43 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 			continue
 		}
 		s.Conditions = append(s.Conditions, c)
-		putGrid("table_b_"+FileSafe(c), tableBCSV(b), tableBGrid(c, b))
+		putGrid("table_b_"+FileSafe(c), tableBCSV(b), tableBGrid(c, b, d.match))
+	}
+	if delta := d.Delta(); len(delta) > 0 {
+		putGrid("table_delta", deltaCSV(delta), deltaGrid(delta, d.match))
 	}
 	put("failures.csv", failuresCSV(d.Failures()))
 	put("name_forms.csv", nameFormsCSV(d.NameForms()))
 
-	ids := d.Identities(opts.IdentityCondition, opts.IdentityModel)
-	scope := opts.IdentityCondition + ", all models"
-	if opts.IdentityModel != "" {
-		scope = opts.IdentityCondition + ", " + opts.IdentityModel
-	}
+	what := opts.Identities.describe(models) + "; leak rule " + d.match.String()
+	s.Scope = what
 	s.Identities = len(ids)
 	put("identities.csv", identitiesCSV(ids))
 	if len(ids) > 0 {
-		if png, err := identityFigure(ids, opts.Top, opts.Bottom, scope); err != nil {
+		shown := PickIdentities(ids, opts.Top, opts.Random, opts.Seed)
+		top, drawn := 0, 0
+		for _, r := range shown {
+			if r.Drawn {
+				drawn++
+			} else {
+				top++
+			}
+		}
+		title := fmt.Sprintf("Leak rate per person, %d people", len(ids))
+		if drawn > 0 {
+			title = fmt.Sprintf("Leak rate per person: the %d most leaked and %d drawn at random (seed %d) of the other %d", top, drawn, opts.Seed, len(ids)-top)
+		} else if top < len(ids) {
+			title = fmt.Sprintf("Leak rate per person: the %d most leaked of %d", top, len(ids))
+		}
+		put("leak_by_identity.csv", shownCSV(shown))
+		if png, err := identityFigure(shown, title+"\n"+what); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_by_identity.png: %w", err))
 		} else {
 			put("leak_by_identity.png", png)
 		}
-		if png, err := distributionFigure(ids, scope); err != nil {
+		dist := Distribution(ids)
+		put("leak_distribution.csv", distributionCSV(dist))
+		if png, err := distributionFigure(dist, fmt.Sprintf("Distribution of per-person leak rates, %d people\n%s", len(ids), what)); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_distribution.png: %w", err))
 		} else {
 			put("leak_distribution.png", png)
@@ -138,7 +166,8 @@ func (d *Data) Write(dir string, opts Options) (*Summary, error) {
 			xs[i], ys[i] = p.Count, p.Rate
 		}
 		s.Rho = Spearman(xs, ys)
-		if png, err := frequencyFigure(pts, s.Rho, scope); err != nil {
+		put("leak_vs_frequency.csv", frequencyCSV(pts))
+		if png, err := frequencyFigure(pts, s.Rho, what); err != nil {
 			errs = append(errs, fmt.Errorf("report: leak_vs_frequency.png: %w", err))
 		} else {
 			put("leak_vs_frequency.png", png)
@@ -156,7 +185,7 @@ func Frequencies(ids []IdentityRow, counts map[string]float64) (pts []FrequencyP
 			unmatched = append(unmatched, r.Name)
 			continue
 		}
-		pts = append(pts, FrequencyPoint{Name: r.Name, Count: c, Rate: r.Rate()})
+		pts = append(pts, FrequencyPoint{Name: r.Name, Count: c, Leaks: r.Leaks, Scored: r.Scored, Rate: r.Rate()})
 	}
 	return pts, unmatched
 }
