@@ -391,7 +391,7 @@ type IdentityRow struct {
 	Count
 }
 
-// AllPrompts, as IdentitySelection.Prompt, pools every prompt asked.
+// AllPrompts is the IdentitySelection.Prompt that pools every prompt asked.
 const AllPrompts = "all"
 
 // DefaultIdentityPrompt is the prompt of the study's per-person figures
