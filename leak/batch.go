@@ -502,7 +502,7 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 				return true
 			}
 			m := r.Models[q.model]
-			res := r.newResult(m, q.job)
+			res := r.newResult(m, q.job, out.CustomID)
 			res.BatchID, res.Attempts, res.Time = out.ID, 1, time.Now().UTC()
 			if msg := batchLineError(&out); msg != "" {
 				res.Status, res.Error = StatusFailed, msg

@@ -369,13 +369,13 @@ type imageCache struct {
 	err  error // why the image could not be read (batch export only)
 }
 
-// newResult returns the row of m's question j, with its key and every
-// column but the answer's.
-func (r *Runner) newResult(m Model, j job) *Result {
+// newResult returns the row of m's question j, whose key is key, with
+// every column but the answer's.
+func (r *Runner) newResult(m Model, j job, key string) *Result {
 	opts := r.Options.Resolved()
 	row, p := &r.Variants[j.variant], suite[j.prompt]
 	return &Result{
-		Key: r.key(m.name(), m.Client.Backend(), row, p), Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
+		Key: key, Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
 		ImageID: row.ID, FileName: row.FileName, VariantSHA256: row.SHA256, Name: row.Name, Aliases: row.Aliases,
 		Condition: row.Condition, Category: p.CategoryName(), Phrasing: p.Phrasing,
 		Prompt: p.Text, Temperature: opts.Temperature, Seed: opts.Seed, MaxTokens: opts.MaxTokens,
@@ -398,7 +398,7 @@ func setAnswer(res *Result, text string) {
 // ask asks one question. ok is false when the context ended the request.
 func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
 	row, p := &r.Variants[j.variant], suite[j.prompt]
-	res = r.newResult(m, j)
+	res = r.newResult(m, j, r.key(m.name(), m.Client.Backend(), row, p))
 	if cache.name != row.FileName || cache.data == nil {
 		data, typ, err := loadImage(r.Dir, row.FileName)
 		if err != nil {
