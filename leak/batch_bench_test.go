@@ -86,7 +86,8 @@ func maxRSS(b *testing.B) {
 //	go test ./leak -run '^$' -bench 'BatchExport$' -benchtime 1x
 func BenchmarkBatchExport(b *testing.B) {
 	r := batchStudy(b)
-	var n int
+	var n, files int
+	var size int64
 	cpu := cpuSeconds()
 	b.ResetTimer()
 	for range b.N {
@@ -94,13 +95,17 @@ func BenchmarkBatchExport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = 0
+		n, size = 0, 0
 		for _, f := range sum.Files {
 			n += f.Requests
+			size += f.Bytes
 		}
+		files = len(sum.Files)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(n), "requests")
+	b.ReportMetric(float64(files), "files")
+	b.ReportMetric(float64(size)/1e6, "MB-written")
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/export")
 	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/export")
 	maxRSS(b)
