@@ -178,14 +178,27 @@ type settings struct {
 	Format     string      `json:"format"`
 	Seed       int64       `json:"seed"`
 	Grid       int         `json:"grid"`
+	// Codec is the JPEG library and version (imageio.JPEGCodec) that
+	// decodes JPEG inputs and, for format jpg, encodes the variants: another
+	// version may give other bytes, so a resume never mixes two.
+	Codec string `json:"codec"`
 }
 
 func (b *Builder) settings() settings {
-	return settings{Conditions: b.conds, Format: b.format, Seed: b.seed, Grid: b.grid}
+	return settings{Conditions: b.conds, Format: b.format, Seed: b.seed, Grid: b.grid, Codec: imageio.JPEGCodec()}
 }
 
 func (s settings) equal(o settings) bool {
-	return joinConditions(s.Conditions) == joinConditions(o.Conditions) && s.Format == o.Format && s.Seed == o.Seed && s.Grid == o.Grid
+	return joinConditions(s.Conditions) == joinConditions(o.Conditions) && s.Format == o.Format && s.Seed == o.Seed && s.Grid == o.Grid && s.Codec == o.Codec
+}
+
+// codecName is s.Codec for a message: builds before the field was recorded
+// used Go's image/jpeg.
+func (s settings) codecName() string {
+	if s.Codec == "" {
+		return "image/jpeg (not recorded)"
+	}
+	return s.Codec
 }
 
 func readSettings(out string) (settings, bool, error) {
@@ -225,9 +238,9 @@ func writeSettings(out string, s settings) error {
 	}
 	if ok {
 		if !old.equal(s) {
-			return fmt.Errorf("%w: %s has conditions %s, format %s, seed %d, grid %d; this run asks for conditions %s, format %s, seed %d, grid %d (use another output folder)",
-				ErrSettingsChanged, out, joinConditions(old.Conditions), old.Format, old.Seed, old.Grid,
-				joinConditions(s.Conditions), s.Format, s.Seed, s.Grid)
+			return fmt.Errorf("%w: %s has conditions %s, format %s, seed %d, grid %d, codec %s; this run asks for conditions %s, format %s, seed %d, grid %d, codec %s (use another output folder)",
+				ErrSettingsChanged, out, joinConditions(old.Conditions), old.Format, old.Seed, old.Grid, old.codecName(),
+				joinConditions(s.Conditions), s.Format, s.Seed, s.Grid, s.codecName())
 		}
 		return nil
 	}

@@ -37,7 +37,7 @@ func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Sum
 		if i == 0 {
 			s = si
 		} else if !si.equal(s) {
-			return nil, fmt.Errorf("%w: %s and %s differ (conditions, format, seed or grid)", ErrSettingsChanged, ins[0], in)
+			return nil, fmt.Errorf("%w: %s and %s differ (conditions, format, seed, grid or codec)", ErrSettingsChanged, ins[0], in)
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

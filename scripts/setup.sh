@@ -4,7 +4,8 @@
 # sudo available for the apt step).
 #
 #   Debian packages  pkg-config g++ libopencv-dev opencv-data libtesseract-dev
-#                    libleptonica-dev tesseract-ocr-eng (and npm to fetch the rest)
+#                    libleptonica-dev tesseract-ocr-eng libturbojpeg0-dev (and npm to
+#                    fetch the rest)
 #   ONNX Runtime     1.30.0, libonnxruntime.so.1 taken from the npm tarball of
 #                    onnxruntime-node@1.30.0 (npm pack; its install script never runs),
 #                    sha256 checked, into the cache dir
@@ -27,7 +28,7 @@ FETCH_MODELS=0
 for arg in "$@"; do
   case "$arg" in
     --models) FETCH_MODELS=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -51,7 +52,7 @@ install_verified() {
 }
 
 # 1. Debian packages.
-PKGS=(pkg-config g++ libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesseract-ocr-eng npm ca-certificates)
+PKGS=(pkg-config g++ libopencv-dev opencv-data libtesseract-dev libleptonica-dev tesseract-ocr-eng libturbojpeg0-dev npm ca-certificates)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
