@@ -168,7 +168,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	reqs := r.batchClients()
 	for i, m := range r.Models {
 		if reqs[i] == nil {
-			return sum, fmt.Errorf("%w: model %s has backend %s; batch files are OpenAI chat requests: use backend openai", ErrNotBatchable, m.name(), m.Client.Backend())
+			return sum, notBatchable(m)
 		}
 	}
 	if exp.Dir == "" {
@@ -286,6 +286,12 @@ func (r *Runner) batchClients() []chatRequester {
 		}
 	}
 	return out
+}
+
+// notBatchable is the error for a model whose client writes no OpenAI chat
+// requests.
+func notBatchable(m Model) error {
+	return fmt.Errorf("%w: model %s (backend %s): batch files are OpenAI chat requests; give the model backend openai", ErrNotBatchable, m.name(), m.Client.Backend())
 }
 
 // appendBatchLine appends one batch input line to dst. key is hex and body
@@ -453,8 +459,7 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 	}
 	for i, c := range r.batchClients() {
 		if c == nil {
-			m := r.Models[i]
-			return sum, fmt.Errorf("%w: model %s has backend %s; batch answers are keyed as OpenAI requests: use backend openai", ErrNotBatchable, m.name(), m.Client.Backend())
+			return sum, notBatchable(r.Models[i])
 		}
 	}
 	index := make(map[[16]byte]question)

@@ -333,3 +333,14 @@ func (r *Replicas) failed(start time.Time, n int, err error) (Response, error) {
 	return Response{Model: r.Model(), Attempts: n, Latency: time.Since(start)},
 		&AskError{Backend: r.Backend(), Model: r.Model(), Attempts: n, Err: err}
 }
+
+// ChatRequest returns the body that the replicas' OpenAI clients post for
+// req, the same for each replica (see OpenAI.ChatRequest), so that a model
+// served by replicas can be exported as a batch file. It fails for Ollama
+// replicas.
+func (r *Replicas) ChatRequest(req Request) ([]byte, error) {
+	if c, ok := r.reps[0].c.(interface{ ChatRequest(Request) ([]byte, error) }); ok {
+		return c.ChatRequest(req)
+	}
+	return nil, fmt.Errorf("vlm: %w: %s replicas write no OpenAI chat requests", ErrInvalid, r.Backend())
+}

@@ -179,3 +179,37 @@ func TestReplicasComeBack(t *testing.T) {
 		t.Errorf("events %v: want a out, a back, then out again", events)
 	}
 }
+
+func TestReplicasChatRequest(t *testing.T) {
+	a, err := vlm.NewOpenAI("http://127.0.0.1:1", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := vlm.NewOpenAI("http://127.0.0.1:2", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := vlm.NewReplicas([]vlm.Client{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	req := vlm.Request{Prompt: "Who is this?", ImageURL: "file:///x.jpg"}
+	got, err := r.ChatRequest(req)
+	want, err2 := b.ChatRequest(req)
+	if err != nil || err2 != nil || string(got) != string(want) {
+		t.Errorf("replicas' body %s (%v), a replica's %s (%v)", got, err, want, err2)
+	}
+	o, err := vlm.NewOllama("http://127.0.0.1:1", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := vlm.NewReplicas([]vlm.Client{o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.ChatRequest(req); !errors.Is(err, vlm.ErrInvalid) {
+		t.Errorf("Ollama replicas: %v, want ErrInvalid", err)
+	}
+}
