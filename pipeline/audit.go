@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 
@@ -15,16 +16,18 @@ import (
 	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
-// DefaultResidualIoU is the IoU at or above which a face found on a
-// pixelated variant counts as a face of the original that survived.
+// DefaultResidualIoU is the IoU at or above which a face found on an
+// anonymized variant counts as a face of the original that survived.
 const DefaultResidualIoU = 0.3
 
-// Auditor re-runs a face detector on the pixelated variants of a build to
-// find faces that the pixelation left detectable.
+// Auditor re-runs a face detector on the anonymized variants of a build to
+// find faces that the anonymization left detectable.
 type Auditor struct {
 	// Detector is the face detector, shared by the workers (so it must be
 	// safe for concurrent use, as phantom's detectors are). Run does not
-	// close it. Required.
+	// close it. Required. A detector of another family than the one that
+	// found the faces (see detect.OtherFaceFamilies and BuildFaceDetectors)
+	// does not check its own work.
 	Detector detect.FaceDetector
 	// Workers is how many variants are checked at once (default 1).
 	Workers int
@@ -32,12 +35,42 @@ type Auditor struct {
 	IoU float64
 }
 
+// FaceSize is a band of face heights, in pixels of the original photo.
+type FaceSize struct {
+	// Name is the band's label: "<48", "48-96", "96-192" or ">=192".
+	Name string
+	// Min and Max bound the height: Min <= h < Max (Max 0: no bound).
+	Min, Max float64
+}
+
+// FaceSizes are the audit's bands of face height: under 48 pixels (where a
+// 10×10 grid leaves cells of under 5 pixels), 48–96, 96–192, and 192 or
+// more.
+var FaceSizes = []FaceSize{{"<48", 0, 48}, {"48-96", 48, 96}, {"96-192", 96, 192}, {">=192", 192, 0}}
+
+// faceSize returns the index in FaceSizes of a face of height h.
+func faceSize(h float64) int {
+	for i, s := range FaceSizes {
+		if h >= s.Min && (s.Max == 0 || h < s.Max) {
+			return i
+		}
+	}
+	return 0
+}
+
 // AuditReport is the result of an audit.
 type AuditReport struct {
 	// Detector names the face detector used.
-	Detector string  `json:"detector"`
-	IoU      float64 `json:"iou"`
-	// Conditions has one line per pixelated condition found, in the study's order.
+	Detector string `json:"detector"`
+	// FacesFrom names the face detectors that found the original faces (the
+	// build's face_detector column).
+	FacesFrom []string `json:"faces_from"`
+	// SameFamily is true when Detector is of the family of a detector in
+	// FacesFrom: the audit then checks a model's own work.
+	SameFamily bool    `json:"same_family"`
+	IoU        float64 `json:"iou"`
+	// Conditions has one line per anonymized condition found, in the
+	// build's order.
 	Conditions []ConditionAudit `json:"conditions"`
 	// Residuals lists every face still detected.
 	Residuals []Residual `json:"residuals"`
@@ -48,6 +81,13 @@ type AuditReport struct {
 // ConditionAudit sums up one condition.
 type ConditionAudit struct {
 	Condition string `json:"condition"`
+	// Method, Grid, Cell, Sigma and Scale are the condition's anonymization,
+	// as in metadata.jsonl.
+	Method string  `json:"method"`
+	Grid   int     `json:"grid"`
+	Cell   int     `json:"cell"`
+	Sigma  float64 `json:"sigma"`
+	Scale  float64 `json:"scale"`
 	// Variants checked, and the faces their originals had (from the scene).
 	Variants      int `json:"variants"`
 	OriginalFaces int `json:"original_faces"`
@@ -57,9 +97,21 @@ type ConditionAudit struct {
 	VariantsWithResidual int `json:"variants_with_residual"`
 	// Rate is Residuals / OriginalFaces (0 when there were no faces).
 	Rate float64 `json:"rate"`
+	// BySize splits OriginalFaces, Residuals and Rate by the original
+	// face's height, one entry per FaceSizes band.
+	BySize []SizeAudit `json:"by_size"`
 }
 
-// Residual is one face of the original still detected on a pixelated variant.
+// SizeAudit is one band of face heights of a condition.
+type SizeAudit struct {
+	Size          string  `json:"size"`
+	OriginalFaces int     `json:"original_faces"`
+	Residuals     int     `json:"residuals"`
+	Rate          float64 `json:"rate"`
+}
+
+// Residual is one face of the original still detected on an anonymized
+// variant.
 type Residual struct {
 	FileName  string     `json:"file_name"`
 	ID        string     `json:"id"`
@@ -67,18 +119,42 @@ type Residual struct {
 	Found     detect.Box `json:"found"`
 	Original  detect.Box `json:"original"`
 	IoU       float64    `json:"iou"`
+	// Size is the FaceSizes band of the original face's height.
+	Size string `json:"size"`
 }
 
 type auditOutcome struct {
 	row       Row
-	faces     int
+	faces     []detect.Box
 	residuals []Residual
 	err       error
 }
 
+// BuildFaceDetectors returns the names of the face detectors that found
+// the faces of the build in out (its face_detector column), in the order
+// first seen, leaving out stages that did not run.
+func BuildFaceDetectors(out string) ([]string, error) {
+	rows, err := readMetadata(filepath.Join(out, "metadata.jsonl"))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	return faceDetectors(rows), nil
+}
+
+func faceDetectors(rows []Row) []string {
+	names := []string{}
+	for _, r := range rows {
+		if r.FaceDetector != "" && r.FaceDetector != NotRun && !slices.Contains(names, r.FaceDetector) {
+			names = append(names, r.FaceDetector)
+		}
+	}
+	return names
+}
+
 // Run audits the build in out: every row of out/metadata.jsonl whose
-// condition is pixelated (blur, landscape+blur, white+blur). A variant that
-// cannot be read is listed in the report's Failed and the audit goes on.
+// condition hides the faces (blur, the +blur conditions and every
+// parametrised one). A variant that cannot be read is listed in the
+// report's Failed and the audit goes on.
 func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 	if a.Detector == nil {
 		return nil, errors.New("pipeline: audit: no face detector")
@@ -93,12 +169,21 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 		return nil, fmt.Errorf("pipeline: audit: %w", err)
 	}
 	var todo []Row
+	var order []string
 	for _, r := range rows {
-		if Condition(r.Condition).Pixelated() {
+		if r.Method != "" || Condition(r.Condition).Anonymized() {
 			todo = append(todo, r)
+			if !slices.Contains(order, r.Condition) {
+				order = append(order, r.Condition)
+			}
 		}
 	}
-	rep := &AuditReport{IoU: iou, Detector: a.Detector.Name()}
+	rep := &AuditReport{IoU: iou, Detector: a.Detector.Name(), FacesFrom: faceDetectors(rows)}
+	for _, f := range rep.FacesFrom {
+		if fam := detect.FaceFamily(f); fam != "" && fam == detect.FaceFamily(rep.Detector) {
+			rep.SameFamily = true
+		}
+	}
 	results := make([]auditOutcome, len(todo))
 	idx := make(chan int)
 	var wg sync.WaitGroup
@@ -138,21 +223,32 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 		}
 		ca := per[res.row.Condition]
 		if ca == nil {
-			ca = &ConditionAudit{Condition: res.row.Condition}
+			r := res.row
+			ca = &ConditionAudit{Condition: r.Condition, Method: r.Method, Grid: r.Grid, Cell: r.Cell, Sigma: float64(r.Sigma), Scale: float64(r.Scale)}
+			for _, s := range FaceSizes {
+				ca.BySize = append(ca.BySize, SizeAudit{Size: s.Name})
+			}
 			per[res.row.Condition] = ca
 		}
 		ca.Variants++
-		ca.OriginalFaces += res.faces
+		ca.OriginalFaces += len(res.faces)
+		for _, f := range res.faces {
+			ca.BySize[faceSize(f.Y2-f.Y1)].OriginalFaces++
+		}
 		ca.Residuals += len(res.residuals)
+		for _, r := range res.residuals {
+			ca.BySize[faceSize(r.Original.Y2-r.Original.Y1)].Residuals++
+		}
 		if len(res.residuals) > 0 {
 			ca.VariantsWithResidual++
 		}
 		rep.Residuals = append(rep.Residuals, res.residuals...)
 	}
-	for _, c := range AllConditions {
-		if ca := per[string(c)]; ca != nil {
-			if ca.OriginalFaces > 0 {
-				ca.Rate = float64(ca.Residuals) / float64(ca.OriginalFaces)
+	for _, c := range order {
+		if ca := per[c]; ca != nil {
+			ca.Rate = rate(ca.Residuals, ca.OriginalFaces)
+			for i := range ca.BySize {
+				ca.BySize[i].Rate = rate(ca.BySize[i].Residuals, ca.BySize[i].OriginalFaces)
 			}
 			rep.Conditions = append(rep.Conditions, *ca)
 		}
@@ -162,6 +258,13 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 		rep.Residuals = []Residual{}
 	}
 	return rep, nil
+}
+
+func rate(k, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(k) / float64(n)
 }
 
 func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, iou float64) auditOutcome {
@@ -177,7 +280,7 @@ func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, io
 		res.err = fmt.Errorf("scene %s: %w", scenePath, err)
 		return res
 	}
-	res.faces = len(sc.Faces)
+	res.faces = sc.FaceBoxes()
 	img, err := imageio.Load(filepath.Join(out, filepath.FromSlash(r.FileName)))
 	if err != nil {
 		res.err = err
@@ -188,9 +291,11 @@ func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, io
 		res.err = fmt.Errorf("%s: %w", r.FileName, err)
 		return res
 	}
-	res.residuals = MatchResiduals(sc.FaceBoxes(), found, iou)
+	res.residuals = MatchResiduals(res.faces, found, iou)
 	for i := range res.residuals {
-		res.residuals[i].FileName, res.residuals[i].ID, res.residuals[i].Condition = r.FileName, r.ID, r.Condition
+		rs := &res.residuals[i]
+		rs.FileName, rs.ID, rs.Condition = r.FileName, r.ID, r.Condition
+		rs.Size = FaceSizes[faceSize(rs.Original.Y2-rs.Original.Y1)].Name
 	}
 	return res
 }
