@@ -79,7 +79,7 @@ type Result struct {
 
 // ErrEmptyAnswer is the error of a row whose server answered with no text:
 // it is a failure, never scored, and asked again on a re-run.
-var ErrEmptyAnswer = errors.New("empty answer")
+var ErrEmptyAnswer = errors.New("leak: empty answer")
 
 // OK reports whether r is a scored answer. An ok row with an empty answer
 // (written before empty answers were failures) is not.

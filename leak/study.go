@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/phantom-vlm/phantom/vlm"
@@ -91,7 +92,7 @@ func (m StudyModel) DisplayName() string {
 }
 
 // ErrInvalidStudy is wrapped by every study validation error.
-var ErrInvalidStudy = errors.New("invalid study")
+var ErrInvalidStudy = errors.New("leak: invalid study")
 
 // LoadStudy reads and validates the study file at path. Errors name the
 // file, and the line where YAML can tell it; unknown keys are errors.
@@ -102,10 +103,28 @@ func LoadStudy(path string) (*Study, error) {
 	}
 	s, err := ParseStudy(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("leak: study %s: %w", path, err)
+		// "leak: invalid study: …" becomes "leak: invalid study PATH: …".
+		return nil, &pathError{path: path, err: err}
 	}
 	return s, nil
 }
+
+// pathError names the study file after the sentinel's text, so that the
+// message carries the package prefix once.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string {
+	msg := e.err.Error()
+	if rest, ok := strings.CutPrefix(msg, ErrInvalidStudy.Error()); ok {
+		return ErrInvalidStudy.Error() + " " + e.path + rest
+	}
+	return "leak: study " + e.path + ": " + msg
+}
+
+func (e *pathError) Unwrap() error { return e.err }
 
 // ParseStudy reads and validates a study from r.
 func ParseStudy(r io.Reader) (*Study, error) {
@@ -128,9 +147,9 @@ func ParseStudy(r io.Reader) (*Study, error) {
 // backend, a URL and a model id, unique names, non-negative numbers, and a
 // known prompt selection.
 func (s *Study) Validate() error {
-	var errs []error
+	var problems []string
 	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidStudy}, a...)...))
+		problems = append(problems, fmt.Sprintf(format, a...))
 	}
 	if _, err := ParseSelection(s.Prompts); err != nil {
 		bad("prompts: %q is not all, main or protocol", s.Prompts)
@@ -180,7 +199,10 @@ func (s *Study) Validate() error {
 			names[n] = i
 		}
 	}
-	return errors.Join(errs...)
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidStudy, strings.Join(problems, "; "))
 }
 
 // Options returns the study's decoding options.

@@ -2,6 +2,8 @@ package leak
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +54,18 @@ func TestParseStudyErrors(t *testing.T) {
 			_, err := ParseStudy(strings.NewReader(tt.yaml))
 			if !errors.Is(err, ErrInvalidStudy) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ParseStudy error = %v, want ErrInvalidStudy containing %q", err, tt.want)
+			}
+			if n := strings.Count(err.Error(), "leak: "); n != 1 {
+				t.Errorf("%q names the package %d times, want once", err, n)
+			}
+			// LoadStudy names the file, after the sentinel.
+			path := filepath.Join(t.TempDir(), "study.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadStudy(path)
+			if !errors.Is(err, ErrInvalidStudy) || !strings.HasPrefix(err.Error(), "leak: invalid study "+path+": ") || strings.Count(err.Error(), "leak: ") != 1 {
+				t.Errorf("LoadStudy error = %v, want \"leak: invalid study %s: …\"", err, path)
 			}
 		})
 	}

@@ -44,7 +44,7 @@ func ExampleParseManifest() {
 	}
 	// Output:
 	// line 2: "sanders/1.jpg" "Bernie Sanders" ["Bernard Sanders" "Senator Sanders"] err=<nil>
-	// line 3: "" "Nobody" [] err=bad manifest row: line 3: no path
+	// line 3: "" "Nobody" [] err=pipeline: bad manifest row: line 3: no path
 }
 
 func ExampleShard() {

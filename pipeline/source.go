@@ -21,11 +21,11 @@ import (
 // ErrEscapesRoot is wrapped by the error of a manifest row whose path points
 // outside the manifest's root: through "..", as an absolute path elsewhere,
 // or through a symbolic link that leads elsewhere.
-var ErrEscapesRoot = errors.New("path escapes the manifest root")
+var ErrEscapesRoot = errors.New("pipeline: path escapes the manifest root")
 
 // ErrBadRow is wrapped by the error of a manifest row that cannot be read (no
 // path, no name, malformed JSON).
-var ErrBadRow = errors.New("bad manifest row")
+var ErrBadRow = errors.New("pipeline: bad manifest row")
 
 // Record is one labelled photo to build variants of.
 type Record struct {
@@ -278,11 +278,11 @@ func checkRow(r ManifestRow) error {
 func ResolvePath(root, p string) (path, rel string, err error) {
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
-		return "", "", err
+		return "", "", fmt.Errorf("pipeline: manifest root: %w", err)
 	}
 	realRoot, err := filepath.EvalSymlinks(absRoot)
 	if err != nil {
-		return "", "", fmt.Errorf("manifest root: %w", err)
+		return "", "", fmt.Errorf("pipeline: manifest root: %w", err)
 	}
 	full := filepath.FromSlash(p)
 	if !filepath.IsAbs(full) {
@@ -292,15 +292,15 @@ func ResolvePath(root, p string) (path, rel string, err error) {
 	rel, ok := within(absRoot, full)
 	if !ok {
 		if rel, ok = within(realRoot, full); !ok {
-			return "", "", fmt.Errorf("%q: %w %s", p, ErrEscapesRoot, root)
+			return "", "", fmt.Errorf("%w %s: %q", ErrEscapesRoot, root, p)
 		}
 	}
 	real, err := filepath.EvalSymlinks(full)
 	if err != nil {
-		return "", "", fmt.Errorf("%q: %w", p, err)
+		return "", "", fmt.Errorf("pipeline: %q: %w", p, err)
 	}
 	if _, ok := within(realRoot, real); !ok {
-		return "", "", fmt.Errorf("%q: %w %s (a symbolic link leads to %s)", p, ErrEscapesRoot, root, real)
+		return "", "", fmt.Errorf("%w %s: %q (a symbolic link leads to %s)", ErrEscapesRoot, root, p, real)
 	}
 	return full, filepath.ToSlash(rel), nil
 }
