@@ -17,6 +17,47 @@ import (
 // of white space collapsed to one ASCII space, with none at either end.
 // "  Beyoncé\tKNOWLES " becomes "beyonce knowles".
 func Normalize(s string) string {
+	if isASCII(s) {
+		return normalizeASCII(s)
+	}
+	return normalizeUnicode(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeASCII is normalizeUnicode for ASCII s, where NFKD changes
+// nothing and there are no combining marks: lower-case, with white space
+// ('\t', '\n', '\v', '\f', '\r', ' ', as unicode.IsSpace has them) collapsed.
+func normalizeASCII(s string) string {
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\t', '\n', '\v', '\f', '\r', ' ':
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func normalizeUnicode(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

@@ -1,6 +1,9 @@
 package textnorm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestNormalize(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -59,4 +62,32 @@ func TestContainsWord(t *testing.T) {
 			t.Errorf("ContainsWord(%q, %q) = %v, want %v", tt.s, tt.w, got, tt.want)
 		}
 	}
+}
+
+// TestNormalizeASCII checks the ASCII fast path against the general one on
+// every ASCII byte, alone and between letters, and on answers.
+func TestNormalizeASCII(t *testing.T) {
+	inputs := []string{"", " ", "  Lionel\tMESSI \n", "It is Lionel\r\n\v\fMessi.", "a\x00b\x1fc\x7f", "ZZ top_@[`{"}
+	for c := range 128 {
+		inputs = append(inputs, string(rune(c)), "A"+string(rune(c))+"z", string(rune(c))+" x "+string(rune(c)))
+	}
+	for _, in := range inputs {
+		if got, want := normalizeASCII(in), normalizeUnicode(in); got != want {
+			t.Errorf("normalizeASCII(%q) = %q, normalizeUnicode gives %q", in, got, want)
+		}
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	answer := strings.Repeat("The image shows a person standing at a podium in front of flags. ", 5)
+	b.Run("ascii", func(b *testing.B) {
+		for b.Loop() {
+			Normalize(answer)
+		}
+	})
+	b.Run("unicode-path", func(b *testing.B) {
+		for b.Loop() {
+			normalizeUnicode(answer)
+		}
+	})
 }
