@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"image"
+
+	"github.com/disintegration/imaging"
 )
 
 // jpegExif returns the TIFF payload of a JPEG's APP1 "Exif" segment, or nil.
@@ -116,38 +118,29 @@ func exifOrientation(tiff []byte) int {
 
 // Orient returns img transformed so that it displays upright for an EXIF
 // orientation value (1–8). For 1 or an unknown value img itself is returned.
+// The transforms are imaging's (FlipH, Rotate180, …), applied to the same
+// bytes viewed as NRGBA: they only move pixels, so premultiplied alpha
+// comes through unchanged.
 func Orient(img *image.RGBA, orientation int) *image.RGBA {
-	if orientation < 2 || orientation > 8 {
+	view := &image.NRGBA{Pix: img.Pix, Stride: img.Stride, Rect: img.Rect}
+	var out *image.NRGBA
+	switch orientation {
+	case 2: // mirrored horizontally
+		out = imaging.FlipH(view)
+	case 3: // rotated 180°
+		out = imaging.Rotate180(view)
+	case 4: // mirrored vertically
+		out = imaging.FlipV(view)
+	case 5: // transposed
+		out = imaging.Transpose(view)
+	case 6: // rotated 90° clockwise to display
+		out = imaging.Rotate270(view)
+	case 7: // transverse
+		out = imaging.Transverse(view)
+	case 8: // rotated 90° counter-clockwise to display
+		out = imaging.Rotate90(view)
+	default:
 		return img
 	}
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	ow, oh := w, h
-	if orientation >= 5 { // 5–8 swap width and height
-		ow, oh = h, w
-	}
-	out := image.NewRGBA(image.Rect(0, 0, ow, oh))
-	for y := 0; y < h; y++ {
-		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for x := 0; x < w; x++ {
-			var dx, dy int
-			switch orientation {
-			case 2: // mirrored horizontally
-				dx, dy = w-1-x, y
-			case 3: // rotated 180°
-				dx, dy = w-1-x, h-1-y
-			case 4: // mirrored vertically
-				dx, dy = x, h-1-y
-			case 5: // transposed
-				dx, dy = y, x
-			case 6: // rotated 90° clockwise to display
-				dx, dy = h-1-y, x
-			case 7: // transverse
-				dx, dy = h-1-y, w-1-x
-			case 8: // rotated 90° counter-clockwise to display
-				dx, dy = y, w-1-x
-			}
-			copy(out.Pix[dy*out.Stride+4*dx:dy*out.Stride+4*dx+4], src[4*x:4*x+4])
-		}
-	}
-	return out
+	return &image.RGBA{Pix: out.Pix, Stride: out.Stride, Rect: out.Rect}
 }

@@ -368,3 +368,48 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestOrientMovesPixels: each EXIF orientation maps every pixel of an
+// asymmetric image with translucent pixels to where the EXIF spec puts it,
+// bytes unchanged (premultiplied alpha included).
+func TestOrientMovesPixels(t *testing.T) {
+	const w, h = 3, 2
+	src := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 9)
+	}
+	// where returns the display position of source pixel (x, y).
+	where := func(o, x, y int) (int, int) {
+		switch o {
+		case 2:
+			return w - 1 - x, y
+		case 3:
+			return w - 1 - x, h - 1 - y
+		case 4:
+			return x, h - 1 - y
+		case 5:
+			return y, x
+		case 6:
+			return h - 1 - y, x
+		case 7:
+			return h - 1 - y, w - 1 - x
+		case 8:
+			return y, w - 1 - x
+		}
+		return x, y
+	}
+	for o := 1; o <= 8; o++ {
+		got := Orient(src, o)
+		if got.Rect.Min != (image.Point{}) {
+			t.Errorf("orientation %d: bounds %v", o, got.Rect)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				dx, dy := where(o, x, y)
+				if g, s := got.RGBAAt(dx, dy), src.RGBAAt(x, y); g != s {
+					t.Errorf("orientation %d: pixel (%d,%d) at (%d,%d) is %v, want %v", o, x, y, dx, dy, g, s)
+				}
+			}
+		}
+	}
+}
