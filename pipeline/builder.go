@@ -432,35 +432,75 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []int, 
 	return ids, pixels, fails
 }
 
-// work builds the tasks on b.workers goroutines.
+// outFile is one file of a photo's output, written by the commit stage.
+type outFile struct {
+	path string
+	data []byte
+}
+
+// built is a photo made by a worker and not yet committed: its journal
+// entry and the files the entry vouches for.
+type built struct {
+	e     *entry
+	files []outFile
+}
+
+// work builds the tasks on b.workers goroutines. A worker hands each photo
+// it made to the commit stage (2 × workers goroutines), which writes its
+// files, each synced, and then its journal entry, while the worker goes on
+// to the next photo: the waits for the disk overlap the work instead of
+// stalling it, and a photo is still complete only once its entry is in the
+// journal after its files are on disk.
 func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *progress.Display, bar *progress.Bar, run *RunStats) error {
 	ch := make(chan task)
+	done := make(chan built, b.workers)
 	var (
-		wg       sync.WaitGroup
+		wg, cwg  sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 	)
+	setErr := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
 	a := limitStages(b.analyzer, b.conds)
 	for w := 0; w < b.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range ch {
-				e, err := b.buildOne(ctx, a, t)
+				e, files, err := b.buildOne(ctx, a, t)
 				if ctx.Err() != nil {
 					return // cancelled mid-photo: it is redone next run
 				}
-				if err == nil {
-					err = j.add(e)
-				}
-				mu.Lock()
 				if err != nil {
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
+					setErr(err)
 					return
 				}
+				done <- built{e, files}
+			}
+		}()
+	}
+	for c := 0; c < 2*b.workers; c++ {
+		cwg.Add(1)
+		go func() {
+			defer cwg.Done()
+			for d := range done {
+				mu.Lock()
+				stopped := firstErr != nil
+				mu.Unlock()
+				if stopped {
+					continue // OUT failed: the photo is redone next run
+				}
+				if err := b.commit(j, d); err != nil {
+					setErr(err)
+					continue
+				}
+				e := d.e
+				mu.Lock()
 				run.Processed++
 				switch e.Status {
 				case statusDone:
@@ -497,19 +537,37 @@ feed:
 	}
 	close(ch)
 	wg.Wait()
+	close(done)
+	cwg.Wait()
 	return firstErr
 }
 
-// buildOne builds one photo and returns its journal entry. A bad input gives
-// an entry with status failed and a nil error; the error is for faults of
-// OUT itself (a full disk), which stop the run.
-func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, error) {
+// commit writes a photo's files, each atomically and synced, and then its
+// journal entry, timing the writes as its "write" stage.
+func (b *Builder) commit(j *journal, d built) error {
+	t0 := time.Now()
+	for _, f := range d.files {
+		if err := imageio.WriteFileAtomic(f.path, f.data); err != nil {
+			return err
+		}
+	}
+	if len(d.files) > 0 {
+		d.e.StageMS["write"] += float64(time.Since(t0).Microseconds()) / 1000
+	}
+	return j.add(d.e)
+}
+
+// buildOne builds one photo and returns its journal entry and the files to
+// write before the entry (see commit). A bad input gives an entry with
+// status failed, no files and a nil error; the error is for faults that
+// stop the run.
+func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []outFile, error) {
 	r := t.rec
 	e := &entry{ID: t.id, Source: r.Source, StageMS: map[string]float64{}}
-	fail := func(stage string, err error) (*entry, error) {
+	fail := func(stage string, err error) (*entry, []outFile, error) {
 		e.Status = statusFailed
 		e.Failed = &FailedRow{ID: t.id, Source: r.Source, Path: r.Path, Name: r.Name, Stage: stage, Error: err.Error()}
-		return e, nil
+		return e, nil, nil
 	}
 	clock := time.Now()
 	lap := func(stage string) {
@@ -545,7 +603,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 			}
 			e.Status = statusFiltered
 			e.Filtered = &FilteredRow{ID: t.id, Source: r.Source, Name: r.Name, Evidence: raw}
-			return e, nil
+			return e, nil, nil
 		}
 	}
 
@@ -558,10 +616,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 	if err != nil {
 		return fail("detect", fmt.Errorf("%s: scene: %w", r.Path, err))
 	}
-	if err := imageio.WriteFileAtomic(filepath.Join(b.out, "scenes", t.id+".json"), sceneJSON); err != nil {
-		return nil, err
-	}
-	lap("write")
+	files := []outFile{{filepath.Join(b.out, "scenes", t.id+".json"), sceneJSON}}
 
 	var bg background.Background
 	if b.bgs != nil {
@@ -591,10 +646,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 		}
 		lap("encode")
 		rel := v.Condition.Dir() + "/" + t.id + "." + b.format
-		if err := imageio.WriteFileAtomic(filepath.Join(b.out, filepath.FromSlash(rel)), enc); err != nil {
-			return &outError{err}
-		}
-		lap("write")
+		files = append(files, outFile{filepath.Join(b.out, filepath.FromSlash(rel)), enc})
 		row := base
 		row.FileName, row.Condition, row.Background = rel, string(v.Condition), v.Background
 		row.setAnonymization(v.Condition, b.grid)
@@ -604,18 +656,14 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, err
 		e.Rows = append(e.Rows, row)
 		return nil
 	})
-	var oe *outError
-	switch {
-	case errors.As(err, &oe):
-		return nil, oe.err
-	case err != nil:
+	if err != nil {
 		return fail("render", err)
 	}
 	sort.SliceStable(e.Rows, func(i, j int) bool {
 		return conditionIndex(b.conds, Condition(e.Rows[i].Condition)) < conditionIndex(b.conds, Condition(e.Rows[j].Condition))
 	})
 	e.Status = statusDone
-	return e, nil
+	return e, files, nil
 }
 
 // ranOrNot returns the name of the scene's detector for stage, or NotRun.
@@ -641,7 +689,3 @@ func limitStages(a Analyzer, conds []Condition) Analyzer {
 	return a
 }
 
-// outError marks a failure to write OUT, which stops the run.
-type outError struct{ err error }
-
-func (e *outError) Error() string { return e.err.Error() }
