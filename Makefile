@@ -6,7 +6,7 @@ CACHE   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/phantom
 BIN     := bin/phantom
 DEMO    ?= demo-out
 
-.PHONY: all setup models build demo test bench lint fmt clean
+.PHONY: all setup models build demo test bench bench-peer lint fmt clean
 
 all: build
 
@@ -36,6 +36,11 @@ test: setup lint
 ## bench: run the benchmarks once each
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+## bench-peer: phantom against the Python/OpenCV script of the same job
+## (scripts/bench-peer.sh; needs PHANTOM_DATA, installs python3-opencv)
+bench-peer: setup build
+	scripts/bench-peer.sh
 
 ## lint: staticcheck, every check but ST1003 (initialisms in names)
 lint:
