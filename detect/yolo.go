@@ -85,7 +85,7 @@ func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 }
 
 func inspectYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
-	if err := ort.Init(o.library); err != nil {
+	if err := ort.InitDevice(o.library, ort.Device(o.device)); err != nil {
 		return nil, err
 	}
 	got, err := ort.Inspect(path)

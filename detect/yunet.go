@@ -42,7 +42,7 @@ func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
 
 func openYuNet(path string, opts []ModelOption) (*YuNet, error) {
 	o := newModelOptions(opts)
-	if err := ort.Init(o.library); err != nil {
+	if err := ort.InitDevice(o.library, ort.Device(o.device)); err != nil {
 		return nil, err
 	}
 	got, err := ort.Inspect(path)

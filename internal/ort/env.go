@@ -66,9 +66,11 @@ var env struct {
 }
 
 // LibraryCandidates returns, in search order, the paths Init tries when it is
-// given explicit (which may be empty): explicit, then $PHANTOM_ORT_LIB, then
-// the cache directory's libonnxruntime.so.1, then the system directories.
-func LibraryCandidates(explicit string) []string {
+// given explicit (which may be empty) for sessions on device d: explicit,
+// then $PHANTOM_ORT_LIB, then, for DeviceAuto and DeviceCUDA, the GPU build
+// that scripts/setup.sh --cuda lays out in the cache's CUDADir, then the
+// cache directory's libonnxruntime.so.1, then the system directories.
+func LibraryCandidates(explicit string, d Device) []string {
 	var c []string
 	if explicit != "" {
 		c = append(c, explicit)
@@ -76,19 +78,26 @@ func LibraryCandidates(explicit string) []string {
 	if p := os.Getenv(LibraryEnv); p != "" {
 		c = append(c, p)
 	}
+	if d != DeviceCPU {
+		c = append(c, cudaDirLibrary())
+	}
 	c = append(c, cachedir.Path(LibraryName))
-	for _, d := range systemDirs {
+	for _, dir := range systemDirs {
 		for _, n := range systemNames {
-			c = append(c, filepath.Join(d, n))
+			c = append(c, filepath.Join(dir, n))
 		}
 	}
 	return c
 }
 
-// FindLibrary returns the first existing path of LibraryCandidates(explicit),
-// or an error wrapping ErrLibraryNotFound that lists every path tried.
-func FindLibrary(explicit string) (string, error) {
-	cands := LibraryCandidates(explicit)
+// FindLibrary returns the first existing path of LibraryCandidates(explicit,
+// DeviceCPU), or an error wrapping ErrLibraryNotFound that lists every path
+// tried.
+func FindLibrary(explicit string) (string, error) { return FindLibraryFor(explicit, DeviceCPU) }
+
+// FindLibraryFor is FindLibrary for sessions on device d.
+func FindLibraryFor(explicit string, d Device) (string, error) {
+	cands := LibraryCandidates(explicit, d)
 	for _, p := range cands {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
@@ -98,19 +107,25 @@ func FindLibrary(explicit string) (string, error) {
 		ErrLibraryNotFound, LibraryEnv, strings.Join(cands, "\n  "))
 }
 
-// Init starts the process's ONNX Runtime environment, once: later calls
-// return nil without doing anything (an explicit library given then is
-// ignored). library may be empty, in which case FindLibrary's search order
-// applies. The environment logs only fatal errors, so that a failed CUDA
+// Init starts the process's ONNX Runtime environment for CPU sessions:
+// InitDevice(library, DeviceCPU).
+func Init(library string) error { return InitDevice(library, DeviceCPU) }
+
+// InitDevice starts the process's ONNX Runtime environment, once: later
+// calls return nil without doing anything (an explicit library or device
+// given then is ignored). library may be empty, in which case
+// FindLibraryFor's search order for device d applies: with DeviceAuto or
+// DeviceCUDA, the GPU build in the cache's CUDADir comes before the CPU
+// library. The environment logs only fatal errors, so that a failed CUDA
 // provider does not print to stderr; errors reach the caller as Go errors.
-// A failed Init may be retried.
-func Init(library string) error {
+// A failed InitDevice may be retried.
+func InitDevice(library string, d Device) error {
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if env.started {
 		return nil
 	}
-	path, err := FindLibrary(library)
+	path, err := FindLibraryFor(library, d)
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,7 @@ func Open(path string, want Signature, opts ...Option) (*Session, error) {
 	if _, err := ParseDevice(string(o.device)); err != nil {
 		return nil, err
 	}
-	if err := Init(o.library); err != nil {
+	if err := InitDevice(o.library, o.device); err != nil {
 		return nil, err
 	}
 	got, err := Inspect(path)
@@ -212,15 +212,33 @@ func create(path string, in, out []string, o options, withCUDA bool) (*ortgo.Dyn
 var appendProvider = appendCUDA
 
 // appendCUDA adds the CUDA provider to so. Under auto (force false) a failure
-// is remembered for the process and later sessions do not try again. Only
-// AppendExecutionProviderCUDA tells whether CUDA works: creating the provider
-// options succeeds even without a GPU.
+// is remembered for the process and later sessions do not try again.
+//
+// A library with the CUDA provider built in (a full GPU build: the
+// onnxruntime-gpu wheel, NuGet) gets it with AppendExecutionProviderCUDA;
+// only that call tells whether CUDA works, as creating the provider options
+// succeeds even without a GPU. Any other library gets the CUDA plugin
+// execution provider beside it, when there is one (the npm GPU build that
+// scripts/setup.sh --cuda installs): registered once, its NVIDIA device found
+// and appended (see appendPluginCUDA and seam.go).
 func appendCUDA(so *ortgo.SessionOptions, id int, force bool) error {
 	cuda.mu.Lock()
 	defer cuda.mu.Unlock()
 	if cuda.tried && cuda.err != nil && !force {
 		return cuda.err
 	}
+	var err error
+	if plug := cudaPluginPath(Library()); plug != "" && !hasBuiltinCUDA() {
+		err = appendPluginCUDA(so, plug, id)
+	} else {
+		err = appendClassicCUDA(so, id)
+	}
+	cuda.tried, cuda.err = true, err
+	return err
+}
+
+// appendClassicCUDA adds the built-in CUDA provider of a full GPU build.
+func appendClassicCUDA(so *ortgo.SessionOptions, id int) error {
 	co, err := ortgo.NewCUDAProviderOptions()
 	if err == nil {
 		defer co.Destroy()
@@ -230,15 +248,15 @@ func appendCUDA(so *ortgo.SessionOptions, id int, force bool) error {
 		}
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: %s%v", ErrCUDAUnavailable, cudaHint(Library()), err)
+		return fmt.Errorf("%w: %s%v", ErrCUDAUnavailable, cudaHint(Library()), err)
 	}
-	cuda.tried, cuda.err = true, err
-	return err
+	return nil
 }
 
 // providerLibraryCUDA is the file that a GPU build of ONNX Runtime keeps
-// beside its main library, and that a CPU-only build (such as the npm one
-// scripts/setup.sh installs) lacks.
+// beside its main library (the provider of a full GPU build, or the plugin
+// of the npm one that scripts/setup.sh --cuda installs), and that a CPU-only
+// build (such as the npm one scripts/setup.sh installs) lacks.
 const providerLibraryCUDA = "libonnxruntime_providers_cuda.so"
 
 // cudaHint names the commonest cause of a failed CUDA provider, a CPU-only
@@ -253,7 +271,7 @@ func cudaHint(lib string) string {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(lib), providerLibraryCUDA)); err == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s is a CPU-only build (no %s beside it); set %s to a GPU build of ONNX Runtime: ",
+	return fmt.Sprintf("%s is a CPU-only build (no %s beside it); run scripts/setup.sh --cuda, or set %s to a GPU build of ONNX Runtime: ",
 		lib, providerLibraryCUDA, LibraryEnv)
 }
 
