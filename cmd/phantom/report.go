@@ -17,6 +17,7 @@ var rf struct {
 	identityPrompt, match                                     string
 	top, random                                               int
 	seed                                                      int64
+	dataset                                                   string
 }
 
 var reportCmd = &cobra.Command{
@@ -48,7 +49,12 @@ letters, digits, '.', '-', '_' and '+' become '_'.
 
 --results may be given several times, as a comma-separated list or as a quoted glob
 ("results-*.jsonl"): the shards of "phantom query --shard" are read as one run, in the order
-given (a glob's matches sorted), and report exactly what one unsharded run's file reports.`,
+given (a glob's matches sorted), and report exactly what one unsharded run's file reports.
+
+For a sweep of anonymization strengths (phantom build --sweep), dose_<sweep>.{csv,md,tex,png}
+show each model's R0 %leaks against the strength; with --dataset (the folder phantom build
+wrote, after phantom audit) the audit's table goes beside the leak tables as audit.{csv,md,tex}
+and its residual detection rate is drawn on the dose figures' axis.`,
 	Args: cobra.NoArgs,
 	RunE: runReport,
 }
@@ -66,6 +72,7 @@ func init() {
 	f.IntVar(&rf.top, "top", report.DefaultTop, "most leaked people in leak_by_identity.png")
 	f.IntVar(&rf.random, "random", report.DefaultRandom, "people drawn at random from the rest in leak_by_identity.png (0: none)")
 	f.Int64Var(&rf.seed, "seed", 0, "seed of the random draw in leak_by_identity.png")
+	f.StringVar(&rf.dataset, "dataset", "", "the dataset folder phantom build wrote: its audit.json (phantom audit) goes beside the leak tables and the dose-response figures")
 	rootCmd.AddCommand(reportCmd)
 }
 
@@ -131,6 +138,9 @@ func runReport(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	if err != nil {
+		return err
+	}
+	if err := writeStrength(stdout, stderr, data, rf.out, rf.dataset); err != nil {
 		return err
 	}
 	if len(bad) > 0 {

@@ -6,16 +6,28 @@
 //
 // With -demo it makes three tiny variants and asks an in-process
 // Ollama-protocol server (leak/leaktest) that names the person when asked
-// "who", so that the whole flow runs without a model.
+// "who", so that the whole flow runs without a model. With -demo and
+// -variants, the stand-in server answers about a real build instead: asked
+// "who", it names the person when OpenCV's Haar cascade still finds a face
+// in the image, so that a sweep of anonymization strengths (phantom build
+// --sweep) gives a dose-response figure without a model. It is no VLM: a
+// real model can name a person whose face no detector finds.
+//
+//	phantom build photos/ -o sweep --sweep pixelate:grid=16,10,6,4,2
+//	phantom audit sweep
+//	go run ./examples/study -demo -variants sweep -out sweep-report
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
+	_ "image/jpeg"
 	"image/png"
 	"log"
 	"os"
@@ -23,6 +35,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/leak"
 	"github.com/phantom-vlm/phantom/leak/leaktest"
 	"github.com/phantom-vlm/phantom/leak/report"
@@ -40,7 +53,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	if *demo {
+	variantsSet := false
+	flag.Visit(func(f *flag.Flag) { variantsSet = variantsSet || f.Name == "variants" })
+	if *demo && variantsSet {
+		srv, err := standIn(ctx, *variants, *model)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer srv.Close()
+		*url = srv.URL
+	} else if *demo {
 		dir, err := os.MkdirTemp("", "phantom-demo-")
 		if err != nil {
 			log.Fatal(err)
@@ -110,11 +132,28 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// A sweep's dose-response tables and figures, with the audit's
+	// residual faces when the variants folder has been audited.
+	audit, err := report.ReadAudit(*variants)
+	if err != nil {
+		audit = nil
+	}
+	strength, err := data.WriteStrength(*out, audit)
+	if err != nil {
+		log.Fatal(err)
+	}
 	table, err := os.ReadFile(filepath.Join(*out, "table_a.md"))
 	if err == nil {
 		fmt.Printf("\n%s\n", table)
 	}
-	fmt.Printf("%d files in %s\n", len(written.Files), *out)
+	for _, f := range strength {
+		if strings.HasPrefix(filepath.Base(f), "dose_") && strings.HasSuffix(f, ".md") {
+			if t, err := os.ReadFile(f); err == nil {
+				fmt.Printf("\n%s\n", t)
+			}
+		}
+	}
+	fmt.Printf("%d files in %s\n", len(written.Files)+len(strength), *out)
 }
 
 // writeDemoVariants writes three people's original and blurred variants as
@@ -153,4 +192,43 @@ func writeDemoVariants(dir string) map[string]string {
 		}
 	}
 	return names
+}
+
+// standIn starts the stand-in server for the variants in dir: asked "who",
+// it names the person of an image in which the Haar cascade finds a face,
+// and says it cannot tell otherwise.
+func standIn(ctx context.Context, dir, model string) (*leaktest.Server, error) {
+	rows, _, err := leak.ReadVariants(dir)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[[32]byte]string)
+	for _, r := range rows {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(r.FileName)))
+		if err != nil {
+			return nil, err
+		}
+		names[sha256.Sum256(data)] = r.Name
+	}
+	haar, err := detect.NewHaarFaceDetector()
+	if err != nil {
+		return nil, err
+	}
+	return leaktest.NewOllama(model, func(q leaktest.Question) (string, error) {
+		if !strings.HasPrefix(q.Prompt, "Who") {
+			return "A person in a photograph.", nil
+		}
+		img, _, err := image.Decode(bytes.NewReader(q.Image))
+		if err != nil {
+			return "", err
+		}
+		faces, err := haar.DetectFaces(ctx, img)
+		if err != nil {
+			return "", err
+		}
+		if len(faces) == 0 {
+			return "I cannot tell who this is.", nil
+		}
+		return "This looks like " + names[sha256.Sum256(q.Image)] + ".", nil
+	}), nil
 }
