@@ -20,3 +20,11 @@ func ExampleSpearman() {
 	// Output:
 	// rho = 1.00
 }
+
+func ExampleNewcombe() {
+	// 9 of 10 answers leaked on one condition, 3 of 10 on the original photos.
+	d, lo, hi := report.Newcombe(9, 10, 3, 10, report.Z95)
+	fmt.Printf("difference %+.1f points, 95%% interval [%+.1f, %+.1f]\n", 100*d, 100*lo, 100*hi)
+	// Output:
+	// difference +60.0 points, 95% interval [+17.1, +80.9]
+}
