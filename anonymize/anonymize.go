@@ -6,6 +6,7 @@
 package anonymize
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/color"
@@ -206,14 +207,8 @@ func fixedEdges(lo, hi, cell int) []int {
 // colour.
 func pixelateCells(img *image.RGBA, r image.Rectangle, xs, ys []int) {
 	nx := len(xs) - 1
-	colOf := make([]int, r.Dx())
-	for c := 0; c < nx; c++ {
-		for x := xs[c]; x < xs[c+1]; x++ {
-			colOf[x-r.Min.X] = c
-		}
-	}
 	sums := make([][4]uint64, nx)
-	means := make([][4]uint8, nx)
+	first := make([]uint8, 4*r.Dx()) // one pixelated row of the cell row
 	for ry := 0; ry < len(ys)-1; ry++ {
 		y0, y1 := ys[ry], ys[ry+1]
 		if y0 == y1 {
@@ -222,12 +217,8 @@ func pixelateCells(img *image.RGBA, r image.Rectangle, xs, ys []int) {
 		clear(sums)
 		for y := y0; y < y1; y++ {
 			row := img.Pix[img.PixOffset(r.Min.X, y):img.PixOffset(r.Max.X, y)]
-			for i, c := 0, 0; i < len(row); i, c = i+4, c+1 {
-				s := &sums[colOf[c]]
-				s[0] += uint64(row[i])
-				s[1] += uint64(row[i+1])
-				s[2] += uint64(row[i+2])
-				s[3] += uint64(row[i+3])
+			for c := 0; c < nx; c++ {
+				addSpan(&sums[c], row[4*(xs[c]-r.Min.X):4*(xs[c+1]-r.Min.X)])
 			}
 		}
 		for c := 0; c < nx; c++ {
@@ -235,18 +226,45 @@ func pixelateCells(img *image.RGBA, r image.Rectangle, xs, ys []int) {
 			if n == 0 {
 				continue
 			}
-			for k := 0; k < 4; k++ {
-				means[c][k] = uint8((sums[c][k] + n/2) / n)
+			s := &sums[c]
+			px := uint32((s[0]+n/2)/n) | uint32((s[1]+n/2)/n)<<8 | uint32((s[2]+n/2)/n)<<16 | uint32((s[3]+n/2)/n)<<24
+			cell := first[4*(xs[c]-r.Min.X) : 4*(xs[c+1]-r.Min.X)]
+			for i := 0; i+4 <= len(cell); i += 4 {
+				binary.LittleEndian.PutUint32(cell[i:], px)
 			}
 		}
-		first := img.Pix[img.PixOffset(r.Min.X, y0):img.PixOffset(r.Max.X, y0)]
-		for i, c := 0, 0; i < len(first); i, c = i+4, c+1 {
-			m := means[colOf[c]]
-			first[i], first[i+1], first[i+2], first[i+3] = m[0], m[1], m[2], m[3]
-		}
-		for y := y0 + 1; y < y1; y++ {
+		for y := y0; y < y1; y++ {
 			copy(img.Pix[img.PixOffset(r.Min.X, y):], first)
 		}
+	}
+}
+
+// addSpan adds the R, G, B and A of the RGBA pixels of p to s. It reads two
+// pixels per 64-bit word, their channels in 16-bit lanes (R, B, R', B' and
+// G, A, G', A'), and empties the lanes into s before 257 additions of at
+// most 255 could overflow them.
+func addSpan(s *[4]uint64, p []uint8) {
+	const m8 = 0x00FF00FF00FF00FF
+	const lane = 0xFFFF
+	for len(p) >= 8 {
+		var rb, ga uint64
+		n := min(len(p)/8, 256)
+		for i := 0; i < n; i++ {
+			v := binary.LittleEndian.Uint64(p[8*i:])
+			rb += v & m8
+			ga += v >> 8 & m8
+		}
+		p = p[8*n:]
+		s[0] += rb&lane + rb>>32&lane
+		s[1] += ga&lane + ga>>32&lane
+		s[2] += rb>>16&lane + rb>>48
+		s[3] += ga>>16&lane + ga>>48
+	}
+	if len(p) >= 4 {
+		s[0] += uint64(p[0])
+		s[1] += uint64(p[1])
+		s[2] += uint64(p[2])
+		s[3] += uint64(p[3])
 	}
 }
 

@@ -330,3 +330,49 @@ func TestPixelateCells(t *testing.T) {
 	PixelateCells(same, r, 1)
 	outsideUnchanged(t, before, same, func(int, int) bool { return false })
 }
+
+// TestPixelateMatchesReference compares Pixelate with a plain per-pixel
+// mean on cells wide enough (over 514 pixels: 257 two-pixel words) to
+// empty the 16-bit lanes of addSpan more than once, odd widths and
+// one-pixel cells included.
+func TestPixelateMatchesReference(t *testing.T) {
+	base := noisy(1301, 37, 3)
+	for _, tc := range []struct {
+		r    image.Rectangle
+		grid int
+	}{
+		{base.Rect, 2}, {base.Rect, 1}, {image.Rect(3, 1, 1300, 36), 3}, {image.Rect(10, 5, 17, 30), 10}, {image.Rect(0, 0, 1301, 5), 10},
+	} {
+		img := clone(base)
+		Pixelate(img, tc.r, tc.grid)
+		xs, ys := cellEdges(tc.r.Min.X, tc.r.Max.X, tc.grid), cellEdges(tc.r.Min.Y, tc.r.Max.Y, tc.grid)
+		for j := 0; j+1 < len(ys); j++ {
+			for i := 0; i+1 < len(xs); i++ {
+				var sum [4]int
+				n := (xs[i+1] - xs[i]) * (ys[j+1] - ys[j])
+				if n == 0 {
+					continue
+				}
+				for y := ys[j]; y < ys[j+1]; y++ {
+					for x := xs[i]; x < xs[i+1]; x++ {
+						p := base.Pix[base.PixOffset(x, y):]
+						for k := range sum {
+							sum[k] += int(p[k])
+						}
+					}
+				}
+				for y := ys[j]; y < ys[j+1]; y++ {
+					for x := xs[i]; x < xs[i+1]; x++ {
+						p := img.Pix[img.PixOffset(x, y):]
+						for k := range sum {
+							if want := uint8((sum[k] + n/2) / n); p[k] != want {
+								t.Fatalf("rect %v grid %d: (%d,%d) channel %d = %d, want %d", tc.r, tc.grid, x, y, k, p[k], want)
+							}
+						}
+					}
+				}
+			}
+		}
+		outsideUnchanged(t, base, img, func(x, y int) bool { return image.Pt(x, y).In(tc.r) })
+	}
+}
