@@ -205,7 +205,11 @@ func bodiesFromFaces(faces []Face, people []Person, b image.Rectangle) []Person 
 	return out
 }
 
-// Analyze detects faces, then people, then segments the people.
+// Analyze detects faces, then people, then segments the people. img's
+// bounds must start at (0, 0), as those of imageio.Load's images do (the
+// Scene's coordinates and masks are the photo's); a SubImage elsewhere gives
+// an error: copy it to the origin first. Scene.Times says how long each
+// stage took.
 func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error) {
 	b := img.Bounds()
 	s := &Scene{Width: b.Dx(), Height: b.Dy(), Detectors: map[string]string{}}

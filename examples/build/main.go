@@ -36,7 +36,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	detectors, err := detect.NewDefault()
+	// The builder loads each photo as imageio.Load does (EXIF orientation,
+	// pixel limit).
+	detectors, err := detect.NewAnalyzer(detect.NoModels)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Command portrait-on-white cuts the people out of a photo and puts them on
 // plain white: the study's "white" condition, with phantom's no-weights
-// OpenCV detectors (HOG people, GrabCut masks).
+// OpenCV detectors (Haar faces, HOG people and bodies below faces, GrabCut
+// masks).
 //
 //	go run ./examples/portrait-on-white in.jpg out.png
 package main
@@ -8,30 +9,23 @@ package main
 import (
 	"context"
 	"fmt"
-	"image"
-	_ "image/jpeg"
-	"image/png"
 	"log"
 	"os"
 
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/imageio"
 )
 
 func main() {
 	if len(os.Args) != 3 {
 		log.Fatal("usage: portrait-on-white IN OUT.png")
 	}
-	f, err := os.Open(os.Args[1])
+	photo, err := imageio.Load(os.Args[1]) // upright, size-checked
 	if err != nil {
 		log.Fatal(err)
 	}
-	photo, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		log.Fatalf("%s: %v", os.Args[1], err)
-	}
-	an, err := detect.NewDefault()
+	an, err := detect.NewAnalyzer(detect.NoModels)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,14 +35,7 @@ func main() {
 		log.Fatal(err)
 	}
 	out := background.White(photo, scene.PersonMask(), background.WithFeather(3))
-	o, err := os.Create(os.Args[2])
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := png.Encode(o, out); err != nil {
-		log.Fatal(err)
-	}
-	if err := o.Close(); err != nil {
+	if err := imageio.Save(os.Args[2], out); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("%d people cut out onto white in %s\n", len(scene.People), os.Args[2])

@@ -19,7 +19,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -27,8 +26,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg"
-	"image/png"
 	"log"
 	"os"
 	"os/signal"
@@ -36,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/imageio"
 	"github.com/phantom-vlm/phantom/leak"
 	"github.com/phantom-vlm/phantom/leak/leaktest"
 	"github.com/phantom-vlm/phantom/leak/report"
@@ -178,14 +176,9 @@ func writeDemoVariants(dir string) map[string]string {
 			}
 			img.Set(0, 0, color.White)
 			file := fmt.Sprintf("%s/%d.png", cond, i)
-			w, err := os.Create(filepath.Join(dir, file))
-			if err != nil {
+			if err := imageio.Save(filepath.Join(dir, file), img); err != nil {
 				log.Fatal(err)
 			}
-			if err := png.Encode(w, img); err != nil {
-				log.Fatal(err)
-			}
-			w.Close()
 			data, _ := os.ReadFile(filepath.Join(dir, file))
 			names[string(data)] = name
 			enc.Encode(leak.Variant{FileName: file, ID: fmt.Sprint("photo-", i), Name: name, Condition: cond})
@@ -218,7 +211,7 @@ func standIn(ctx context.Context, dir, model string) (*leaktest.Server, error) {
 		if !strings.HasPrefix(q.Prompt, "Who") {
 			return "A person in a photograph.", nil
 		}
-		img, _, err := image.Decode(bytes.NewReader(q.Image))
+		img, err := imageio.Decode(q.Image)
 		if err != nil {
 			return "", err
 		}
