@@ -165,6 +165,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	if err != nil {
 		return sum, err
 	}
+	r.hashVariants()
 	reqs := r.batchClients()
 	for i, m := range r.Models {
 		if reqs[i] == nil {
@@ -210,17 +211,19 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 			row, p := &r.Variants[j.variant], suite[j.prompt]
 			req := vlm.Request{Prompt: p.Text, Options: opts}
 			var ierr error
-			if ref == ImageFile {
-				if cache.name != row.FileName {
-					u, err := fileURL(absDir, row.FileName)
-					cache = imageCache{name: row.FileName, mime: u, err: err}
+			if cache.name != row.FileName {
+				// The file is read (and checked against its hash) in
+				// both modes; with file refs only its URL is kept.
+				data, typ, err := r.loadVariant(row)
+				cache = imageCache{name: row.FileName, data: data, mime: typ, err: err}
+				if ref == ImageFile {
+					cache.data = nil
+					cache.mime = (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(absDir, filepath.FromSlash(row.FileName)))}).String()
 				}
+			}
+			if ref == ImageFile {
 				req.ImageURL, ierr = cache.mime, cache.err
 			} else {
-				if cache.name != row.FileName {
-					data, typ, err := loadImage(r.Dir, row.FileName)
-					cache = imageCache{name: row.FileName, data: data, mime: typ, err: err}
-				}
 				req.Image, req.MIME, ierr = cache.data, cache.mime, cache.err
 			}
 			var body []byte
@@ -260,20 +263,6 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
 	return sum, nil
-}
-
-// fileURL returns the file:// URL of a variant file under the absolute
-// folder dir, checking that the file is there and not empty.
-func fileURL(dir, fileName string) (string, error) {
-	path := filepath.Join(dir, filepath.FromSlash(fileName))
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("read image: %w", err)
-	}
-	if st.Size() == 0 {
-		return "", fmt.Errorf("read image %s: %w", path, errEmptyImage)
-	}
-	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(path)}).String(), nil
 }
 
 // batchClients returns each model's chat request writer, or nil for a model
@@ -462,6 +451,7 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 			return sum, notBatchable(r.Models[i])
 		}
 	}
+	r.hashVariants()
 	index := make(map[[16]byte]question)
 	for i, m := range r.Models {
 		r.eachQuestion(m, func(j job, key string) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,8 @@ func (m Model) name() string {
 type Runner struct {
 	// Dir is the variants folder; image paths are Dir/Row.FileName.
 	Dir string
-	// Variants are the builder's metadata rows (see ReadVariants).
+	// Variants are the builder's metadata rows (see ReadVariants). A row
+	// without SHA256 gets it from its file when the run starts.
 	Variants []Variant
 	// Models are the models to ask.
 	Models []Model
@@ -262,6 +264,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
+	r.hashVariants()
 	sums := make([]ModelSummary, len(r.Models))
 	plans := make([][]job, len(r.Models))
 	for i, m := range r.Models {
@@ -395,20 +398,40 @@ func setAnswer(res *Result, text string) {
 	res.SetScores(NewTarget(res.Name, res.Aliases...).Score(text))
 }
 
+// loadVariant reads a variant's image and checks it against the hash its
+// questions are keyed by: a file changed since its metadata row was
+// written is an error, not a question asked under the old file's key.
+func (r *Runner) loadVariant(row *Variant) ([]byte, string, error) {
+	data, typ, err := loadImage(r.Dir, row.FileName)
+	if err != nil {
+		return nil, "", err
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != row.SHA256 {
+		return nil, "", fmt.Errorf("%s changed since %s was written: its sha256 is %x, the metadata says %s",
+			row.FileName, MetadataFile, sum, row.SHA256)
+	}
+	return data, typ, nil
+}
+
+// hashVariants fills in the SHA256 of the rows that have none (rows made
+// by hand rather than read by ReadVariants) from their files. A file that
+// cannot be read is left without, and its questions fail when asked.
+func (r *Runner) hashVariants() {
+	for i := range r.Variants {
+		if v := &r.Variants[i]; v.SHA256 == "" {
+			v.SHA256, _ = fileSHA256(filepath.Join(r.Dir, filepath.FromSlash(v.FileName)))
+		}
+	}
+}
+
 // ask asks one question. ok is false when the context ended the request.
 func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
 	row, p := &r.Variants[j.variant], suite[j.prompt]
 	res = r.newResult(m, j, r.key(m.name(), m.Client.Backend(), row, p))
 	if cache.name != row.FileName || cache.data == nil {
-		data, typ, err := loadImage(r.Dir, row.FileName)
+		data, typ, err := r.loadVariant(row)
 		if err != nil {
 			res.Status, res.Error, res.Time = StatusFailed, err.Error(), time.Now().UTC()
-			return res, true
-		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != row.SHA256 {
-			res.Status, res.Time = StatusFailed, time.Now().UTC()
-			res.Error = fmt.Sprintf("%s changed since %s was written: its sha256 is %x, the metadata says %s",
-				row.FileName, MetadataFile, sum, row.SHA256)
 			return res, true
 		}
 		*cache = imageCache{name: row.FileName, data: data, mime: typ}
