@@ -264,7 +264,9 @@ func (s *Study) client(m StudyModel, o []vlm.Option) (vlm.Client, error) {
 	for _, u := range urls {
 		c, err := vlm.New(m.Backend, u, m.Model, one...)
 		if err != nil {
-			closers(closable(cs)).Close()
+			for _, c := range cs {
+				c.Close()
+			}
 			return nil, err
 		}
 		cs = append(cs, c)
@@ -278,16 +280,6 @@ func (s *Study) client(m StudyModel, o []vlm.Option) (vlm.Client, error) {
 		ropts = append(ropts, vlm.WithReplicaEvents(func(ev vlm.ReplicaEvent) { s.ReplicaEvents(name, ev) }))
 	}
 	return vlm.NewReplicas(cs, ropts...)
-}
-
-func closable(cs []vlm.Client) []io.Closer {
-	var out []io.Closer
-	for _, c := range cs {
-		if cl, ok := c.(io.Closer); ok {
-			out = append(out, cl)
-		}
-	}
-	return out
 }
 
 type closers []io.Closer

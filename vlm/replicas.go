@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -73,7 +72,7 @@ func WithReplicaEvents(f func(ReplicaEvent)) ReplicasOption {
 // Replicas does the retrying, across replicas, up to WithReplicaAttempts.
 // Concurrency and rate limits are the caller's: Replicas spreads whatever
 // requests it is given. Replicas is safe for concurrent use; Close closes
-// the clients that are io.Closers.
+// the clients.
 type Replicas struct {
 	reps                  []*replica
 	cooldown, cooldownMax time.Duration
@@ -175,13 +174,11 @@ func (r *Replicas) Down() []string {
 	return out
 }
 
-// Close closes the replicas' clients that are io.Closers.
+// Close closes the replicas' clients.
 func (r *Replicas) Close() error {
 	var errs []error
 	for _, rep := range r.reps {
-		if c, ok := rep.c.(io.Closer); ok {
-			errs = append(errs, c.Close())
-		}
+		errs = append(errs, rep.c.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -38,6 +39,7 @@ type Server struct {
 	model  string
 	answer Answer
 	delay  time.Duration
+	ln     net.Listener
 
 	requests atomic.Int64
 	mu       sync.Mutex
@@ -52,6 +54,11 @@ type Option func(*Server)
 // WithDelay makes every chat answer take d, as a model's generation does.
 func WithDelay(d time.Duration) Option { return func(s *Server) { s.delay = d } }
 
+// WithListener makes the server accept on l (a fixed address, for a
+// stand-in server that other processes reach) instead of a free port on
+// the loopback interface.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.ln = l } }
+
 // NewOllama starts a server that serves model and answers with answer.
 func NewOllama(model string, answer Answer, opts ...Option) *Server {
 	s := &Server{model: model, answer: answer, seen: make(map[string]int)}
@@ -61,7 +68,12 @@ func NewOllama(model string, answer Answer, opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/tags", s.tags)
 	mux.HandleFunc("POST /api/chat", s.chat)
-	s.Server = httptest.NewServer(mux)
+	s.Server = httptest.NewUnstartedServer(mux)
+	if s.ln != nil {
+		s.Server.Listener.Close()
+		s.Server.Listener = s.ln
+	}
+	s.Server.Start()
 	return s
 }
 
