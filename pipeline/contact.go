@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"path/filepath"
 
+	"github.com/disintegration/imaging"
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -25,7 +26,7 @@ const (
 
 // ContactSheet draws a grid for a person to look at: one row per photo (its
 // rows of metadata, as in metadata.jsonl), one column per condition, each
-// variant fitted into a 200×200 cell, with the condition names above the
+// variant fitted into a 200×200 cell (resized with imaging's Linear filter), with the condition names above the
 // columns and the person's name left of each row. Variant files are read
 // from out.
 func ContactSheet(out string, photos [][]Row, conds []Condition) (*image.RGBA, error) {
@@ -58,7 +59,11 @@ func ContactSheet(out string, photos [][]Row, conds []Condition) (*image.RGBA, e
 				return nil, fmt.Errorf("pipeline: contact sheet: %w", err)
 			}
 			cell := image.Rect(0, 0, sheetCellW, sheetCellH).Add(image.Pt(sheetLabelW+ci*(sheetCellW+sheetGap), y))
-			xdraw.ApproxBiLinear.Scale(img, fit(v.Rect.Size(), cell), v, v.Rect, xdraw.Src, nil)
+			// Thumbnails are not hot: imaging's Linear filter (antialiased
+			// when shrinking) does them.
+			if r := fit(v.Rect.Size(), cell); !r.Empty() {
+				xdraw.Draw(img, r, imaging.Resize(v, r.Dx(), r.Dy(), imaging.Linear), image.Point{}, xdraw.Src)
+			}
 		}
 	}
 	return img, nil
