@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/phantom-vlm/phantom/internal/testenv"
@@ -271,5 +272,27 @@ func BenchmarkComposite(b *testing.B) {
 				White(photo, mask)
 			}
 		})
+	}
+}
+
+func TestSetFingerprint(t *testing.T) {
+	mk := func(v uint8) *image.RGBA {
+		img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+		for i := range img.Pix {
+			img.Pix[i] = v
+		}
+		return img
+	}
+	a := NewSet(Background{Name: "a.png", Image: mk(1)}, Background{Name: "b.png", Image: mk(2)})
+	same := NewSet(Background{Name: "a.png", Image: mk(1)}, Background{Name: "b.png", Image: mk(2)})
+	onePixel := mk(2)
+	onePixel.Pix[5] = 9
+	other := NewSet(Background{Name: "a.png", Image: mk(1)}, Background{Name: "b.png", Image: onePixel})
+	fa, fs, fo := a.Fingerprint(), same.Fingerprint(), other.Fingerprint()
+	if len(fa) != 2 || !strings.HasPrefix(fa[0], "a.png sha256:") || fa[0] != fs[0] || fa[1] != fs[1] {
+		t.Errorf("fingerprints %q and %q, want two equal entries named after the files", fa, fs)
+	}
+	if fa[0] != fo[0] || fa[1] == fo[1] {
+		t.Errorf("one pixel changed in b.png: %q against %q, want only b's entry to differ", fo, fa)
 	}
 }

@@ -3,6 +3,7 @@ package background
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -136,4 +137,31 @@ func (b Background) CompositeInto(dst *image.RGBA, photo image.Image, mask *imag
 	}
 	pb := photo.Bounds()
 	return composite(dst, photo, mask, newFit(levels, pb.Dx(), pb.Dy()), opts)
+}
+
+// Fingerprint returns one "name sha256:<hex>" entry per background, in set
+// order, the hash taken over its decoded pixels (RGBA, with its size): two
+// sets with the same fingerprints give the same composites. A uniform
+// background is hashed by its colour.
+func (s *Set) Fingerprint() []string {
+	out := make([]string, len(s.items))
+	for i, b := range s.items {
+		h := sha256.New()
+		var hdr [16]byte
+		switch m := b.Image.(type) {
+		case *image.RGBA:
+			binary.LittleEndian.PutUint64(hdr[:8], uint64(m.Rect.Dx()))
+			binary.LittleEndian.PutUint64(hdr[8:], uint64(m.Rect.Dy()))
+			h.Write(hdr[:])
+			for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+				o := m.PixOffset(m.Rect.Min.X, y)
+				h.Write(m.Pix[o : o+4*m.Rect.Dx()])
+			}
+		default:
+			r, g, bl, a := b.Image.At(0, 0).RGBA()
+			fmt.Fprintf(h, "uniform %d %d %d %d", r, g, bl, a)
+		}
+		out[i] = b.Name + " sha256:" + hex.EncodeToString(h.Sum(nil))
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/phantom-vlm/phantom/internal/cachedir"
+	"github.com/phantom-vlm/phantom/internal/digest"
 )
 
 // ModelsEnv is the environment variable naming the models directory.
@@ -190,7 +191,7 @@ func ScanModels(dir string, hash bool) []ModelStatus {
 		if st, err := os.Stat(s.Path); err == nil && st.Mode().IsRegular() {
 			s.Found, s.FoundSize = true, st.Size()
 			if hash {
-				sum, err := fileSHA256(s.Path)
+				sum, err := digest.File(s.Path)
 				if err != nil {
 					s.Err = err.Error()
 				} else {
@@ -202,19 +203,6 @@ func ScanModels(dir string, hash bool) []ModelStatus {
 		out[i] = s
 	}
 	return out
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // ErrChecksum is returned (wrapped) by FetchModel when the downloaded file's

@@ -7,12 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/phantom-vlm/phantom/internal/digest"
 )
 
 // Variant is the part of one builder metadata row (pipeline.Row, one line
@@ -67,7 +68,7 @@ func ReadVariants(dir string) (rows []Variant, bad []error, err error) {
 			return
 		}
 		if r.SHA256 == "" {
-			r.SHA256, _ = fileSHA256(filepath.Join(dir, filepath.FromSlash(r.FileName)))
+			r.SHA256, _ = digest.File(filepath.Join(dir, filepath.FromSlash(r.FileName)))
 		}
 		rows = append(rows, r)
 	})
@@ -98,20 +99,6 @@ func checkRow(r *Variant) error {
 		}
 	}
 	return nil
-}
-
-// fileSHA256 returns the hex SHA-256 of the file at path.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // errEmptyImage is returned for a zero-length image file.

@@ -2,7 +2,11 @@ package ocrfilter
 
 import (
 	"context"
+	"fmt"
 	"image"
+	"strings"
+
+	"github.com/phantom-vlm/phantom/internal/tess"
 )
 
 // Decision is the filter's verdict on one photo for one name.
@@ -63,3 +67,18 @@ func (f *Filter) DecideWords(words []Word, name string, aliases []string) Decisi
 
 // Close frees the Filter's Tesseract engines.
 func (f *Filter) Close() error { return f.r.Close() }
+
+// Settings describes everything that changes the filter's decisions, in one
+// line: the Tesseract version, language, page segmentation mode, DPI, the
+// passes, the minimum run and the minimum word confidence. Two filters with
+// the same Settings decide alike; the builder records it in build.json and
+// in every metadata row.
+func (f *Filter) Settings() string {
+	c := f.r.cfg
+	passes := make([]string, len(c.passes))
+	for i, p := range c.passes {
+		passes[i] = p.String()
+	}
+	return fmt.Sprintf("tesseract %s lang=%s psm=%d dpi=%d passes=%s min_run=%d min_conf=%g",
+		tess.Version(), c.lang, int(c.psm), c.dpi, strings.Join(passes, ","), f.m.MinRun, f.m.MinConfidence)
+}

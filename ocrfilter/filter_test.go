@@ -345,3 +345,25 @@ func TestRegionsPass(t *testing.T) {
 		})
 	}
 }
+
+// TestFilterSettings: every option that changes decisions shows in
+// Settings, which the builder records in build.json.
+func TestFilterSettings(t *testing.T) {
+	def := filter(t).Settings()
+	if !strings.HasPrefix(def, "tesseract ") || !strings.Contains(def, "lang=eng") || !strings.Contains(def, "min_run=5") {
+		t.Errorf("default Settings = %q", def)
+	}
+	for name, opt := range map[string]Option{
+		"min run": WithMinRun(6), "confidence": WithMinConfidence(50), "passes": WithPasses(FastPasses()...),
+		"psm": WithPageSegMode(PSMSingleBlock), "dpi": WithDPI(300),
+	} {
+		f, err := New(opt, WithPoolSize(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := f.Settings(); s == def {
+			t.Errorf("%s changed: Settings still %q", name, s)
+		}
+		f.Close()
+	}
+}

@@ -31,8 +31,8 @@ import (
 var ErrNoBackgrounds = errors.New("pipeline: the landscape conditions need backgrounds and none were found")
 
 // ErrSettingsChanged is returned by Run when OUT was started with other
-// settings (seed, conditions, format, grid) than this run's: resuming would
-// mix two datasets.
+// Settings (conditions, format, seed, grid, detectors and their files, OCR,
+// backgrounds) than this run's: resuming would mix two datasets.
 var ErrSettingsChanged = errors.New("pipeline: OUT was built with other settings")
 
 // Analyzer detects faces, people and masks in a photo; *detect.Analyzer is
@@ -75,8 +75,20 @@ func WithAnalyzer(a Analyzer) Option {
 	return func(b *Builder) { b.analyzer = a }
 }
 
-// WithFilter sets the OCR filter; without one every photo is kept.
+// WithFilter sets the OCR filter; without one every photo is kept. A
+// filter with a Settings() string method (OCRFilter's) is recorded by it
+// in build.json and in every metadata row's ocr column; another as
+// "custom".
 func WithFilter(f Filter) Option { return func(b *Builder) { b.filter = f } }
+
+// WithDetectorSettings records, in build.json, the detector of each stage
+// (as Scene.Detectors names them) and the hex SHA-256 of each file they
+// read, by file name, so that a resume with other detectors or other
+// model files is refused. The builder does not check them against the
+// analyzer; the CLI takes both from the analyzer it opened.
+func WithDetectorSettings(detectors, files map[string]string) Option {
+	return func(b *Builder) { b.detectors, b.modelFiles = detectors, files }
+}
 
 // WithBackgrounds sets the landscape set; each photo's landscape is
 // set.Pick(seed, id).
@@ -123,6 +135,9 @@ type Builder struct {
 	progressW   io.Writer
 	sheetPhotos int
 	fits        *fitCache
+	detectors   map[string]string
+	modelFiles  map[string]string
+	ocr         string // Settings.OCR, in every row
 }
 
 // New returns a Builder that writes to the folder out.
@@ -172,54 +187,20 @@ func New(out string, opts ...Option) (*Builder, error) {
 	return b, nil
 }
 
-// settings is OUT/build.json: what a resumed run must agree with.
-type settings struct {
-	Conditions []Condition `json:"conditions"`
-	Format     string      `json:"format"`
-	Seed       int64       `json:"seed"`
-	Grid       int         `json:"grid"`
-	// Codec is the JPEG library and version (imageio.JPEGCodec) that
-	// decodes JPEG inputs and, for format jpg, encodes the variants: another
-	// version may give other bytes, so a resume never mixes two.
-	Codec string `json:"codec"`
-}
-
-func (b *Builder) settings() settings {
-	return settings{Conditions: b.conds, Format: b.format, Seed: b.seed, Grid: b.grid, Codec: imageio.JPEGCodec()}
-}
-
-func (s settings) equal(o settings) bool {
-	return joinConditions(s.Conditions) == joinConditions(o.Conditions) && s.Format == o.Format && s.Seed == o.Seed && s.Grid == o.Grid && s.Codec == o.Codec
-}
-
-// codecName is s.Codec for a message: builds before the field was recorded
-// used Go's image/jpeg.
-func (s settings) codecName() string {
-	if s.Codec == "" {
-		return "image/jpeg (not recorded)"
+// settings is what this run records in build.json.
+func (b *Builder) settings() Settings {
+	s := Settings{Conditions: b.conds, Format: b.format, Seed: b.seed, Grid: b.grid, Codec: imageio.JPEGCodec(),
+		Detectors: b.detectors, ModelFiles: b.modelFiles, OCR: describeFilter(b.filter)}
+	if b.bgs != nil && slices.ContainsFunc(b.conds, Condition.NeedsBackgrounds) {
+		s.Backgrounds = b.bgs.Fingerprint()
 	}
-	return s.Codec
-}
-
-func readSettings(out string) (settings, bool, error) {
-	var s settings
-	data, err := os.ReadFile(filepath.Join(out, "build.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return s, false, nil
-	}
-	if err != nil {
-		return s, false, err
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, false, fmt.Errorf("%s: %w", filepath.Join(out, "build.json"), err)
-	}
-	return s, true, nil
+	return s
 }
 
 // prepare creates OUT's folders, checks or writes build.json and removes
 // what a killed run left behind: temporary files, and variant and scene
 // files of photos that are not in the journal.
-func prepare(out string, s settings, j *journal) error {
+func prepare(out string, s Settings, j *journal) error {
 	for _, c := range s.Conditions {
 		if err := os.MkdirAll(filepath.Join(out, c.Dir()), 0o755); err != nil {
 			return fmt.Errorf("pipeline: %w", err)
@@ -229,23 +210,6 @@ func prepare(out string, s settings, j *journal) error {
 		return fmt.Errorf("pipeline: %w", err)
 	}
 	return cleanOrphans(out, s.Conditions, j)
-}
-
-func writeSettings(out string, s settings) error {
-	old, ok, err := readSettings(out)
-	if err != nil {
-		return err
-	}
-	if ok {
-		if !old.equal(s) {
-			return fmt.Errorf("%w: %s has conditions %s, format %s, seed %d, grid %d, codec %s; this run asks for conditions %s, format %s, seed %d, grid %d, codec %s (use another output folder)",
-				ErrSettingsChanged, out, joinConditions(old.Conditions), old.Format, old.Seed, old.Grid, old.codecName(),
-				joinConditions(s.Conditions), s.Format, s.Seed, s.Grid, s.codecName())
-		}
-		return nil
-	}
-	data, _ := json.MarshalIndent(s, "", "  ")
-	return imageio.WriteFileAtomic(filepath.Join(out, "build.json"), append(data, '\n'))
 }
 
 // cleanOrphans removes temporary files anywhere in OUT's own folders (the
@@ -309,7 +273,9 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		return nil, err
 	}
 	defer unlock()
-	if err := writeSettings(b.out, b.settings()); err != nil {
+	set := b.settings()
+	b.ocr = set.OCR
+	if err := writeSettings(b.out, set); err != nil {
 		return nil, err
 	}
 	j, err := openJournal(filepath.Join(b.out, "journal.jsonl"))
@@ -317,7 +283,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		return nil, err
 	}
 	defer j.Close()
-	if err := prepare(b.out, b.settings(), j); err != nil {
+	if err := prepare(b.out, set, j); err != nil {
 		return nil, err
 	}
 
@@ -379,7 +345,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		run.PhotosPerSecond = float64(run.Processed) / run.WallSeconds
 		run.CPUUtilisation = run.CPUSeconds / (run.WallSeconds * float64(runtime.GOMAXPROCS(0)))
 	}
-	sum, err := finalize(b.out, b.settings(), j, failures, run, b.sheetPhotos)
+	sum, err := finalize(b.out, set, j, failures, run, b.sheetPhotos)
 	if err != nil {
 		return sum, err
 	}
@@ -630,7 +596,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 		ID: t.id, Name: r.Name, Aliases: r.Aliases, Source: r.Source,
 		Faces: len(scene.Faces), People: len(scene.People),
 		FaceDetector: ranOrNot(scene, "face"), PersonDetector: ranOrNot(scene, "person"), Segmenter: ranOrNot(scene, "segmenter"),
-		Seed: b.seed,
+		Seed: b.seed, OCR: b.ocr,
 	}
 	if base.Aliases == nil {
 		base.Aliases = []string{}

@@ -25,7 +25,7 @@ func TestResumeRefusesAnotherCodec(t *testing.T) {
 	if _, err := b.Run(context.Background(), recs); err != nil {
 		t.Fatal(err)
 	}
-	s, ok, err := readSettings(out)
+	s, ok, err := ReadSettings(out)
 	must(t, err)
 	if !ok || s.Codec != imageio.JPEGCodec() || !strings.HasPrefix(s.Codec, "libjpeg-turbo ") {
 		t.Fatalf("build.json codec %q, want %q", s.Codec, imageio.JPEGCodec())
@@ -36,7 +36,7 @@ func TestResumeRefusesAnotherCodec(t *testing.T) {
 	b2, err := New(out, WithAnalyzer(testAnalyzer(t)), WithConditions(Original, Blur), WithContactSheet(0))
 	must(t, err)
 	_, err = b2.Run(context.Background(), recs)
-	if !errors.Is(err, ErrSettingsChanged) || !strings.Contains(err.Error(), "codec image/jpeg (not recorded)") || !strings.Contains(err.Error(), "codec "+imageio.JPEGCodec()) {
+	if !errors.Is(err, ErrSettingsChanged) || !strings.Contains(err.Error(), "codec: image/jpeg (not recorded) in ") || !strings.Contains(err.Error(), `"`+imageio.JPEGCodec()+`" in this run`) {
 		t.Errorf("err = %v, want ErrSettingsChanged naming both codecs", err)
 	}
 }

@@ -476,14 +476,6 @@ func ParseSweep(s string) ([]Condition, error) {
 	return out, nil
 }
 
-func joinConditions(cs []Condition) string {
-	parts := make([]string, len(cs))
-	for i, c := range cs {
-		parts[i] = string(c)
-	}
-	return strings.Join(parts, ",")
-}
-
 // Variant is one rendered condition of a photo.
 type Variant struct {
 	Condition Condition

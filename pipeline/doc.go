@@ -36,8 +36,9 @@
 // at any point therefore loses at most the photos in flight: the next run
 // cuts a partial last journal line, removes the temporary files and the
 // files of photos not in the journal, and builds those photos again; no row
-// is ever written twice. build.json holds the settings (conditions, format,
-// seed, grid) that a resumed run must share.
+// is ever written twice. build.json holds the Settings (conditions, format,
+// seed, grid, detectors and their files, OCR, backgrounds) that a resumed run
+// must share.
 //
 // Shard splits a collection deterministically by ID so that several machines
 // can build it; Merge joins their outputs.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Merge gathers the outputs of several builds (the shards of one
@@ -22,12 +23,12 @@ func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Sum
 		return nil, errors.New("pipeline: merge: no inputs")
 	}
 	absOut, _ := filepath.Abs(out)
-	var s settings
+	var s Settings
 	for i, in := range ins {
 		if absIn, _ := filepath.Abs(in); absIn == absOut {
 			return nil, fmt.Errorf("pipeline: merge: %s is both an input and the output", in)
 		}
-		si, ok, err := readSettings(in)
+		si, ok, err := ReadSettings(in)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: merge: %w", err)
 		}
@@ -36,8 +37,8 @@ func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Sum
 		}
 		if i == 0 {
 			s = si
-		} else if !si.equal(s) {
-			return nil, fmt.Errorf("%w: %s and %s differ (conditions, format, seed, grid or codec)", ErrSettingsChanged, ins[0], in)
+		} else if d := s.diff(si, ins[0], in); len(d) > 0 {
+			return nil, fmt.Errorf("%w: %s and %s differ:\n  %s", ErrSettingsChanged, ins[0], in, strings.Join(d, "\n  "))
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {

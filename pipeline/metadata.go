@@ -57,6 +57,9 @@ type Row struct {
 	// its answers by it, so answers about one build are never reused for
 	// another build's pixels.
 	SHA256 string `json:"sha256"`
+	// OCR is the OCR filter's settings the photo passed (Settings.OCR:
+	// "off" when the build ran without it).
+	OCR string `json:"ocr"`
 }
 
 // Real is a float64 that JSON always writes with a fraction or an

@@ -64,7 +64,7 @@ type RunStats struct {
 // finalize derives metadata.jsonl, filtered.jsonl, failed.jsonl,
 // summary.json and the contact sheet from the journal, plus failures that
 // have no journal entry (inputs that could not be read at all).
-func finalize(out string, s settings, j *journal, extraFails []*FailedRow, run *RunStats, sheetPhotos int) (*Summary, error) {
+func finalize(out string, s Settings, j *journal, extraFails []*FailedRow, run *RunStats, sheetPhotos int) (*Summary, error) {
 	sum := &Summary{Variants: map[string]int{}, Stages: map[string]StageStats{}}
 	if run != nil {
 		sum.Run = *run

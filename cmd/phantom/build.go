@@ -189,7 +189,11 @@ func runBuild(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer an.Close()
-	opts = append(opts, pipeline.WithAnalyzer(an))
+	dets, files, err := detectorSettings(an, detect.ModelsDir(bf.det.models))
+	if err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	opts = append(opts, pipeline.WithAnalyzer(an), pipeline.WithDetectorSettings(dets, files))
 	if !bf.noOCR {
 		filter, closeF, err := openOCRFilter(bf.workers)
 		if err != nil {

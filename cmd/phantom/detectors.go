@@ -1,13 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/digest"
 )
 
 // detectorFlags are the flags of every command that runs detectors.
@@ -69,4 +73,50 @@ func cliLogger(w io.Writer, quiet bool) *slog.Logger {
 			return a
 		},
 	}))
+}
+
+// detectorSettings returns what build records of an's detectors in
+// build.json: each stage's detector name, and the SHA-256 of each file they
+// read (the model files named in the detectors' names, found in the models
+// folder modelsDir, Grounding DINO's vocab.txt, the Haar cascade).
+func detectorSettings(an *detect.Analyzer, modelsDir string) (names, files map[string]string, err error) {
+	names, files = map[string]string{}, map[string]string{}
+	var paths []string
+	add := func(stage, name string) {
+		names[stage] = name
+		kind, list, ok := strings.Cut(name, ":")
+		if !ok || modelsDir == detect.NoModels {
+			return
+		}
+		for _, f := range strings.Split(list, "+") {
+			paths = append(paths, filepath.Join(modelsDir, f))
+		}
+		if kind == "grounding-dino" {
+			paths = append(paths, filepath.Join(modelsDir, "vocab.txt"))
+		}
+	}
+	if an.Faces != nil {
+		add("face", an.Faces.Name())
+		if h, ok := an.Faces.(*detect.HaarFaceDetector); ok {
+			paths = append(paths, h.CascadePath())
+		}
+	}
+	if an.People != nil {
+		name := an.People.Name()
+		if an.PeopleFromFaces {
+			name += "+face-body"
+		}
+		add("person", name)
+	}
+	if an.Segmenter != nil {
+		add("segmenter", an.Segmenter.Name())
+	}
+	for _, p := range paths {
+		sum, err := digest.File(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("hashing the detectors' files: %w", err)
+		}
+		files[filepath.Base(p)] = sum
+	}
+	return names, files, nil
 }
