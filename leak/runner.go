@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/phantom-vlm/phantom/internal/digest"
 	"github.com/phantom-vlm/phantom/internal/progress"
 	"github.com/phantom-vlm/phantom/shard"
 	"github.com/phantom-vlm/phantom/vlm"
@@ -419,7 +420,7 @@ func (r *Runner) loadVariant(row *Variant) ([]byte, string, error) {
 func (r *Runner) hashVariants() {
 	for i := range r.Variants {
 		if v := &r.Variants[i]; v.SHA256 == "" {
-			v.SHA256, _ = fileSHA256(filepath.Join(r.Dir, filepath.FromSlash(v.FileName)))
+			v.SHA256, _ = digest.File(filepath.Join(r.Dir, filepath.FromSlash(v.FileName)))
 		}
 	}
 }
