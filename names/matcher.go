@@ -229,6 +229,7 @@ type Scanner struct {
 	caption uint64
 	found   []int32 // pattern ids found in the current caption
 	folded  []byte
+	folder  textnorm.Folder
 }
 
 // NewScanner returns a Scanner with zero counts.
@@ -253,7 +254,7 @@ func (s *Scanner) Scan(caption []byte) bool {
 		// Not ASCII: start again on the folded text, whose bytes are
 		// classed as they are.
 		s.found = s.found[:0]
-		s.folded = append(s.folded[:0], textnorm.Normalize(string(caption))...)
+		s.folded = s.folder.Append(s.folded[:0], caption)
 		s.scan(s.folded, &s.m.foldClass)
 	}
 	for _, id := range s.found {

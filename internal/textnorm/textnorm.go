@@ -6,6 +6,7 @@ package textnorm
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,7 +21,9 @@ func Normalize(s string) string {
 	if isASCII(s) {
 		return normalizeASCII(s)
 	}
-	return normalizeUnicode(s)
+	f := folders.Get().(*Folder)
+	defer folders.Put(f)
+	return string(appendNormalized(f, make([]byte, 0, len(s)), s))
 }
 
 func isASCII(s string) bool {
@@ -32,9 +35,10 @@ func isASCII(s string) bool {
 	return true
 }
 
-// normalizeASCII is normalizeUnicode for ASCII s, where NFKD changes
-// nothing and there are no combining marks: lower-case, with white space
-// ('\t', '\n', '\v', '\f', '\r', ' ', as unicode.IsSpace has them) collapsed.
+// normalizeASCII is Normalize for ASCII s, where NFKD changes nothing and
+// there are no combining marks: lower-case, with white space ('\t', '\n',
+// '\v', '\f', '\r', ' ', as unicode.IsSpace has them) collapsed. It is the
+// general path's ASCII byte loop without the pool and the buffer copy.
 func normalizeASCII(s string) string {
 	b := make([]byte, 0, len(s))
 	space := false
@@ -57,25 +61,139 @@ func normalizeASCII(s string) string {
 	return string(b)
 }
 
-func normalizeUnicode(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+// folders lends Folders to Normalize.
+var folders = sync.Pool{New: func() any { return new(Folder) }}
+
+// A Folder folds texts as Normalize does, into a caller's buffer and with
+// buffers of its own that it reuses, for callers that fold many texts (a
+// corpus's captions): it remembers the fold of the non-ASCII runs it has
+// seen. The zero Folder is ready to use; a Folder is not safe for
+// concurrent use.
+type Folder struct {
+	cache map[string][]byte // a non-ASCII run → its fold, white space as one ' '
+}
+
+// maxCache is the number of runs a Folder remembers before it forgets them
+// all.
+const maxCache = 1 << 14
+
+// maxCachedRun is the longest run, in bytes, a Folder remembers.
+const maxCachedRun = 32
+
+// Append appends the fold of s (Normalize(string(s))) to dst and returns
+// it.
+func (f *Folder) Append(dst, s []byte) []byte { return appendNormalized(f, dst, s) }
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports.
+var asciiSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// appendNormalized is Normalize into dst. ASCII bytes are folded one by
+// one (NFKD leaves them as they are). Each run of other bytes is
+// decomposed by itself, which is the same as decomposing the whole text
+// because an ASCII character is a starter that no combining mark is
+// reordered across; a run that is not valid UTF-8 takes the ASCII byte
+// after it along, so that NFKD reads a broken sequence at its end as it
+// does in the whole text, not as one cut short. FuzzNormalize checks this
+// against the whole-text fold.
+func appendNormalized[T string | []byte](f *Folder, dst []byte, s T) []byte {
+	start := len(dst)
 	space := false
-	for _, r := range norm.NFKD.String(s) {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if asciiSpace[c] {
+				space = len(dst) > start
+				continue
+			}
+			if space {
+				dst = append(dst, ' ')
+				space = false
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			j++
+		}
+		run := s[i:j]
+		if j < len(s) && !validUTF8(run) {
+			j++
+			run = s[i:j]
+		}
+		i = j
+		for _, b := range foldRun(f, run) {
+			if b == ' ' {
+				space = len(dst) > start
+				continue
+			}
+			if space {
+				dst = append(dst, ' ')
+				space = false
+			}
+			dst = append(dst, b)
+		}
+	}
+	return dst
+}
+
+func validUTF8[T string | []byte](s T) bool {
+	switch v := any(s).(type) {
+	case string:
+		return utf8.ValidString(v)
+	case []byte:
+		return utf8.Valid(v)
+	}
+	return false
+}
+
+// foldRun returns the fold of a run of text on its own: NFKD, combining
+// marks dropped, lower case, each run of white space one ' ' (kept at
+// either end, for the caller to join).
+func foldRun[T string | []byte](f *Folder, run T) []byte {
+	var key string
+	switch v := any(run).(type) {
+	case string:
+		if out, ok := f.cache[v]; ok {
+			return out
+		}
+		key = v
+	case []byte:
+		if out, ok := f.cache[string(v)]; ok {
+			return out
+		}
+		key = string(v)
+	}
+	// NFKD of the run as Form.String does it (norm.Iter differs from it on
+	// broken UTF-8).
+	var out []byte
+	space := false
+	for _, r := range norm.NFKD.String(key) {
 		switch {
+		case r < utf8.RuneSelf && asciiSpace[r], r >= utf8.RuneSelf && unicode.IsSpace(r):
+			if !space {
+				out = append(out, ' ')
+				space = true
+			}
+			continue
 		case unicode.Is(unicode.Mn, r):
 			continue
-		case unicode.IsSpace(r):
-			space = b.Len() > 0
-			continue
 		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(unicode.ToLower(r))
+		space = false
+		out = utf8.AppendRune(out, unicode.ToLower(r))
 	}
-	return b.String()
+	if len(key) > maxCachedRun {
+		return out // a long run (a caption in a script without spaces) seldom comes again
+	}
+	if f.cache == nil || len(f.cache) >= maxCache {
+		f.cache = make(map[string][]byte)
+	}
+	f.cache[key] = out
+	return out
 }
 
 // Contains reports whether the normalised form of text contains the
