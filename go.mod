@@ -3,6 +3,7 @@ module github.com/phantom-vlm/phantom
 go 1.26.8
 
 require (
+	github.com/coregx/ahocorasick v0.3.1
 	github.com/disintegration/imaging v1.6.2
 	github.com/klauspost/compress v1.20.4
 	github.com/otiai10/gosseract/v2 v2.4.1
