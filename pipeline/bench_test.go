@@ -101,6 +101,64 @@ func BenchmarkRenderSixConditions(b *testing.B) {
 	}
 }
 
+// BenchmarkRenderSweep measures what a sweep of five anonymization
+// strengths adds to rendering the six conditions of the 1 MP photo (two
+// faces, one person; the fitted landscape cached, as for every photo after
+// the first of its size), on one goroutine: each iteration renders the six
+// alone and then the six with the sweep, interleaved so that both see the
+// same machine load; added-ms/MP/strength is the difference per strength
+// in wall time, added-cpu-ms/MP/strength in the process's CPU time.
+func BenchmarkRenderSweep(b *testing.B) {
+	photo, scene := benchScene()
+	cache := newFitCache()
+	land := benchBackground(b)
+	cache.fitted(land, photo)
+	land = cache.fitted(land, photo)
+	mp := float64(photo.Rect.Dx()*photo.Rect.Dy()) / 1e6
+	for _, sweep := range []string{"pixelate:grid=16,8,6,4,2", "white+pixelate:cell=4,8,12,16,24", "gaussian:sigma=0.02,0.05,0.1,0.2,0.4", "pixelate:grid=10,scale=1.1,1.2,1.3,1.5,2"} {
+		strengths, err := ParseSweep(sweep)
+		if err != nil || len(strengths) != 5 {
+			b.Fatalf("%s: %v, %d strengths", sweep, err, len(strengths))
+		}
+		withSweep := append(append([]Condition(nil), AllConditions...), strengths...)
+		b.Run(sweep, func(b *testing.B) {
+			opts := RenderOptions{Grid: 10, Landscape: land, InPlace: true}
+			var six, all time.Duration
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if err := Render(photo, scene, AllConditions, opts, func(Variant) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := Render(photo, scene, withSweep, opts, func(Variant) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+				six, all = six+t1.Sub(t0), all+time.Since(t1)
+			}
+			per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) / mp }
+			b.ReportMetric((per(all)-per(six))/float64(len(strengths)), "added-ms/MP/strength")
+			// The process's CPU time is counted in scheduler ticks, too
+			// coarse for one render of a few ms: it is taken over b.N
+			// renders of each kind in turn, so that on a loaded machine the
+			// cost itself is measured, not the waiting.
+			cpu := func(conds []Condition) float64 {
+				c0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					if err := Render(photo, scene, conds, opts, func(Variant) error { return nil }); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return (cpuTime() - c0) * 1000 / float64(b.N) / mp
+			}
+			cSix := cpu(AllConditions)
+			cAll := cpu(withSweep)
+			b.ReportMetric(cSix, "six-cpu-ms/MP")
+			b.ReportMetric((cAll-cSix)/float64(len(strengths)), "added-cpu-ms/MP/strength")
+		})
+	}
+}
+
 // BenchmarkEncodeSixConditions encodes the six variants of a 1 MP photo as
 // the builder writes them (JPEG quality 95, or PNG).
 func BenchmarkEncodeSixConditions(b *testing.B) {
