@@ -1,6 +1,6 @@
 module github.com/phantom-vlm/phantom
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/coregx/ahocorasick v0.3.1
