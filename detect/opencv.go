@@ -377,7 +377,9 @@ func NewGrabCutSegmenter(opts ...GrabCutOption) (*GrabCutSegmenter, error) {
 func (s *GrabCutSegmenter) Name() string { return GrabCutName }
 
 // Segment returns one mask per box, each with img's bounds. ctx is checked
-// between boxes.
+// between boxes. GrabCut's random initialisation is seeded before each box
+// from ctx's seed (ContextWithSeed) and the box's index, so the masks
+// depend only on the image, the boxes and that seed.
 func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Mask, error) {
 	masks := make([]Mask, 0, len(boxes))
 	for i, bx := range boxes {
@@ -386,6 +388,7 @@ func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes [
 		}
 		a, err := cv.GrabCut(img, bx.Rect(), cv.GrabCutParams{
 			Iterations: s.cfg.iterations, MaxSide: s.cfg.maxSide, Margin: s.cfg.margin, Core: s.cfg.core,
+			Seed: boxSeed(seedFrom(ctx), i),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("detect: grabcut box %d: %w", i, err)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -573,7 +574,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 		}
 	}
 
-	scene, err := a.Analyze(ctx, img)
+	scene, err := a.Analyze(detect.ContextWithSeed(ctx, photoSeed(b.seed, t.id)), img)
 	if err != nil {
 		return fail("detect", fmt.Errorf("%s: %w", r.Path, err))
 	}
@@ -655,3 +656,15 @@ func limitStages(a Analyzer, conds []Condition) Analyzer {
 	return a
 }
 
+// photoSeed is the seed of a photo's randomised detectors (GrabCut), from
+// the run's seed and the photo's ID only: a photo gets the same masks
+// whatever worker, shard or order builds it.
+func photoSeed(seed int64, id string) uint64 {
+	h := sha256.New()
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(seed))
+	h.Write([]byte("phantom-detect-seed/1"))
+	h.Write(b[:])
+	h.Write([]byte(id))
+	return binary.LittleEndian.Uint64(h.Sum(nil))
+}

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <exception>
+#include <opencv2/core.hpp>
 #include <opencv2/objdetect.hpp>
 #include <vector>
 
@@ -34,3 +35,5 @@ int phantom_hog_people_detector(float* out, int n) {
     }
     return (int)d.size();
 }
+
+void phantom_seed_rng(unsigned long long seed) { cv::theRNG() = cv::RNG((uint64)seed); }

@@ -53,3 +53,8 @@ func peopleDetector() (gocv.Mat, error) {
 	copy(dst, buf)
 	return m, nil
 }
+
+// seedRNG resets the OpenCV random generator of the calling thread, which
+// is thread-local: the caller must hold its OS thread
+// (runtime.LockOSThread) until the call that draws from it returns.
+func seedRNG(seed uint64) { C.phantom_seed_rng(C.ulonglong(seed)) }

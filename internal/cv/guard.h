@@ -17,6 +17,10 @@ int phantom_cascade_check(const char* path, char* msg, int n);
 // floats, and returns its length; it copies nothing when n is too small.
 int phantom_hog_people_detector(float* out, int n);
 
+// phantom_seed_rng resets the calling thread's OpenCV random generator
+// (cv::theRNG(), which GrabCut's k-means draws from) to cv::RNG(seed).
+void phantom_seed_rng(unsigned long long seed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 
 	"gocv.io/x/gocv"
 )
@@ -25,6 +26,11 @@ type GrabCutParams struct {
 	// a person box this is the torso, which GrabCut otherwise tends to give
 	// to the background when clothes and background look alike.
 	Core float64
+	// Seed seeds the random generator that GrabCut's k-means initialisation
+	// draws from, right before the call: the same image, box and seed give
+	// the same mask, whatever thread or earlier calls (OpenCV's generator is
+	// per thread and otherwise never reset).
+	Seed uint64
 }
 
 // GrabCut segments the object in rect (img's coordinates) from its
@@ -94,7 +100,12 @@ func GrabCut(img image.Image, rect image.Rectangle, p GrabCutParams) (*image.Alp
 		}
 		mode = gocv.GCInitWithMask
 	}
+	// OpenCV's generator is thread-local: seed it and run GrabCut on one
+	// OS thread.
+	runtime.LockOSThread()
+	seedRNG(p.Seed)
 	gocv.GrabCut(bgr, &mask, in, &bgd, &fgd, iter, mode)
+	runtime.UnlockOSThread()
 
 	// Foreground labels are odd (GC_FGD = 1, GC_PR_FGD = 3).
 	small, err := mask.DataPtrUint8()
