@@ -47,7 +47,6 @@ n=$(($(wc -l < "$work/photos.csv") - 1))
 mkdir -p "$work/models"
 ln -s "$(readlink -f "$MODELS/yunet-face.onnx")" "$work/models/yunet-face.onnx"
 
-now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 run_phantom() {
@@ -60,23 +59,36 @@ run_peer() {
   "$PY" "$HERE/peer_build.py" --manifest "$work/photos.csv" --root "$PHOTOS" --model "$work/models/yunet-face.onnx" \
     --out "$work/out-peer" --workers "$WORKERS" > "$work/peer.log" 2>&1
 }
-timed() { local t0; t0=$(now); "$1"; awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }'; }
+# timed CMD: runs CMD and prints its wall and CPU (user + system, children
+# included) seconds, from bash's time.
+timed() {
+  local TIMEFORMAT='%3R %3U %3S' t
+  t=$( { time "$1" >/dev/null; } 2>&1 )
+  awk '{ print $1, $2 + $3 }' <<< "$t"
+}
 
 echo "bench-peer: $n Congress portraits, conditions original,blur, YuNet, $WORKERS workers vs $WORKERS processes, $ROUNDS rounds; $(nproc) cores"
 ratios=()
+cratios=()
 for r in $(seq 1 "$ROUNDS"); do
   l0=$(load)
-  if [ $((r % 2)) -eq 1 ]; then tp=$(timed run_phantom); tq=$(timed run_peer); else tq=$(timed run_peer); tp=$(timed run_phantom); fi
+  if [ $((r % 2)) -eq 1 ]; then
+    read -r tp cpu < <(timed run_phantom); read -r tq pcpu < <(timed run_peer)
+  else
+    read -r tq pcpu < <(timed run_peer); read -r tp cpu < <(timed run_phantom)
+  fi
   ratio=$(awk -v p="$tp" -v q="$tq" 'BEGIN { print p / q }')
   ratios+=("$ratio")
-  cpu=$("$PY" -c "import json,sys; r=json.load(open(sys.argv[1]))['run']; print('%.0f%%' % (100*r['cpu_utilisation']))" "$work/out-phantom/summary.json")
+  share=$("$PY" -c "import json,sys; r=json.load(open(sys.argv[1]))['run']; print('%.0f%%' % (100*r['cpu_utilisation']))" "$work/out-phantom/summary.json")
   faces=$("$PY" -c "import json,sys; print(sum(json.loads(l)['faces'] for l in open(sys.argv[1]) if '\"condition\":\"original\"' in l))" "$work/out-phantom/metadata.jsonl")
   pfaces=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['faces'])" "$work/peer.log")
-  printf 'round %d: phantom %.2fs (CPU %s of the cores, %s faces), peer %.2fs (%s faces), phantom/peer %.2f; load average %s -> %s\n' \
-    "$r" "$tp" "$cpu" "$faces" "$tq" "$pfaces" "$ratio" "$l0" "$(load)"
+  cratios+=("$(awk -v p="$cpu" -v q="$pcpu" 'BEGIN { print p / q }')")
+  printf 'round %d: phantom %.2fs, CPU %.2fs (%s of the cores in the build), %s faces; peer %.2fs, CPU %.2fs, %s faces; phantom/peer %.2f; load average %s -> %s\n' \
+    "$r" "$tp" "$cpu" "$share" "$faces" "$tq" "$pcpu" "$pfaces" "$ratio" "$l0" "$(load)"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
-printf 'face-only job: phantom/peer wall time %.2f (median of %d interleaved rounds; below 1: phantom faster)\n' "$median" "$ROUNDS"
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+printf 'face-only job: phantom/peer wall time %.2f, CPU time %.2f (medians of %d interleaved rounds; below 1: phantom faster)\n' \
+  "$(median "${ratios[@]}")" "$(median "${cratios[@]}")" "$ROUNDS"
 
 # The six-condition job with the ONNX models: phantom's models for people
 # and masks must load in cv2.dnn for the peer to do the same steps.
