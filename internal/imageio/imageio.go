@@ -169,7 +169,7 @@ func Decode(data []byte, opts ...Option) (*image.RGBA, Format, error) {
 	r := bytes.NewReader(data)
 	switch f {
 	case JPEG:
-		img, err = decodeJPEG(data)
+		img, err = decodeJPEG(data, cfg)
 		exifBytes = jpegExif(data)
 	case PNG:
 		img, err = png.Decode(r)
@@ -254,8 +254,12 @@ func JPEGCodec() string { return turbojpeg.Version() }
 // decodeJPEG decodes a JPEG with libjpeg-turbo, and with image/jpeg the
 // CMYK and YCCK ones (which TurboJPEG does not convert) and the damaged
 // ones that libjpeg-turbo would work around: those are refused where
-// image/jpeg refuses them.
-func decodeJPEG(data []byte) (image.Image, error) {
+// image/jpeg refuses them. cfg is the header as Config read it, checked
+// against the pixel limit: libjpeg-turbo must read the same size.
+func decodeJPEG(data []byte, cfg image.Config) (image.Image, error) {
+	if w, h, err := turbojpeg.Header(data); err == nil && (w != cfg.Width || h != cfg.Height) {
+		return nil, fmt.Errorf("libjpeg-turbo reads a %d×%d header, image/jpeg %d×%d", w, h, cfg.Width, cfg.Height)
+	}
 	img, err := turbojpeg.Decode(data)
 	if errors.Is(err, turbojpeg.ErrColorSpace) || errors.Is(err, turbojpeg.ErrWarning) {
 		return jpeg.Decode(bytes.NewReader(data))
