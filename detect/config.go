@@ -44,14 +44,14 @@ var (
 // on: masks need people, and the OpenCV person default's bodies below faces
 // need faces); the others stay nil and never run. Close the Analyzer to
 // release them.
-func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
+func NewAnalyzer(dir string, opts ...Option) (*Analyzer, error) {
 	dir, log := modelsFolder(dir, opts)
 	a := &Analyzer{}
 	fail := func(err error) (*Analyzer, error) {
 		a.Close()
 		return nil, err
 	}
-	stages := newModelOptions(opts).stages.closure()
+	stages := newOptions(opts).stages.closure()
 	var err error
 	if !stages.Has(StagePeople) {
 		log.Info("detect: people and masks not loaded (not asked for)")
@@ -82,7 +82,7 @@ func NewAnalyzer(dir string, opts ...ModelOption) (*Analyzer, error) {
 }
 
 // openPeople opens NewAnalyzer's person stage into a.
-func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) error {
+func (a *Analyzer) openPeople(dir string, opts []Option, log *slog.Logger) error {
 	if firstPresent(dir, [][]string{{"groundingdino*.onnx"}}) != nil && firstPresent(dir, [][]string{{"vocab.txt"}}) == nil {
 		log.Warn("detect: Grounding DINO needs vocab.txt beside it; not using it", "dir", dir)
 	}
@@ -93,7 +93,7 @@ func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) 
 		}
 		a.People = pd
 	} else {
-		d, err := NewHOGPersonDetector()
+		d, err := NewHOGPersonDetector(opts...)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (a *Analyzer) openPeople(dir string, opts []ModelOption, log *slog.Logger) 
 }
 
 // openMasks opens NewAnalyzer's mask stage into a.
-func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) error {
+func (a *Analyzer) openMasks(dir string, opts []Option, log *slog.Logger) error {
 	if files := firstPresent(dir, maskOrder); files != nil {
 		sg, err := openMaskModel(files, opts)
 		if err != nil {
@@ -113,7 +113,7 @@ func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) e
 		}
 		a.Segmenter = sg
 	} else {
-		d, err := NewGrabCutSegmenter()
+		d, err := NewGrabCutSegmenter(opts...)
 		if err != nil {
 			return err
 		}
@@ -127,15 +127,15 @@ func (a *Analyzer) openMasks(dir string, opts []ModelOption, log *slog.Logger) e
 // NewFaceDetector returns NewAnalyzer's face stage alone, for callers that
 // need no people or masks (the anonymization audit, face pixelation): the
 // best face model in dir, else the Haar cascade. Close it when done.
-func NewFaceDetector(dir string, opts ...ModelOption) (FaceDetector, error) {
+func NewFaceDetector(dir string, opts ...Option) (FaceDetector, error) {
 	dir, log := modelsFolder(dir, opts)
 	return faceStage(dir, opts, log)
 }
 
 // modelsFolder resolves NewAnalyzer's dir argument (NoModels when the folder
 // does not exist) and returns the logger of opts.
-func modelsFolder(dir string, opts []ModelOption) (string, *slog.Logger) {
-	log := newModelOptions(opts).logger
+func modelsFolder(dir string, opts []Option) (string, *slog.Logger) {
+	log := newOptions(opts).logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -150,7 +150,7 @@ func modelsFolder(dir string, opts []ModelOption) (string, *slog.Logger) {
 }
 
 // faceStage opens the first face model present in dir, or the Haar cascade.
-func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, error) {
+func faceStage(dir string, opts []Option, log *slog.Logger) (FaceDetector, error) {
 	var fd FaceDetector
 	if files := firstPresent(dir, faceOrder); files != nil {
 		d, err := openFaceModel(files[0], opts)
@@ -159,7 +159,7 @@ func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, 
 		}
 		fd = d
 	} else {
-		d, err := NewHaarFaceDetector()
+		d, err := NewHaarFaceDetector(opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -173,21 +173,21 @@ func faceStage(dir string, opts []ModelOption, log *slog.Logger) (FaceDetector, 
 // The openers below return the detector for the model files found. On error
 // the detector is not to be used: NewAnalyzer keeps only what opened.
 
-func openFaceModel(p string, opts []ModelOption) (FaceDetector, error) {
+func openFaceModel(p string, opts []Option) (FaceDetector, error) {
 	if m, _ := LookupModel(filepath.Base(p)); m.Format == FormatYuNet {
 		return NewYuNet(p, opts...)
 	}
 	return NewYOLOFace(p, opts...)
 }
 
-func openPersonModel(files []string, opts []ModelOption) (PersonDetector, error) {
+func openPersonModel(files []string, opts []Option) (PersonDetector, error) {
 	if len(files) == 2 {
 		return NewGroundingDINO(files[0], files[1], opts...)
 	}
 	return NewYOLOPerson(files[0], opts...)
 }
 
-func openMaskModel(files []string, opts []ModelOption) (Segmenter, error) {
+func openMaskModel(files []string, opts []Option) (Segmenter, error) {
 	if len(files) == 2 {
 		return NewSAM(files[0], files[1], opts...)
 	}

@@ -39,9 +39,10 @@ var ErrCUDAUnavailable = ort.ErrCUDAUnavailable
 // expected and what was found.
 var ErrModelSignature = ort.ErrSignature
 
-// modelOptions is the configuration shared by the ONNX Runtime detectors. A
-// zero threshold means the detector's own default.
-type modelOptions struct {
+// options is the configuration of every detector, from one list of
+// Options: each constructor reads the fields it has a use for. A zero
+// threshold means the detector's own default.
+type options struct {
 	device     Device
 	cudaDevice int
 	threads    int
@@ -51,20 +52,29 @@ type modelOptions struct {
 	confidence float64 // score threshold
 	iou        float64 // NMS IoU threshold
 	stages     Stages  // NewAnalyzer's stages
+	haar       haarConfig
+	hog        hogConfig
+	grabCut    grabCutConfig
+	gdino      gdinoParams
 }
 
-// ModelOption configures an ONNX Runtime detector or segmenter.
-type ModelOption func(*modelOptions)
+// Option configures a detector: every constructor of this package, and
+// NewAnalyzer and NewFaceDetector, take one list of them. Each constructor
+// reads the options it has a use for and ignores the others (WithHaarMinSize
+// means nothing to YOLO), so that one list configures a whole Analyzer: the
+// device, threads and thresholds of its ONNX models and the settings of
+// its OpenCV defaults.
+type Option func(*options)
 
 // WithDevice selects the device (default DeviceAuto).
-func WithDevice(d Device) ModelOption { return func(o *modelOptions) { o.device = d } }
+func WithDevice(d Device) Option { return func(o *options) { o.device = d } }
 
 // WithCUDADevice selects the CUDA device id (default 0).
-func WithCUDADevice(id int) ModelOption { return func(o *modelOptions) { o.cudaDevice = id } }
+func WithCUDADevice(id int) Option { return func(o *options) { o.cudaDevice = id } }
 
 // WithThreads sets the number of threads one model run may use (default:
 // ONNX Runtime's choice, one per physical core).
-func WithThreads(n int) ModelOption { return func(o *modelOptions) { o.threads = n } }
+func WithThreads(n int) Option { return func(o *options) { o.threads = n } }
 
 // WithSpinning lets ONNX Runtime's worker threads spin while they wait for
 // work. phantom turns spinning off by default: the detectors run beside OCR
@@ -72,30 +82,52 @@ func WithThreads(n int) ModelOption { return func(o *modelOptions) { o.threads =
 // development machine, under load, YuNet took 12 cpu-ms per run without
 // spinning and 19–28 with it, and less wall time too). Turn it on for the
 // lowest latency on an otherwise idle machine.
-func WithSpinning(on bool) ModelOption { return func(o *modelOptions) { o.spin = on } }
+func WithSpinning(on bool) Option { return func(o *options) { o.spin = on } }
 
 // WithORTLibrary names the ONNX Runtime shared library to load, when this is
 // the first model the process opens (default: $PHANTOM_ORT_LIB, then the
 // cache directory, then the system's library directories).
-func WithORTLibrary(path string) ModelOption { return func(o *modelOptions) { o.library = path } }
+func WithORTLibrary(path string) Option { return func(o *options) { o.library = path } }
 
 // WithLogger sets where detectors log (the CUDA fallback line). Default
 // slog.Default().
-func WithLogger(l *slog.Logger) ModelOption { return func(o *modelOptions) { o.logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithConfidence sets the score threshold of a YOLO or YuNet detector
-// (defaults: YOLO 0.25, YuNet 0.6).
-func WithConfidence(c float64) ModelOption { return func(o *modelOptions) { o.confidence = c } }
+// WithConfidence sets the score threshold of a YOLO, YuNet or Grounding
+// DINO detector (defaults: YOLO 0.25, YuNet 0.6, Grounding DINO's box
+// threshold 0.35).
+func WithConfidence(c float64) Option { return func(o *options) { o.confidence = c } }
 
-// WithIoU sets the NMS IoU threshold (defaults: YOLO 0.45, YuNet 0.3).
-func WithIoU(t float64) ModelOption { return func(o *modelOptions) { o.iou = t } }
+// WithIoU sets the NMS IoU threshold (defaults: YOLO 0.45, YuNet 0.3,
+// Grounding DINO none).
+func WithIoU(t float64) Option { return func(o *options) { o.iou = t } }
 
 // WithStages makes NewAnalyzer load only the stages of s (default
 // AllStages); other constructors ignore it.
-func WithStages(s Stages) ModelOption { return func(o *modelOptions) { o.stages = s } }
+func WithStages(s Stages) Option { return func(o *options) { o.stages = s } }
 
-func newModelOptions(opts []ModelOption) modelOptions {
-	o := modelOptions{device: DeviceAuto, logger: slog.Default(), stages: AllStages}
+// WithPrompt sets Grounding DINO's prompt: one phrase ("person", the
+// default) or several separated by " . " ("person . dog"). It is
+// lower-cased and made to end with "." as Grounding DINO expects.
+func WithPrompt(p string) Option { return func(o *options) { o.gdino.Prompt = p } }
+
+// WithTextThreshold sets the token score at which a word joins Grounding
+// DINO's label (default 0.25).
+func WithTextThreshold(t float64) Option { return func(o *options) { o.gdino.TextThreshold = t } }
+
+// WithPhraseTokens, when on, scores a Grounding DINO query by its best
+// phrase's own tokens only, so that a query that passes the box threshold
+// only through a separator's (or [CLS]'s, [SEP]'s) score is dropped. Off by
+// default: the reference takes the maximum over all text tokens.
+func WithPhraseTokens(on bool) Option { return func(o *options) { o.gdino.PhraseTokens = on } }
+
+func newOptions(opts []Option) options {
+	o := options{
+		device: DeviceAuto, logger: slog.Default(), stages: AllStages,
+		haar:    haarConfig{scaleFactor: 1.1, minNeighbors: 6, minSize: 24, maxSide: 1600},
+		hog:     hogConfig{maxSide: 640, minNeighbors: 2, scaleFactor: 1.05},
+		grabCut: grabCutConfig{iterations: 3, maxSide: 256, margin: 0.1, core: 1.0 / 3},
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -103,7 +135,7 @@ func newModelOptions(opts []ModelOption) modelOptions {
 }
 
 // ortOptions translates the options for the ONNX Runtime seam.
-func (o modelOptions) ortOptions() []ort.Option {
+func (o options) ortOptions() []ort.Option {
 	return []ort.Option{
 		ort.WithDevice(ort.Device(o.device)),
 		ort.WithCUDADevice(o.cudaDevice),

@@ -52,8 +52,8 @@ func TestSentinelErrors(t *testing.T) {
 			return err
 		}, []error{ErrModelSignature}},
 		{"grounding dino prompt too long", func() error {
-			_, err := NewGroundingDINOWith("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt",
-				GDINOParams{Prompt: strings.Repeat("dog . ", 300)}, WithDevice(DeviceCPU))
+			_, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt",
+				WithPrompt(strings.Repeat("dog . ", 300)), WithDevice(DeviceCPU))
 			return err
 		}, []error{ErrPromptTooLong}},
 		{"fetch without a URL", func() error {

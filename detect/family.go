@@ -57,7 +57,7 @@ func OtherFaceFamilies(f string) []string {
 // (resolved as NewAnalyzer does), or the Haar cascade for FamilyHaar. It
 // returns an error wrapping ErrNoFamilyModel when dir has no model of the
 // family. Close the detector when done.
-func NewFaceDetectorOfFamily(dir, family string, opts ...ModelOption) (FaceDetector, error) {
+func NewFaceDetectorOfFamily(dir, family string, opts ...Option) (FaceDetector, error) {
 	if family == FamilyHaar {
 		return NewHaarFaceDetector()
 	}

@@ -48,10 +48,10 @@ var ErrPromptTooLong = errors.New("detect: prompt too long for the model's text 
 // A query is kept, as Grounding DINO's own inference.py keeps it, when the
 // largest sigmoid score over all the prompt's text tokens (the "."
 // separators, [CLS] and [SEP] included; padding excluded) exceeds the box
-// threshold, and that largest score is its Score. GDINOParams.PhraseTokens
+// threshold, and that largest score is its Score. WithPhraseTokens
 // looks at each phrase's own tokens only instead. The label is the words of
 // the phrase whose own tokens score highest that exceed the text threshold
-// (the whole phrase when none does). There is no NMS unless GDINOParams.NMS
+// (the whole phrase when none does). There is no NMS unless WithIoU
 // asks for it: the model's set prediction seldom gives duplicates.
 //
 // A GroundingDINO is safe for concurrent use: the prompt is tokenised once
@@ -60,36 +60,33 @@ type GroundingDINO struct {
 	sess    *ort.Session
 	name    string
 	text    gdinoText
-	params  GDINOParams
+	params  gdinoParams
 	fixedW  int
 	fixedH  int
 	boolIn  [2]bool // attention_mask, text_token_mask take bool (else int64)
 	int32In bool    // input_ids, position_ids, token_type_ids take int32
 }
 
-// GDINOParams are Grounding DINO's prompt and thresholds. A zero field
-// means the default.
-type GDINOParams struct {
+// gdinoParams are Grounding DINO's prompt and thresholds (WithPrompt,
+// WithConfidence for the box threshold, WithTextThreshold,
+// WithPhraseTokens, WithIoU for NMS). A zero field means the default.
+type gdinoParams struct {
 	// Prompt is one phrase ("person", the default) or several separated by
-	// " . " ("person . dog"). It is lower-cased and made to end with "." as
-	// Grounding DINO expects.
+	// " . " ("person . dog").
 	Prompt string
 	// BoxThreshold (default 0.35) keeps a query whose largest token score
 	// is above it.
 	BoxThreshold float64
-	// PhraseTokens, when set, scores a query by its best phrase's own
-	// tokens only, so that a query that passes the box threshold only
-	// through a separator's (or [CLS]'s, [SEP]'s) score is dropped. Off by
-	// default: the reference takes the maximum over all text tokens.
+	// PhraseTokens scores a query by its best phrase's own tokens only.
 	PhraseTokens bool
 	// TextThreshold (default 0.25) selects the words of the label.
 	TextThreshold float64
 	// NMS, when above 0, removes boxes that overlap a higher-scoring box by
-	// more IoU than this. Off by default.
+	// more IoU than this.
 	NMS float64
 }
 
-func (p GDINOParams) withDefaults() GDINOParams {
+func (p gdinoParams) withDefaults() gdinoParams {
 	if p.Prompt == "" {
 		p.Prompt = DefaultGDINOPrompt
 	}
@@ -116,19 +113,15 @@ var gdinoSignature = ort.Signature{
 }
 
 // NewGroundingDINO opens a Grounding DINO export and the bert-base-uncased
-// vocab.txt its text encoder was trained with, with the study's prompt
-// "person" and thresholds. WithConfidence sets the box threshold; the
-// other options choose the device and threads.
-func NewGroundingDINO(modelPath, vocabPath string, opts ...ModelOption) (*GroundingDINO, error) {
-	o := newModelOptions(opts)
-	return NewGroundingDINOWith(modelPath, vocabPath, GDINOParams{BoxThreshold: o.confidence}, opts...)
-}
-
-// NewGroundingDINOWith is NewGroundingDINO with its own prompt and
-// thresholds.
-func NewGroundingDINOWith(modelPath, vocabPath string, p GDINOParams, opts ...ModelOption) (*GroundingDINO, error) {
+// vocab.txt its text encoder was trained with. Defaults: the study's prompt
+// "person" (WithPrompt), box threshold 0.35 (WithConfidence), text threshold
+// 0.25 (WithTextThreshold), every text token scoring a query
+// (WithPhraseTokens), no NMS (WithIoU), device auto.
+func NewGroundingDINO(modelPath, vocabPath string, opts ...Option) (*GroundingDINO, error) {
+	o := newOptions(opts)
+	p := o.gdino
+	p.BoxThreshold, p.NMS = o.confidence, o.iou
 	p = p.withDefaults()
-	o := newModelOptions(opts)
 	tok, err := wordpiece.Load(vocabPath)
 	if err != nil {
 		return nil, openError("grounding dino vocabulary", err)
@@ -303,7 +296,7 @@ func (d *GroundingDINO) postprocess(out []ort.Tensor, w, h int) ([]Person, error
 // p.PhraseTokens, best phrase's score) is above p.BoxThreshold and returns
 // them as people, highest score first. logits holds nq rows of nt token
 // logits; the first txt.textLen() columns are the prompt's tokens.
-func gdinoDecode(logits []float32, nt int, boxes []float32, txt *gdinoText, p GDINOParams, w, h float64) []Person {
+func gdinoDecode(logits []float32, nt int, boxes []float32, txt *gdinoText, p gdinoParams, w, h float64) []Person {
 	var people []Person
 	nq := len(boxes) / 4
 	phrases := txt.phrases

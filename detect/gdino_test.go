@@ -164,18 +164,18 @@ func TestGDINODecode(t *testing.T) {
 	dogBox := Box{X1: 0, Y1: 0, X2: 100, Y2: 100}
 	tests := []struct {
 		name string
-		p    GDINOParams
+		p    gdinoParams
 		want []det
 	}{
-		{"all tokens", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.25},
+		{"all tokens", gdinoParams{BoxThreshold: 0.35, TextThreshold: 0.25},
 			[]det{person, dot, {"huggingface dog", 0.7311, dogBox}}},
-		{"phrase tokens", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.25, PhraseTokens: true},
+		{"phrase tokens", gdinoParams{BoxThreshold: 0.35, TextThreshold: 0.25, PhraseTokens: true},
 			[]det{person, {"huggingface dog", 0.7311, dogBox}}},
-		{"box threshold above the separator", GDINOParams{BoxThreshold: 0.85, TextThreshold: 0.25},
+		{"box threshold above the separator", gdinoParams{BoxThreshold: 0.85, TextThreshold: 0.25},
 			[]det{person}},
-		{"text threshold 0.6", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.6},
+		{"text threshold 0.6", gdinoParams{BoxThreshold: 0.35, TextThreshold: 0.6},
 			[]det{person, dot, {"dog", 0.7311, dogBox}}},
-		{"text threshold 0.95: whole phrases", GDINOParams{BoxThreshold: 0.35, TextThreshold: 0.95},
+		{"text threshold 0.95: whole phrases", gdinoParams{BoxThreshold: 0.35, TextThreshold: 0.95},
 			[]det{person, dot, {"a huggingface dog", 0.7311, dogBox}}},
 	}
 	for _, tt := range tests {
@@ -242,36 +242,36 @@ func TestGroundingDINOTiny(t *testing.T) {
 		name  string
 		model string
 		img   image.Image
-		p     GDINOParams
+		opts  []Option
 		want  []want
 	}{
-		{"person", "gdino_tiny.onnx", grey, GDINOParams{},
+		{"person", "gdino_tiny.onnx", grey, nil,
 			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"person, phrase tokens only", "gdino_tiny.onnx", grey, GDINOParams{PhraseTokens: true},
+		{"person, phrase tokens only", "gdino_tiny.onnx", grey, []Option{WithPhraseTokens(true)},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"fixed-size export", "gdino_tiny_fixed.onnx", grey, GDINOParams{},
+		{"fixed-size export", "gdino_tiny_fixed.onnx", grey, nil,
 			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"fixed-size export, phrase tokens only", "gdino_tiny_fixed.onnx", grey, GDINOParams{PhraseTokens: true},
+		{"fixed-size export, phrase tokens only", "gdino_tiny_fixed.onnx", grey, []Option{WithPhraseTokens(true)},
 			[]want{{q0, "person", sig(3)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"normalisation matters", "gdino_tiny.onnx", white, GDINOParams{},
+		{"normalisation matters", "gdino_tiny.onnx", white, nil,
 			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q2, "person", sig(-0.4)}}},
-		{"box threshold", "gdino_tiny.onnx", grey, GDINOParams{BoxThreshold: 0.5},
+		{"box threshold", "gdino_tiny.onnx", grey, []Option{WithConfidence(0.5)},
 			[]want{{q0, "person", sig(3)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}}},
-		{"box threshold above the separator", "gdino_tiny.onnx", grey, GDINOParams{BoxThreshold: 0.85},
+		{"box threshold above the separator", "gdino_tiny.onnx", grey, []Option{WithConfidence(0.85)},
 			[]want{{q0, "person", sig(3)}}},
-		{"two phrases", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "person . dog"},
+		{"two phrases", "gdino_tiny.onnx", grey, []Option{WithPrompt("person . dog")},
 			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
-		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), GDINOParams{PhraseTokens: true},
+		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), []Option{WithPhraseTokens(true)},
 			[]want{{q0.shift(image.Pt(100, 100)), "person", sig(3)}, {q1.shift(image.Pt(100, 100)), "person", 0.73}, {q2.shift(image.Pt(100, 100)), "person", sig(-0.4)}}},
-		{"dog only", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "dog"},
+		{"dog only", "gdino_tiny.onnx", grey, []Option{WithPrompt("dog")},
 			[]want{{q4, "dog", sig(2)}, {q5, "dog", sig(1.5)}}},
 		// "the person" gives "person" position id 1: the model (like the
 		// real one) then does not see the phrase it encodes.
-		{"other phrase", "gdino_tiny.onnx", grey, GDINOParams{Prompt: "the person"}, nil},
+		{"other phrase", "gdino_tiny.onnx", grey, []Option{WithPrompt("the person")}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := NewGroundingDINOWith("testdata/"+tt.model, "testdata/gdino_vocab.txt", tt.p, WithDevice(DeviceCPU))
+			d, err := NewGroundingDINO("testdata/"+tt.model, "testdata/gdino_vocab.txt", append(tt.opts, WithDevice(DeviceCPU))...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -298,12 +298,12 @@ func TestGroundingDINOTiny(t *testing.T) {
 func TestNewGroundingDINOOptions(t *testing.T) {
 	onnxOrSkip(t)
 	for _, tt := range []struct {
-		opts []ModelOption
+		opts []Option
 		want int
 	}{
-		{[]ModelOption{WithDevice(DeviceCPU)}, 4},
-		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.5)}, 3},
-		{[]ModelOption{WithDevice(DeviceCPU), WithConfidence(0.85)}, 1},
+		{[]Option{WithDevice(DeviceCPU)}, 4},
+		{[]Option{WithDevice(DeviceCPU), WithConfidence(0.5)}, 3},
+		{[]Option{WithDevice(DeviceCPU), WithConfidence(0.85)}, 1},
 	} {
 		d, err := NewGroundingDINO("testdata/gdino_tiny.onnx", "testdata/gdino_vocab.txt", tt.opts...)
 		if err != nil {

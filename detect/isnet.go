@@ -62,8 +62,8 @@ var isnetSignature = ort.Signature{
 
 // NewISNet opens an ISNet export (isnet-quint8.onnx). The options choose the
 // device and threads.
-func NewISNet(modelPath string, opts ...ModelOption) (*ISNet, error) {
-	sess, err := ort.Open(modelPath, isnetSignature, newModelOptions(opts).ortOptions()...)
+func NewISNet(modelPath string, opts ...Option) (*ISNet, error) {
+	sess, err := ort.Open(modelPath, isnetSignature, newOptions(opts).ortOptions()...)
 	if err != nil {
 		return nil, openError("isnet", err)
 	}

@@ -101,9 +101,6 @@ func downscale(b image.Rectangle, maxSide int) float64 {
 	return float64(maxSide) / float64(side)
 }
 
-// HaarOption configures NewHaarFaceDetector.
-type HaarOption func(*haarConfig)
-
 type haarConfig struct {
 	cascade      string
 	scaleFactor  float64
@@ -114,26 +111,26 @@ type haarConfig struct {
 }
 
 // WithCascade loads the cascade from path instead of searching for it.
-func WithCascade(path string) HaarOption { return func(c *haarConfig) { c.cascade = path } }
+func WithCascade(path string) Option { return func(o *options) { o.haar.cascade = path } }
 
 // WithHaarScaleFactor sets the step between pyramid levels (default 1.1).
-func WithHaarScaleFactor(f float64) HaarOption { return func(c *haarConfig) { c.scaleFactor = f } }
+func WithHaarScaleFactor(f float64) Option { return func(o *options) { o.haar.scaleFactor = f } }
 
 // WithHaarMinNeighbors sets how many raw hits beyond the first a face needs
 // (default 6).
-func WithHaarMinNeighbors(n int) HaarOption { return func(c *haarConfig) { c.minNeighbors = n } }
+func WithHaarMinNeighbors(n int) Option { return func(o *options) { o.haar.minNeighbors = n } }
 
 // WithHaarMinSize sets the smallest face side in photo pixels, before any
 // downscaling (default 24).
-func WithHaarMinSize(px int) HaarOption { return func(c *haarConfig) { c.minSize = px } }
+func WithHaarMinSize(px int) Option { return func(o *options) { o.haar.minSize = px } }
 
 // WithHaarMaxSide shrinks photos whose longer side exceeds px before
 // detection, for speed (default 1600; 0 or less: never).
-func WithHaarMaxSide(px int) HaarOption { return func(c *haarConfig) { c.maxSide = px } }
+func WithHaarMaxSide(px int) Option { return func(o *options) { o.haar.maxSide = px } }
 
 // WithHaarPool sets how many classifiers may run at once (default
 // GOMAXPROCS).
-func WithHaarPool(n int) HaarOption { return func(c *haarConfig) { c.pool = n } }
+func WithHaarPool(n int) Option { return func(o *options) { o.haar.pool = n } }
 
 // HaarFaceDetector finds frontal faces with OpenCV's Viola–Jones Haar
 // cascade (opencv-data's haarcascade_frontalface_alt2.xml).
@@ -157,11 +154,8 @@ type HaarFaceDetector struct {
 // NewHaarFaceDetector loads the frontal face cascade (see FindHaarCascade)
 // and returns a detector. It fails with an error wrapping ErrNoModel when
 // the cascade file cannot be found.
-func NewHaarFaceDetector(opts ...HaarOption) (*HaarFaceDetector, error) {
-	cfg := haarConfig{scaleFactor: 1.1, minNeighbors: 6, minSize: 24, maxSide: 1600}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func NewHaarFaceDetector(opts ...Option) (*HaarFaceDetector, error) {
+	cfg := newOptions(opts).haar
 	if cfg.scaleFactor <= 1 {
 		return nil, fmt.Errorf("detect: haar scale factor must be > 1, got %g", cfg.scaleFactor)
 	}
@@ -221,9 +215,6 @@ func (d *HaarFaceDetector) DetectFaces(ctx context.Context, img image.Image) ([]
 // Close frees the classifiers.
 func (d *HaarFaceDetector) Close() error { return d.pool.Close() }
 
-// HOGOption configures NewHOGPersonDetector.
-type HOGOption func(*hogConfig)
-
 type hogConfig struct {
 	maxSide      int
 	minNeighbors int
@@ -235,18 +226,18 @@ type hogConfig struct {
 // WithHOGMaxSide shrinks photos whose longer side exceeds px before
 // detection (default 640; 0 or less: never). HOG's window is 64×128, so
 // this also sets how large a person can be relative to the photo.
-func WithHOGMaxSide(px int) HOGOption { return func(c *hogConfig) { c.maxSide = px } }
+func WithHOGMaxSide(px int) Option { return func(o *options) { o.hog.maxSide = px } }
 
 // WithHOGMinNeighbors sets how many raw window hits beyond the first a
 // person needs (default 2, OpenCV's own).
-func WithHOGMinNeighbors(n int) HOGOption { return func(c *hogConfig) { c.minNeighbors = n } }
+func WithHOGMinNeighbors(n int) Option { return func(o *options) { o.hog.minNeighbors = n } }
 
 // WithHOGHitThreshold sets the SVM margin a window needs (default 0).
-func WithHOGHitThreshold(t float64) HOGOption { return func(c *hogConfig) { c.hitThreshold = t } }
+func WithHOGHitThreshold(t float64) Option { return func(o *options) { o.hog.hitThreshold = t } }
 
 // WithHOGPool sets how many descriptors may run at once (default
 // GOMAXPROCS).
-func WithHOGPool(n int) HOGOption { return func(c *hogConfig) { c.pool = n } }
+func WithHOGPool(n int) Option { return func(o *options) { o.hog.pool = n } }
 
 // HOGPersonDetector finds standing people with OpenCV's HOG descriptor and
 // its default (Dalal–Triggs) people detector. The photo is shrunk so that
@@ -258,7 +249,7 @@ func WithHOGPool(n int) HOGOption { return func(c *hogConfig) { c.pool = n } }
 // for n grouped window hits.
 //
 // It is trained on whole upright bodies: close-ups and seated people are
-// missed. With WithFaceBodies (as NewDefault sets it) every face outside the
+// missed. With Analyzer.PeopleFromFaces (as NewAnalyzer sets it for this default) every face outside the
 // HOG boxes also gives a person: the box reaches 1.6 face widths either side
 // of the face's centre, 0.6 face heights above it and 6 below (clipped to
 // the photo), with half the face's score. A HOGPersonDetector is safe for concurrent use (a pool of
@@ -269,11 +260,8 @@ type HOGPersonDetector struct {
 }
 
 // NewHOGPersonDetector returns a HOG people detector.
-func NewHOGPersonDetector(opts ...HOGOption) (*HOGPersonDetector, error) {
-	cfg := hogConfig{maxSide: 640, minNeighbors: 2, scaleFactor: 1.05}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func NewHOGPersonDetector(opts ...Option) (*HOGPersonDetector, error) {
+	cfg := newOptions(opts).hog
 	d := &HOGPersonDetector{cfg: cfg}
 	d.pool = pool.New(cfg.pool, func() (*cv.HOG, error) { return cv.NewPeopleHOG() })
 	return d, nil
@@ -325,9 +313,6 @@ func (d *HOGPersonDetector) DetectPeople(ctx context.Context, img image.Image) (
 // Close frees the descriptors.
 func (d *HOGPersonDetector) Close() error { return d.pool.Close() }
 
-// GrabCutOption configures NewGrabCutSegmenter.
-type GrabCutOption func(*grabCutConfig)
-
 type grabCutConfig struct {
 	iterations int
 	maxSide    int
@@ -336,20 +321,20 @@ type grabCutConfig struct {
 }
 
 // WithGrabCutIterations sets the number of GrabCut iterations (default 3).
-func WithGrabCutIterations(n int) GrabCutOption { return func(c *grabCutConfig) { c.iterations = n } }
+func WithGrabCutIterations(n int) Option { return func(o *options) { o.grabCut.iterations = n } }
 
 // WithGrabCutMaxSide sets the longest side of the crop GrabCut works on
 // (default 256; 0 or less: full resolution, which is much slower).
-func WithGrabCutMaxSide(px int) GrabCutOption { return func(c *grabCutConfig) { c.maxSide = px } }
+func WithGrabCutMaxSide(px int) Option { return func(o *options) { o.grabCut.maxSide = px } }
 
 // WithGrabCutCore sets the width, as a fraction of the box's, of the
 // central column (from 15% to 90% of the box's height) that is taken as
 // certainly the person (default 1/3; 0: none, GrabCut learns the whole box).
-func WithGrabCutCore(f float64) GrabCutOption { return func(c *grabCutConfig) { c.core = f } }
+func WithGrabCutCore(f float64) Option { return func(o *options) { o.grabCut.core = f } }
 
 // WithGrabCutMargin sets how far around the box, as a fraction of its size
 // on each side, the crop reaches to show GrabCut background (default 0.1).
-func WithGrabCutMargin(f float64) GrabCutOption { return func(c *grabCutConfig) { c.margin = f } }
+func WithGrabCutMargin(f float64) Option { return func(o *options) { o.grabCut.margin = f } }
 
 // GrabCutSegmenter cuts each person box out with OpenCV's GrabCut,
 // initialised from the box: everything outside the box is background, the
@@ -362,11 +347,8 @@ func WithGrabCutMargin(f float64) GrabCutOption { return func(c *grabCutConfig) 
 type GrabCutSegmenter struct{ cfg grabCutConfig }
 
 // NewGrabCutSegmenter returns a GrabCut segmenter.
-func NewGrabCutSegmenter(opts ...GrabCutOption) (*GrabCutSegmenter, error) {
-	cfg := grabCutConfig{iterations: 3, maxSide: 256, margin: 0.1, core: 1.0 / 3}
-	for _, o := range opts {
-		o(&cfg)
-	}
+func NewGrabCutSegmenter(opts ...Option) (*GrabCutSegmenter, error) {
+	cfg := newOptions(opts).grabCut
 	if cfg.iterations <= 0 {
 		return nil, fmt.Errorf("detect: grabcut iterations must be > 0, got %d", cfg.iterations)
 	}
@@ -401,27 +383,3 @@ func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes [
 // Close does nothing; it is there so that a GrabCutSegmenter closes like
 // the others.
 func (s *GrabCutSegmenter) Close() error { return nil }
-
-// NewDefault returns the Analyzer that needs no model files: Haar faces,
-// HOG people (with bodies extrapolated from Haar faces: PeopleFromFaces) and
-// GrabCut masks, with their default settings. Close it when
-// done. It fails (wrapping ErrNoModel) only when the Haar cascade cannot be
-// found.
-func NewDefault() (*Analyzer, error) {
-	faces, err := NewHaarFaceDetector()
-	if err != nil {
-		return nil, err
-	}
-	people, err := NewHOGPersonDetector()
-	if err != nil {
-		faces.Close()
-		return nil, err
-	}
-	seg, err := NewGrabCutSegmenter()
-	if err != nil {
-		faces.Close()
-		people.Close()
-		return nil, err
-	}
-	return &Analyzer{Faces: faces, People: people, Segmenter: seg, PeopleFromFaces: true}, nil
-}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -239,7 +240,7 @@ func TestBodiesFromFaces(t *testing.T) {
 }
 
 // TestHOGPeople runs HOG with bodies from the Haar faces (the Analyzer's
-// PeopleFromFaces), as NewDefault does.
+// PeopleFromFaces), as NewAnalyzer(NoModels) does.
 func TestHOGPeople(t *testing.T) {
 	faces := ocvHaarDetector(t)
 	hogOnly, err := NewHOGPersonDetector()
@@ -405,7 +406,7 @@ func TestGrabCutSegmenter(t *testing.T) {
 
 func TestDefaultAnalyzer(t *testing.T) {
 	ocvHaarDetector(t) // skips without a cascade
-	a, err := NewDefault()
+	a, err := NewAnalyzer(NoModels, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,11 +419,8 @@ func TestDefaultAnalyzer(t *testing.T) {
 		t.Errorf("scene: %d faces, %d people, %d masks; want 1, ≥1, one per person", len(s.Faces), len(s.People), len(s.Masks))
 	}
 	// The portrait's person comes from the face: HOG finds no whole body.
-	want := map[string]string{"face": HaarName, "person": HOGName + "+face-body", "segmenter": GrabCutName}
-	for k, v := range want {
-		if s.Detectors[k] != v {
-			t.Errorf("detector %s = %q, want %q", k, s.Detectors[k], v)
-		}
+	if want := (Detectors{Face: HaarName, Person: HOGName + "+face-body", Segmenter: GrabCutName}); s.Detectors != want {
+		t.Errorf("detectors %+v, want %+v", s.Detectors, want)
 	}
 	// Every stage ran, so every stage took time; the times are not part of
 	// the sidecar.
@@ -513,10 +511,10 @@ func TestHaarMemoFollowsPixels(t *testing.T) {
 	}
 }
 
-// ExampleNewDefault runs the no-weights default on a blank image: no face,
+// ExampleNewAnalyzer_noModels runs the no-weights default on a blank image: no face,
 // no person, and the detectors' names for the metadata.
-func ExampleNewDefault() {
-	a, err := NewDefault()
+func ExampleNewAnalyzer_noModels() {
+	a, err := NewAnalyzer(NoModels, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -528,7 +526,7 @@ func ExampleNewDefault() {
 		return
 	}
 	fmt.Println(len(s.Faces), "faces,", len(s.People), "people")
-	fmt.Println(s.Detectors["face"], s.Detectors["person"])
+	fmt.Println(s.Detectors.Face, s.Detectors.Person)
 	// Output:
 	// 0 faces, 0 people
 	// opencv-haar opencv-hog
@@ -548,11 +546,11 @@ func BenchmarkHaar(b *testing.B) {
 	}
 }
 
-// BenchmarkDefaultAnalyze is NewDefault's whole Analyze: faces, people
+// BenchmarkDefaultAnalyze is NewAnalyzer(NoModels)'s whole Analyze: faces, people
 // (HOG plus bodies from the faces) and masks.
 func BenchmarkDefaultAnalyze(b *testing.B) {
 	ocvHaarDetector(b)
-	a, err := NewDefault()
+	a, err := NewAnalyzer(NoModels, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Fatal(err)
 	}

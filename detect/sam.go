@@ -73,8 +73,8 @@ var samDecoderSignature = ort.Signature{
 
 // NewSAM opens a SAM (or MobileSAM) encoder and decoder. The options choose
 // the device and threads.
-func NewSAM(encoderPath, decoderPath string, opts ...ModelOption) (*SAM, error) {
-	ortOpts := newModelOptions(opts).ortOptions()
+func NewSAM(encoderPath, decoderPath string, opts ...Option) (*SAM, error) {
+	ortOpts := newOptions(opts).ortOptions()
 	enc, err := ort.Open(encoderPath, samEncoderSignature, ortOpts...)
 	if err != nil {
 		return nil, openError("sam encoder", err)

@@ -23,12 +23,21 @@ type Scene struct {
 	Faces  []Face   `json:"faces"`
 	People []Person `json:"people"`
 	Masks  []Mask   `json:"-"`
-	// Detectors names the face detector, person detector and segmenter used
-	// (keys "face", "person", "segmenter"); a stage that did not run is absent.
-	Detectors map[string]string `json:"detectors"`
+	// Detectors names the detectors used.
+	Detectors Detectors `json:"detectors"`
 	// Times is how long each stage of Analyze took. It is not serialised:
 	// a scene read back from its sidecar has zero times.
 	Times StageTimes `json:"-"`
+}
+
+// Detectors names the face detector, person detector and segmenter that
+// made a Scene, as their Name methods do ("opencv-haar",
+// "yolov8-face:yolov8n-face.onnx"); a stage that did not run is "". In JSON
+// (the sidecar, phantom detect) a stage that did not run is absent.
+type Detectors struct {
+	Face      string `json:"face,omitempty"`
+	Person    string `json:"person,omitempty"`
+	Segmenter string `json:"segmenter,omitempty"`
 }
 
 // StageTimes is the wall time of each stage of one Analyze call. A stage
@@ -178,7 +187,7 @@ type Analyzer struct {
 	// (HOG) find only whole upright bodies and miss the head-and-shoulders
 	// portraits that most photos of known people are; this keeps the cut-out
 	// conditions from losing the person. Such people are labelled
-	// "person-from-face". NewDefault sets it.
+	// "person-from-face". NewAnalyzer sets it with the OpenCV person default.
 	PeopleFromFaces bool
 }
 
@@ -212,7 +221,7 @@ func bodiesFromFaces(faces []Face, people []Person, b image.Rectangle) []Person 
 // stage took.
 func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error) {
 	b := img.Bounds()
-	s := &Scene{Width: b.Dx(), Height: b.Dy(), Detectors: map[string]string{}}
+	s := &Scene{Width: b.Dx(), Height: b.Dy()}
 	if b.Min != (image.Point{}) {
 		return nil, fmt.Errorf("detect: image bounds must start at (0,0), got %v", b)
 	}
@@ -225,14 +234,14 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 		return d
 	}
 	if a.Faces != nil {
-		s.Detectors["face"] = a.Faces.Name()
+		s.Detectors.Face = a.Faces.Name()
 		if s.Faces, err = a.Faces.DetectFaces(ctx, img); err != nil {
 			return nil, fmt.Errorf("detect: faces (%s): %w", a.Faces.Name(), err)
 		}
 	}
 	s.Times.Faces = lap()
 	if a.People != nil {
-		s.Detectors["person"] = a.People.Name()
+		s.Detectors.Person = a.People.Name()
 		if s.People, err = a.People.DetectPeople(ctx, img); err != nil {
 			return nil, fmt.Errorf("detect: people (%s): %w", a.People.Name(), err)
 		}
@@ -240,15 +249,15 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 	if a.PeopleFromFaces {
 		if extra := bodiesFromFaces(s.Faces, s.People, b); len(extra) > 0 {
 			s.People = append(s.People, extra...)
-			if s.Detectors["person"] != "" {
-				s.Detectors["person"] += "+"
+			if s.Detectors.Person != "" {
+				s.Detectors.Person += "+"
 			}
-			s.Detectors["person"] += "face-body"
+			s.Detectors.Person += "face-body"
 		}
 	}
 	s.Times.People = lap()
 	if a.Segmenter != nil && len(s.People) > 0 {
-		s.Detectors["segmenter"] = a.Segmenter.Name()
+		s.Detectors.Segmenter = a.Segmenter.Name()
 		boxes := make([]Box, len(s.People))
 		for i, p := range s.People {
 			boxes[i] = p.Box

@@ -21,7 +21,7 @@ func TestSceneJSONRoundTrip(t *testing.T) {
 		Faces:     []Face{{Box: Box{1, 2, 3, 4, 0.9}, Landmarks: []Point{{1.5, 2.5}}}},
 		People:    []Person{{Box: Box{0, 0, 20, 30, 0.8}, Label: "person"}, {Box: Box{30, 20, 40, 30, 0.5}}, {Box: Box{0, 0, 1, 1, 0.4}}},
 		Masks:     []Mask{{Alpha: m1, Score: 0.7}, {Alpha: m2}, {Alpha: image.NewAlpha(image.Rect(0, 0, 40, 30))}},
-		Detectors: map[string]string{"face": "f", "person": "p"},
+		Detectors: Detectors{Face: "f", Person: "p"},
 	}
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -31,7 +31,7 @@ func TestSceneJSONRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Width != 40 || len(got.Faces) != 1 || got.Faces[0].Landmarks[0] != (Point{1.5, 2.5}) || got.People[0].Label != "person" || got.Detectors["person"] != "p" {
+	if got.Width != 40 || len(got.Faces) != 1 || got.Faces[0].Landmarks[0] != (Point{1.5, 2.5}) || got.People[0].Label != "person" || got.Detectors != (Detectors{Face: "f", Person: "p"}) {
 		t.Errorf("round trip lost fields: %+v", got)
 	}
 	if len(got.Masks) != 3 || got.Masks[0].Score != 0.7 {

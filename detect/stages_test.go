@@ -62,7 +62,7 @@ func stageNames(a *Analyzer) [3]string {
 }
 
 func TestAnalyzerOnly(t *testing.T) {
-	full, err := NewDefault()
+	full, err := NewAnalyzer(NoModels, WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Skip(err)
 	}

@@ -76,7 +76,7 @@ type yoloKind struct {
 
 // openYOLO inspects path, finds its layout and opens a session. A model that
 // fits no layout gives an error wrapping ErrModelSignature.
-func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
+func openYOLO(path string, kind yoloKind, o options) (*yoloModel, error) {
 	m, err := inspectYOLO(path, kind, o)
 	if err != nil {
 		return nil, openError("yolov8", err)
@@ -84,7 +84,7 @@ func openYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
 	return m, nil
 }
 
-func inspectYOLO(path string, kind yoloKind, o modelOptions) (*yoloModel, error) {
+func inspectYOLO(path string, kind yoloKind, o options) (*yoloModel, error) {
 	if err := ort.InitDevice(o.library, ort.Device(o.device)); err != nil {
 		return nil, err
 	}
@@ -455,8 +455,8 @@ type YOLOFace struct {
 // NewYOLOFace loads a YOLOv8 face model. Defaults: confidence 0.25, NMS IoU
 // 0.45 (WithConfidence, WithIoU), device auto. A file that is not a YOLOv8
 // face model gives an error wrapping ErrModelSignature.
-func NewYOLOFace(path string, opts ...ModelOption) (*YOLOFace, error) {
-	m, err := openYOLO(path, yoloKind{face: true}, newModelOptions(opts))
+func NewYOLOFace(path string, opts ...Option) (*YOLOFace, error) {
+	m, err := openYOLO(path, yoloKind{face: true}, newOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -508,8 +508,8 @@ type YOLOPerson struct {
 
 // NewYOLOPerson loads a COCO YOLOv8 detector. Defaults: confidence 0.25, NMS
 // IoU 0.45, device auto.
-func NewYOLOPerson(path string, opts ...ModelOption) (*YOLOPerson, error) {
-	m, err := openYOLO(path, yoloKind{nc: 80}, newModelOptions(opts))
+func NewYOLOPerson(path string, opts ...Option) (*YOLOPerson, error) {
+	m, err := openYOLO(path, yoloKind{nc: 80}, newOptions(opts))
 	if err != nil {
 		return nil, err
 	}

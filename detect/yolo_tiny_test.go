@@ -44,7 +44,7 @@ func TestYOLOFaceTinyLayouts(t *testing.T) {
 		model     string
 		layout    string
 		photo     color.RGBA
-		opts      []ModelOption
+		opts      []Option
 		want      []Box
 		landmarks bool
 	}{
@@ -54,12 +54,12 @@ func TestYOLOFaceTinyLayouts(t *testing.T) {
 		// Channel order matters: on a blue photo box A scores below zero.
 		{"yolo_face_std.onnx", "standard", blue, nil, []Box{boxA2, boxE, boxB}, true},
 		// Thresholds are options.
-		{"yolo_face_std.onnx", "standard", red, []ModelOption{WithConfidence(0.35)}, []Box{boxA, boxE}, true},
-		{"yolo_face_std.onnx", "standard", red, []ModelOption{WithIoU(0.9)}, []Box{boxA, boxA2, boxE, boxB}, true},
+		{"yolo_face_std.onnx", "standard", red, []Option{WithConfidence(0.35)}, []Box{boxA, boxE}, true},
+		{"yolo_face_std.onnx", "standard", red, []Option{WithIoU(0.9)}, []Box{boxA, boxA2, boxE, boxB}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.model, func(t *testing.T) {
-			d, err := NewYOLOFace(filepath.Join("testdata", tc.model), append([]ModelOption{WithDevice(DeviceCPU)}, tc.opts...)...)
+			d, err := NewYOLOFace(filepath.Join("testdata", tc.model), append([]Option{WithDevice(DeviceCPU)}, tc.opts...)...)
 			if err != nil {
 				t.Fatal(err)
 			}

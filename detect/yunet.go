@@ -32,7 +32,7 @@ type YuNet struct {
 // (WithConfidence, WithIoU), device auto. An export with a dynamic input size
 // runs at 640×640. A file without YuNet's outputs gives an error wrapping
 // ErrModelSignature.
-func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
+func NewYuNet(path string, opts ...Option) (*YuNet, error) {
 	y, err := openYuNet(path, opts)
 	if err != nil {
 		return nil, openError("yunet", err)
@@ -40,8 +40,8 @@ func NewYuNet(path string, opts ...ModelOption) (*YuNet, error) {
 	return y, nil
 }
 
-func openYuNet(path string, opts []ModelOption) (*YuNet, error) {
-	o := newModelOptions(opts)
+func openYuNet(path string, opts []Option) (*YuNet, error) {
+	o := newOptions(opts)
 	if err := ort.InitDevice(o.library, ort.Device(o.device)); err != nil {
 		return nil, err
 	}

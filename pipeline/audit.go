@@ -21,18 +21,35 @@ import (
 const DefaultResidualIoU = 0.3
 
 // Auditor re-runs a face detector on the anonymized variants of a build to
-// find faces that the anonymization left detectable.
+// find faces that the anonymization left detectable. Make one with
+// NewAuditor.
 type Auditor struct {
-	// Detector is the face detector, shared by the workers (so it must be
-	// safe for concurrent use, as phantom's detectors are). Run does not
-	// close it. Required. A detector of another family than the one that
-	// found the faces (see detect.OtherFaceFamilies and BuildFaceDetectors)
-	// does not check its own work.
-	Detector detect.FaceDetector
-	// Workers is how many variants are checked at once (default 1).
-	Workers int
-	// IoU is the residual threshold (default DefaultResidualIoU).
-	IoU float64
+	detector detect.FaceDetector
+	workers  int
+	iou      float64
+}
+
+// AuditOption configures an Auditor.
+type AuditOption func(*Auditor)
+
+// WithAuditWorkers sets how many variants are checked at once (default 1).
+func WithAuditWorkers(n int) AuditOption { return func(a *Auditor) { a.workers = n } }
+
+// WithResidualIoU sets the IoU with an original face at which a detection
+// is a residual (default DefaultResidualIoU).
+func WithResidualIoU(iou float64) AuditOption { return func(a *Auditor) { a.iou = iou } }
+
+// NewAuditor returns an Auditor that checks with fd, shared by its workers
+// (so it must be safe for concurrent use, as phantom's detectors are); the
+// Auditor does not close it. A detector of another family than the one that
+// found the faces (see detect.OtherFaceFamilies and BuildFaceDetectors)
+// does not check its own work.
+func NewAuditor(fd detect.FaceDetector, opts ...AuditOption) *Auditor {
+	a := &Auditor{detector: fd, workers: 1, iou: DefaultResidualIoU}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
 }
 
 // FaceSize is a band of face heights, in pixels of the original photo.
@@ -156,14 +173,14 @@ func faceDetectors(rows []Row) []string {
 // parametrised one). A variant that cannot be read is listed in the
 // report's Failed and the audit goes on.
 func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
-	if a.Detector == nil {
+	if a.detector == nil {
 		return nil, errors.New("pipeline: audit: no face detector")
 	}
-	iou := a.IoU
+	iou := a.iou
 	if iou <= 0 {
 		iou = DefaultResidualIoU
 	}
-	workers := max(a.Workers, 1)
+	workers := max(a.workers, 1)
 	rows, err := readMetadata(filepath.Join(out, "metadata.jsonl"))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: audit: %w", err)
@@ -178,7 +195,7 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 			}
 		}
 	}
-	rep := &AuditReport{IoU: iou, Detector: a.Detector.Name(), FacesFrom: faceDetectors(rows)}
+	rep := &AuditReport{IoU: iou, Detector: a.detector.Name(), FacesFrom: faceDetectors(rows)}
 	for _, f := range rep.FacesFrom {
 		if fam := detect.FaceFamily(f); fam != "" && fam == detect.FaceFamily(rep.Detector) {
 			rep.SameFamily = true
@@ -194,7 +211,7 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 		go func() {
 			defer wg.Done()
 			for i := range idx {
-				results[i] = auditOne(ctx, out, a.Detector, todo[i], iou)
+				results[i] = auditOne(ctx, out, a.detector, todo[i], iou)
 				if ctx.Err() != nil {
 					once.Do(func() { detErr = ctx.Err() })
 				}

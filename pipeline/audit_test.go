@@ -92,7 +92,7 @@ func TestAuditSweep(t *testing.T) {
 	must(t, err)
 	_, err = b.Run(context.Background(), recs)
 	must(t, err)
-	rep, err := (&Auditor{Detector: detailDetector{min: 8}, Workers: 2}).Run(context.Background(), out)
+	rep, err := NewAuditor(detailDetector{min: 8}, WithAuditWorkers(2)).Run(context.Background(), out)
 	must(t, err)
 	var names []string
 	for _, c := range rep.Conditions {

@@ -596,7 +596,7 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 	base := Row{
 		ID: t.id, Name: r.Name, Aliases: r.Aliases, Source: r.Source,
 		Faces: len(scene.Faces), People: len(scene.People),
-		FaceDetector: ranOrNot(scene, "face"), PersonDetector: ranOrNot(scene, "person"), Segmenter: ranOrNot(scene, "segmenter"),
+		FaceDetector: ranOrNot(scene.Detectors.Face), PersonDetector: ranOrNot(scene.Detectors.Person), Segmenter: ranOrNot(scene.Detectors.Segmenter),
 		Seed: b.seed, OCR: b.ocr,
 	}
 	if base.Aliases == nil {
@@ -633,9 +633,9 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 	return e, files, nil
 }
 
-// ranOrNot returns the name of the scene's detector for stage, or NotRun.
-func ranOrNot(s *detect.Scene, stage string) string {
-	if name := s.Detectors[stage]; name != "" {
+// ranOrNot returns the name of a scene's detector, or NotRun for "".
+func ranOrNot(name string) string {
+	if name != "" {
 		return name
 	}
 	return NotRun

@@ -42,7 +42,7 @@ func (fixedAnalyzer) Analyze(_ context.Context, img image.Image) (*detect.Scene,
 		Faces:     []detect.Face{{Box: detect.Box{X1: 0.38 * w, Y1: 0.12 * h, X2: 0.62 * w, Y2: 0.45 * h, Score: 0.95}}},
 		People:    []detect.Person{{Box: pb}},
 		Masks:     []detect.Mask{{Alpha: m}},
-		Detectors: map[string]string{"face": "fixed", "person": "fixed", "segmenter": "fixed"},
+		Detectors: detect.Detectors{Face: "fixed", Person: "fixed", Segmenter: "fixed"},
 	}
 	if b.Dx() >= 100 {
 		sc.Faces = append(sc.Faces, detect.Face{Box: detect.Box{X1: 0.05 * w, Y1: 0.05 * h, X2: 0.05*w + 12, Y2: 0.05*h + 14, Score: 0.5}})

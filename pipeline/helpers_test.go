@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,9 +25,9 @@ import (
 // default (Haar faces, HOG people, GrabCut masks), which needs no model file.
 func testAnalyzer(t testing.TB) Analyzer {
 	t.Helper()
-	a, err := detect.NewDefault()
+	a, err := detect.NewAnalyzer(detect.NoModels, detect.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
-		t.Fatalf("detect.NewDefault: %v", err)
+		t.Fatalf("detect.NewAnalyzer(detect.NoModels): %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
 	return a

@@ -117,7 +117,7 @@ func TestBuildRealPhotos(t *testing.T) {
 	}
 
 	// The audit re-detects faces on the pixelated variants of every photo.
-	a := &Auditor{Detector: testFaceDetector(t), Workers: 2}
+	a := NewAuditor(testFaceDetector(t), WithAuditWorkers(2))
 	rep, err := a.Run(context.Background(), out)
 	must(t, err)
 	if len(rep.Conditions) != 3 || len(rep.Failed) != 0 {

@@ -59,7 +59,7 @@ func TestSweepAuditRealPhotos(t *testing.T) {
 	yunet, err := detect.NewFaceDetectorOfFamily(models, detect.FamilyYuNet, detect.WithDevice(detect.DeviceCPU))
 	must(t, err)
 	defer yunet.Close()
-	rep, err := (&Auditor{Detector: yunet, Workers: 2}).Run(context.Background(), out)
+	rep, err := NewAuditor(yunet, WithAuditWorkers(2)).Run(context.Background(), out)
 	must(t, err)
 	if rep.SameFamily || len(rep.Failed) != 0 || len(rep.Conditions) != len(sweep) {
 		t.Fatalf("audit: same family %v, %d failed, %d conditions", rep.SameFamily, len(rep.Failed), len(rep.Conditions))

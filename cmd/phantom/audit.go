@@ -70,7 +70,7 @@ func runAudit(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer fd.Close()
-	a := &pipeline.Auditor{Detector: fd, Workers: af.workers, IoU: af.iou}
+	a := pipeline.NewAuditor(fd, pipeline.WithAuditWorkers(af.workers), pipeline.WithResidualIoU(af.iou))
 	rep, err := a.Run(cmd.Context(), out)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func openAuditDetector(d detectorFlags, which, out string, logw io.Writer) (dete
 	if err != nil {
 		return nil, err
 	}
-	opts := []detect.ModelOption{detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(logw, d.quiet))}
+	opts := []detect.Option{detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(logw, d.quiet))}
 	if which != "other" {
 		return detect.NewFaceDetectorOfFamily(d.models, which, opts...)
 	}

@@ -53,16 +53,16 @@ func init() {
 
 // detectResult is one JSON line of phantom detect.
 type detectResult struct {
-	File      string            `json:"file"`
-	Error     string            `json:"error,omitempty"`
-	Width     int               `json:"width,omitempty"`
-	Height    int               `json:"height,omitempty"`
-	Faces     []detect.Face     `json:"faces"`
-	People    []detect.Person   `json:"people"`
-	Masks     []maskSummary     `json:"masks"`
-	Detectors map[string]string `json:"detectors,omitempty"`
-	Millis    map[string]int64  `json:"ms,omitempty"`
-	Drawn     string            `json:"drawn,omitempty"`
+	File      string           `json:"file"`
+	Error     string           `json:"error,omitempty"`
+	Width     int              `json:"width,omitempty"`
+	Height    int              `json:"height,omitempty"`
+	Faces     []detect.Face    `json:"faces"`
+	People    []detect.Person  `json:"people"`
+	Masks     []maskSummary    `json:"masks"`
+	Detectors detect.Detectors `json:"detectors"`
+	Millis    map[string]int64 `json:"ms,omitempty"`
+	Drawn     string           `json:"drawn,omitempty"`
 }
 
 // maskSummary describes one person's mask without its pixels.

@@ -82,7 +82,7 @@ func TestDetectCLI(t *testing.T) {
 				t.Fatalf("%d lines, want 2:\n%s\n%s", len(res), out.String(), errb.String())
 			}
 			r := res[0]
-			if r.Error != "" || r.Width != 512 || len(r.Faces) == 0 || r.Detectors["face"] != tc.face {
+			if r.Error != "" || r.Width != 512 || len(r.Faces) == 0 || r.Detectors.Face != tc.face {
 				t.Errorf("photo result %+v", r)
 			}
 			if len(r.Masks) != len(r.People) {
@@ -97,7 +97,7 @@ func TestDetectCLI(t *testing.T) {
 			if !reflect.DeepEqual(r.People, want.People) || !reflect.DeepEqual(r.Faces, want.Faces) {
 				t.Errorf("CLI people %+v faces %+v;\nlibrary people %+v faces %+v", r.People, r.Faces, want.People, want.Faces)
 			}
-			if !reflect.DeepEqual(r.Detectors, want.Detectors) {
+			if r.Detectors != want.Detectors {
 				t.Errorf("CLI detectors %v, library %v", r.Detectors, want.Detectors)
 			}
 			img, err := imageio.Load(r.Drawn)

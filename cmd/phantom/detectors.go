@@ -31,12 +31,12 @@ func (d *detectorFlags) register(f *pflag.FlagSet) {
 
 // open builds the Analyzer the flags ask for, logging to w which detector
 // each stage uses; extra options come after the flags'.
-func (d detectorFlags) open(w io.Writer, extra ...detect.ModelOption) (*detect.Analyzer, error) {
+func (d detectorFlags) open(w io.Writer, extra ...detect.Option) (*detect.Analyzer, error) {
 	dev, err := detect.ParseDevice(d.device)
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]detect.ModelOption{detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet))}, extra...)
+	opts := append([]detect.Option{detect.WithDevice(dev), detect.WithThreads(d.threads), detect.WithLogger(cliLogger(w, d.quiet))}, extra...)
 	return detect.NewAnalyzer(d.models, opts...)
 }
 
