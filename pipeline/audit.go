@@ -218,11 +218,13 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 			}
 		}()
 	}
+feed:
 	for i := range todo {
-		if ctx.Err() != nil {
-			break
+		select {
+		case idx <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		idx <- i
 	}
 	close(idx)
 	wg.Wait()

@@ -139,11 +139,14 @@ type Builder struct {
 	detectors   map[string]string
 	modelFiles  map[string]string
 	ocr         string // Settings.OCR, in every row
+	// writeFile writes one output file atomically (imageio.WriteFileAtomic;
+	// tests inject a full disk).
+	writeFile func(path string, data []byte) error
 }
 
 // New returns a Builder that writes to the folder out.
 func New(out string, opts ...Option) (*Builder, error) {
-	b := &Builder{out: out, conds: slices.Clone(AllConditions), workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache()}
+	b := &Builder{out: out, conds: slices.Clone(AllConditions), workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache(), writeFile: imageio.WriteFileAtomic}
 	for _, o := range opts {
 		o(b)
 	}
@@ -347,11 +350,16 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		run.CPUUtilisation = run.CPUSeconds / (run.WallSeconds * float64(runtime.GOMAXPROCS(0)))
 	}
 	sum, err := finalize(b.out, set, j, failures, run, b.sheetPhotos)
+	if runErr != nil {
+		// The first fault of OUT is the cause; finalizing on the same
+		// full disk most likely failed too.
+		if err != nil {
+			runErr = fmt.Errorf("%w\n(and then: %v)", runErr, err)
+		}
+		return sum, runErr
+	}
 	if err != nil {
 		return sum, err
-	}
-	if runErr != nil {
-		return sum, runErr
 	}
 	return sum, ctx.Err()
 }
@@ -388,11 +396,13 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []int, 
 			}
 		}()
 	}
+feed:
 	for i := range recs {
-		if ctx.Err() != nil {
-			break
+		select {
+		case idx <- i:
+		case <-ctx.Done():
+			break feed
 		}
-		idx <- i
 	}
 	close(idx)
 	wg.Wait()
@@ -426,10 +436,16 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 		mu       sync.Mutex
 		firstErr error
 	)
+	// A fault of OUT (a full disk) ends the run at once: the photos in
+	// flight are cancelled and the feed stops, instead of waiting for
+	// workers that will take no more.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	setErr := func(err error) {
 		mu.Lock()
 		if firstErr == nil {
 			firstErr = err
+			stop(err)
 		}
 		mu.Unlock()
 	}
@@ -439,6 +455,9 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 		go func() {
 			defer wg.Done()
 			for t := range ch {
+				if ctx.Err() != nil {
+					return // stopped: the photo is built next run
+				}
 				e, files, err := b.buildOne(ctx, a, t)
 				if ctx.Err() != nil {
 					return // cancelled mid-photo: it is redone next run
@@ -487,19 +506,10 @@ func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *prog
 	}
 feed:
 	for _, t := range tasks {
-		if ctx.Err() != nil {
-			break
-		}
 		select {
 		case ch <- t:
 		case <-ctx.Done():
 			break feed
-		}
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
 		}
 	}
 	close(ch)
@@ -514,7 +524,7 @@ feed:
 func (b *Builder) commit(j *journal, d built) error {
 	t0 := time.Now()
 	for _, f := range d.files {
-		if err := imageio.WriteFileAtomic(f.path, f.data); err != nil {
+		if err := b.writeFile(f.path, f.data); err != nil {
 			return err
 		}
 	}
