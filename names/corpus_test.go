@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/phantom-vlm/phantom/internal/lockfile"
 	"github.com/phantom-vlm/phantom/internal/textnorm"
 	"github.com/phantom-vlm/phantom/leak/report"
 	"github.com/phantom-vlm/phantom/shard"
@@ -374,6 +375,23 @@ func TestCountResume(t *testing.T) {
 	if got := countMap(res); !reflect.DeepEqual(got, want) || res.Captions != 5*captions {
 		t.Errorf("resumed counts %v (%d captions), want %v (%d)", got, res.Captions, want, 5*captions)
 	}
+	// A second run on the same parts folder is refused while one holds it.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	held, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		Count(ctx2, files[:1], set, Options{Parts: parts, OnFile: func(FileCount, error) {
+			close(held)
+			<-release
+		}})
+	}()
+	<-held
+	if _, err := Count(context.Background(), files, set, Options{Parts: parts}); !errors.Is(err, lockfile.ErrHeld) {
+		t.Errorf("second run on a held parts folder: %v, want lockfile.ErrHeld", err)
+	}
+	close(release)
+	<-finished
 	// Another rule does not take the partial counts.
 	resumed = 0
 	if _, err := Count(context.Background(), files, set, Options{Rule: Substring, Parts: parts, OnFile: func(fc FileCount, _ error) {

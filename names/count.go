@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/lockfile"
 	"github.com/phantom-vlm/phantom/internal/textnorm"
 	"github.com/phantom-vlm/phantom/shard"
 )
@@ -80,7 +81,9 @@ type Options struct {
 	Shard shard.Shard
 	// Parts is the folder of per-file partial counts: a file whose partial
 	// is there (for the same names, rule, source and file size) is not read
-	// again, and each file counted is written there. "" keeps none.
+	// again, and each file counted is written there. "" keeps none. The
+	// folder is locked for the run: a second run on it gets an error
+	// wrapping lockfile.ErrHeld.
 	Parts string
 	// Progress, when not nil, is told the bytes of input read.
 	Progress func(n int64)
@@ -167,6 +170,13 @@ func Count(ctx context.Context, files []string, set Set, opt Options) (*Result, 
 		if err := os.MkdirAll(opt.Parts, 0o755); err != nil {
 			return nil, fmt.Errorf("names: %w", err)
 		}
+		// Two runs writing one parts folder would each count every file;
+		// the second is refused, naming the first.
+		l, err := lockfile.Acquire(filepath.Join(opt.Parts, ".lock"))
+		if err != nil {
+			return nil, fmt.Errorf("names: %w", err)
+		}
+		defer l.Close()
 	}
 	res := &Result{Set: set, Rule: opt.Rule, Counts: make([]int64, len(set.Names))}
 	var mine []string

@@ -36,29 +36,10 @@ func isASCII(s string) bool {
 }
 
 // normalizeASCII is Normalize for ASCII s, where NFKD changes nothing and
-// there are no combining marks: lower-case, with white space ('\t', '\n',
-// '\v', '\f', '\r', ' ', as unicode.IsSpace has them) collapsed. It is the
-// general path's ASCII byte loop without the pool and the buffer copy.
+// there are no combining marks: the general path's ASCII byte loop, with no
+// Folder (one is used only for non-ASCII runs) and so no pool.
 func normalizeASCII(s string) string {
-	b := make([]byte, 0, len(s))
-	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case '\t', '\n', '\v', '\f', '\r', ' ':
-			space = len(b) > 0
-			continue
-		}
-		if space {
-			b = append(b, ' ')
-			space = false
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	return string(b)
+	return string(appendNormalized(nil, make([]byte, 0, len(s)), s))
 }
 
 // folders lends Folders to Normalize.
