@@ -305,7 +305,7 @@ func countFile(ctx context.Context, path string, sc *Scanner, hash string, opt O
 			fc.Empty++
 			return
 		}
-		sc.Scan(c)
+		sc.Add(c)
 		if n++; n&0x3fff == 0 {
 			report()
 		}
@@ -316,6 +316,7 @@ func countFile(ctx context.Context, path string, sc *Scanner, hash string, opt O
 	if err != nil {
 		return nil, err
 	}
+	sc.Flush()
 	fc.Counts = append([]int64(nil), sc.Counts()...)
 	if pp != "" {
 		p := partial{File: path, Size: fc.Size, Source: opt.Source.String(), Rule: opt.Rule.String(), Names: hash,

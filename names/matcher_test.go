@@ -110,6 +110,7 @@ func TestScanRandom(t *testing.T) {
 		}
 		rng := rand.New(rand.NewPCG(1, uint64(rule)))
 		sc := m.NewScanner()
+		paired := m.NewScanner() // the same captions two at a time
 		want := make([]int64, len(names))
 		for range 5000 {
 			var b strings.Builder
@@ -121,6 +122,7 @@ func TestScanRandom(t *testing.T) {
 			}
 			c := b.String()
 			sc.Scan([]byte(c))
+			paired.Add([]byte(c))
 			f := textnorm.Normalize(c)
 			for i, re := range res {
 				if re.MatchString(f) {
@@ -128,9 +130,10 @@ func TestScanRandom(t *testing.T) {
 				}
 			}
 		}
+		paired.Flush()
 		for i, n := range names {
-			if sc.Counts()[i] != want[i] {
-				t.Errorf("%v: %q counted in %d captions, regexp %d", rule, n, sc.Counts()[i], want[i])
+			if sc.Counts()[i] != want[i] || paired.Counts()[i] != want[i] {
+				t.Errorf("%v: %q counted in %d captions (%d two at a time), regexp %d", rule, n, sc.Counts()[i], paired.Counts()[i], want[i])
 			}
 		}
 	}
