@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -584,5 +586,44 @@ func TestExpand(t *testing.T) {
 	}
 	if _, err := Expand([]string{filepath.Join(dir, "*.csv")}); err == nil {
 		t.Error("a glob matching nothing is not an error")
+	}
+}
+
+// Reading a parquet file holds one row group's caption column at a time,
+// not the file: the heap stays far below the file's caption text.
+func TestParquetMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 12 MB parquet file")
+	}
+	caps := benchCaptions(12<<20, 0.1, benchNames(50))
+	ptrs := make([]*string, len(caps))
+	for i, c := range caps {
+		s := string(c)
+		ptrs[i] = &s
+	}
+	path := filepath.Join(t.TempDir(), "big.parquet")
+	writeParquet(t, path, ptrs, 5000) // row groups of about 300 KB of text
+	text := captionBytes(caps)
+	caps, ptrs = nil, nil
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapAlloc, uint64(0)
+	n, read := 0, int64(0)
+	err := Source{}.read(context.Background(), path, nil, func(c []byte, _ bool) {
+		read += int64(len(c))
+		if n++; n%4000 == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	})
+	if err != nil || read != text {
+		t.Fatalf("read %d of %d bytes: %v", read, text, err)
+	}
+	if grow := int64(peak) - int64(base); grow > text/3 {
+		t.Errorf("the heap grew by %d bytes reading %d bytes of captions: more than a row group's worth", grow, text)
+	} else {
+		t.Logf("heap grew by at most %.1f MB reading %.1f MB of captions", float64(grow)/1e6, float64(text)/1e6)
 	}
 }
