@@ -237,8 +237,11 @@ cmd_run() {
   if grep -q MISMATCH "$md"; then cat "$md"; die "a library is not the pinned build"; fi
   [ -n "$GPU" ] || say "NO NVIDIA GPU on this machine: a dry run (CUDA steps fail or skip, and say why)"
 
+  # phantom with the bundle's libraries, Tesseract data and Haar cascade.
+  local phantom=(env LD_LIBRARY_PATH="$C/lib:${LD_LIBRARY_PATH:-}" PHANTOM_HAAR_CASCADE="$C/share/haarcascade_frontalface_alt2.xml"
+    TESSDATA_PREFIX="$C/share/tessdata" "$C/bin/phantom")
   if want doctor && [ "$have_cli" = 1 ]; then
-    step doctor env LD_LIBRARY_PATH="$C/lib:${LD_LIBRARY_PATH:-}" "$C/bin/phantom" doctor --device cuda || true
+    step doctor "${phantom[@]}" doctor --device cuda || true
     { echo; echo "## phantom doctor --device cuda"; echo; echo '```'; cat "$out/doctor.log"; echo '```'; } >> "$md"
   fi
   if want tests; then
@@ -253,7 +256,7 @@ cmd_run() {
       echo '```'; grep -E '(^Benchmark.*ns/op|^--- SKIP|^--- FAIL|^    bench_test|^ok|^FAIL)' "$out/bench.log" | cut -c1-300; echo '```'; } >> "$md"
   fi
   if want detect && [ "$have_cli" = 1 ]; then
-    local P=("$C/data/photos" "$C/data/faces/face_recognition_examples") det=(env LD_LIBRARY_PATH="$C/lib:${LD_LIBRARY_PATH:-}" PHANTOM_HAAR_CASCADE="$C/share/haarcascade_frontalface_alt2.xml" TESSDATA_PREFIX="$C/share/tessdata" "$C/bin/phantom" detect -q --models "$PHANTOM_MODELS")
+    local P=("$C/data/photos" "$C/data/faces/face_recognition_examples") det=("${phantom[@]}" detect -q --models "$PHANTOM_MODELS")
     STEP_STDOUT="$out/detect-cpu.jsonl" step detect-cpu "${det[@]}" --device cpu "${P[@]}" || true
     local second=cuda
     [ -n "$GPU" ] || second=cpu2
@@ -268,7 +271,7 @@ cmd_run() {
     "$C/bin/gpucheck" manifest "$C/data" "$man"
     if [ "$limit" -gt 0 ]; then head -n $((limit + 1)) "$man" > "$man.tmp" && mv "$man.tmp" "$man"; fi
     local photos=$(( $(wc -l < "$man") - 1 ))
-    local bld=(env LD_LIBRARY_PATH="$C/lib:${LD_LIBRARY_PATH:-}" PHANTOM_HAAR_CASCADE="$C/share/haarcascade_frontalface_alt2.xml" TESSDATA_PREFIX="$C/share/tessdata" "$C/bin/phantom" build "$C/data" --manifest "$man" --models "$PHANTOM_MODELS" --backgrounds "$C/data/backgrounds" --contact-sheet 0)
+    local bld=("${phantom[@]}" build "$C/data" --manifest "$man" --models "$PHANTOM_MODELS" --backgrounds "$C/data/backgrounds" --contact-sheet 0)
     rm -rf "$ROOT/build-cpu" "$ROOT/build-cuda"
     step build-cpu "${bld[@]}" -o "$ROOT/build-cpu" --device cpu || true
     { echo; echo "## phantom build of $photos photos (gpucheck manifest: congress portraits and shared photos), CPU then GPU, one run"; echo

@@ -12,7 +12,7 @@ import (
 type EPDevice struct {
 	// Provider is the execution provider's name, e.g. "CUDAExecutionProvider".
 	Provider string `json:"provider"`
-	// Kind is "cpu", "gpu" or "npu".
+	// Kind is "cpu", "gpu", "npu" or "unknown".
 	Kind string `json:"kind"`
 	// Vendor is the hardware vendor's name, VendorID its PCI id (0x10de for
 	// NVIDIA) and DeviceID the device's.
@@ -86,12 +86,8 @@ func Probe(library string, d Device, cudaID int) (Report, error) {
 	if err != nil {
 		return r, err
 	}
-	kinds := [...]string{"cpu", "gpu", "npu"}
 	for _, dv := range devs {
-		e := EPDevice{Provider: dv.EP, Kind: "unknown", Vendor: dv.Vendor, VendorID: dv.VendorID, DeviceID: dv.DeviceID}
-		if dv.Type >= 0 && dv.Type < len(kinds) {
-			e.Kind = kinds[dv.Type]
-		}
+		e := EPDevice{Provider: dv.EP, Kind: hwKind(dv.Type), Vendor: dv.Vendor, VendorID: dv.VendorID, DeviceID: dv.DeviceID}
 		r.Devices = append(r.Devices, e)
 		if dv.Type == hwGPU {
 			r.GPUs = append(r.GPUs, e)

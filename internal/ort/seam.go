@@ -76,12 +76,20 @@ type epDevice struct {
 // String describes d in one phrase, e.g. "CUDAExecutionProvider on gpu
 // NVIDIA (0x10de:0x2335)".
 func (d epDevice) String() string {
-	t := [...]string{"cpu", "gpu", "npu"}
-	kind := "device"
-	if d.Type >= 0 && d.Type < len(t) {
-		kind = t[d.Type]
+	return fmt.Sprintf("%s on %s %s (%#04x:%#04x)", d.EP, hwKind(d.Type), d.Vendor, d.VendorID, d.DeviceID)
+}
+
+// hwKind names a hardware device type: "cpu", "gpu", "npu" or "unknown".
+func hwKind(t int) string {
+	switch t {
+	case hwCPU:
+		return "cpu"
+	case hwGPU:
+		return "gpu"
+	case hwNPU:
+		return "npu"
 	}
-	return fmt.Sprintf("%s on %s %s (%#04x:%#04x)", d.EP, kind, d.Vendor, d.VendorID, d.DeviceID)
+	return "unknown"
 }
 
 var shim struct {
