@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestNamesCountMerge runs phantom names count on a small corpus as a user
@@ -67,5 +69,69 @@ func TestNamesCountMerge(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(merged); string(got) != want {
 		t.Errorf("merged.csv:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestNamesCountKilled kills phantom names count (SIGKILL) once it has
+// finished some files, runs it again, and checks that the second run takes
+// the finished files from the parts folder and ends with the counts of one
+// whole run.
+func TestNamesCountKilled(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "corpus")
+	os.MkdirAll(corpus, 0o755)
+	var line strings.Builder
+	for i := range 40 {
+		line.Reset()
+		for j := range 20000 {
+			fmt.Fprintf(&line, "photo %d of Lionel Messi's goal, Will Smithsonian, xbono %d\n", i, j)
+		}
+		os.WriteFile(filepath.Join(corpus, fmt.Sprintf("part-%02d.txt", i)), []byte(line.String()), 0o644)
+	}
+	names := filepath.Join(dir, "names.txt")
+	os.WriteFile(names, []byte("Lionel Messi\nWill Smith\nBono\n"), 0o644)
+	out := filepath.Join(dir, "counts.csv")
+	args := []string{"names", "count", corpus, "--names", names, "-o", out, "--jobs", "1"}
+
+	cmd := phantomCmd(args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	parts := filepath.Join(dir, "counts.csv.parts")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m, _ := filepath.Glob(filepath.Join(parts, "*.json")); len(m) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no partial count after 60 s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	done, _ := filepath.Glob(filepath.Join(parts, "*.json"))
+
+	b, err := phantomCmd(args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("rerun: %v\n%s", err, b)
+	}
+	var resumed int
+	if i := strings.Index(string(b), "files ("); i < 0 {
+		t.Fatalf("rerun output: %s", b)
+	} else {
+		fmt.Sscanf(string(b)[i+len("files ("):], "%d resumed", &resumed)
+	}
+	t.Logf("killed with %d of 40 files done; the rerun resumed %d", len(done), resumed)
+	if resumed < len(done) || resumed == 0 {
+		t.Errorf("the rerun resumed %d files, %d were done when it was killed:\n%s", resumed, len(done), b)
+	}
+	if !strings.Contains(string(b), "800000 captions scanned (0 empty or missing) in 40 files") {
+		t.Errorf("rerun output: %s", b)
+	}
+	want := "name,count\nBono,0\nLionel Messi,800000\nWill Smith,0\n"
+	if got, _ := os.ReadFile(out); string(got) != want {
+		t.Errorf("counts.csv after the rerun:\n%s\nwant\n%s", got, want)
 	}
 }
