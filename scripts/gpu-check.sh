@@ -46,7 +46,8 @@
 #               6. phantom build of the 112 congress portraits plus the shared
 #                  photos (gpucheck manifest), --device cpu then --device cuda, one
 #                  after the other in this run, with nvidia-smi sampling the GPU's
-#                  utilisation during the cuda build.
+#                  utilisation during the cuda build, and each build's time per
+#                  stage (gpucheck stages: decode, ocr, detect, render, encode, write).
 #             --steps LIST runs only some of doctor,tests,bench,detect,build;
 #             --build-limit N builds only the manifest's first N photos.
 #             With no GPU (no nvidia-smi or no /dev/nvidia0) it says so first, and:
@@ -186,6 +187,7 @@ cmd_run() {
   local md="$out/results.md"
   # left: seconds before the deadline; each step gets at most that.
   left() { local l=$(( deadline - $(date +%s) )); [ "$l" -gt 5 ] && echo "$l" || echo 5; }
+  built() { awk -F'[:,]' '/^  "built"/ {b = $2} /^  "failed"/ {f = $2} END {printf "%d / %d", b, f}' "$1/summary.json" 2>/dev/null || echo "no summary"; }
   want() { case ",$steps," in *",$1,"*) return 0 ;; esac; return 1; }
   step() { # step NAME CMD...: run under the time left; stdout to $out/NAME.out (or .log), stderr to $out/NAME.log
     local name=$1; shift
@@ -275,8 +277,8 @@ cmd_run() {
     rm -rf "$ROOT/build-cpu" "$ROOT/build-cuda"
     step build-cpu "${bld[@]}" -o "$ROOT/build-cpu" --device cpu || true
     { echo; echo "## phantom build of $photos photos (gpucheck manifest: congress portraits and shared photos), CPU then GPU, one run"; echo
-      echo "| device | wall s | summary |"; echo "| --- | ---: | --- |"
-      echo "| cpu, $(nproc) cores | $(grep '^build-cpu:' "$out/steps.txt" | tail -1 | awk '{print $(NF-1)}') | $(tr -d '\n' < "$ROOT/build-cpu/summary.json" 2>/dev/null | cut -c1-200) |"; } >> "$md"
+      echo "| device | wall s (the step's) | built / failed |"; echo "| --- | ---: | --- |"
+      echo "| cpu, $(nproc) cores | $(grep '^build-cpu:' "$out/steps.txt" | tail -1 | awk '{print $(NF-1)}') | $(built "$ROOT/build-cpu") |"; } >> "$md"
     if [ -n "$GPU" ]; then
       nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 200 > "$out/gpu-util.txt" 2>/dev/null &
       local smi=$!
@@ -284,11 +286,15 @@ cmd_run() {
       kill "$smi" 2>/dev/null || true
       local util
       util=$(awk '{s += $1; if ($1 > 0) b++; n++} END {if (n) printf "mean %.0f%%, busy (>0%%) in %.0f%% of %d samples", s/n, 100*b/n, n}' "$out/gpu-util.txt")
-      echo "| cuda, $GPU | $(grep '^build-cuda:' "$out/steps.txt" | tail -1 | awk '{print $(NF-1)}') | $(tr -d '\n' < "$ROOT/build-cuda/summary.json" 2>/dev/null | cut -c1-200) |" >> "$md"
+      echo "| cuda, $GPU | $(grep '^build-cuda:' "$out/steps.txt" | tail -1 | awk '{print $(NF-1)}') | $(built "$ROOT/build-cuda") |" >> "$md"
       { echo; echo "GPU utilisation during the cuda build (nvidia-smi every 200 ms): $util"; } >> "$md"
     else
       { echo "| cuda | not run | no GPU on this machine |"; } >> "$md"
     fi
+    # The split between detection and the CPU work around it (issue 16, item 4).
+    local sums=("cpu, $(nproc) cores=$ROOT/build-cpu/summary.json")
+    [ -f "$ROOT/build-cuda/summary.json" ] && sums+=("cuda, $GPU=$ROOT/build-cuda/summary.json")
+    { echo; echo "Stages (phantom build's summary.json):"; echo; "$C/bin/gpucheck" stages "${sums[@]}" 2>&1; } >> "$md"
   fi
   [ "$have_cli" = 1 ] || { echo; echo "The cli part of the bundle was not stashed: doctor, detect and build were not run."; } >> "$md"
   { echo; echo "## Steps"; echo; echo '```'; cat "$out/steps.txt"; echo '```'; } >> "$md"

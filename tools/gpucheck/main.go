@@ -4,6 +4,7 @@
 //
 //	gpucheck manifest DATA OUT.csv
 //	gpucheck compare [-iou 0.9] [-score 0.02] CPU.jsonl GPU.jsonl
+//	gpucheck stages LABEL=OUT/summary.json...
 //
 // manifest lists, with paths relative to DATA ($PHANTOM_DATA), the 112
 // congress portraits (faces/congress/labels.csv: common name, the source's
@@ -18,6 +19,11 @@
 // on both, and every pair overlaps by at least -iou with scores within
 // -score; it prints one line per photo and a summary, and exits 1 when
 // anything differs.
+//
+// stages prints, as a Markdown table, the time each stage of phantom build
+// took (decode, ocr, detect, render, encode, write: the summary's "stages",
+// summed over photos and workers) and each run's wall time, one column per
+// build: the split between detection and the CPU work around it.
 package main
 
 import (
@@ -59,6 +65,11 @@ func main() {
 		if err == nil && !ok {
 			os.Exit(1)
 		}
+	case "stages":
+		if len(os.Args) < 3 {
+			usage()
+		}
+		err = writeStages(os.Stdout, os.Args[2:])
 	default:
 		usage()
 	}
@@ -69,7 +80,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gpucheck manifest DATA OUT.csv | gpucheck compare [-iou 0.9] [-score 0.02] CPU.jsonl GPU.jsonl")
+	fmt.Fprintln(os.Stderr, "usage: gpucheck manifest DATA OUT.csv | gpucheck compare [-iou 0.9] [-score 0.02] CPU.jsonl GPU.jsonl | gpucheck stages LABEL=summary.json...")
 	os.Exit(2)
 }
 
@@ -305,4 +316,72 @@ func compareFiles(w io.Writer, cpuPath, gpuPath string, tol tolerance) (bool, er
 	fmt.Fprintf(w, "%s: %d photos, %d faces and %d people paired; least IoU %.4f, largest score difference %.4f (tolerance IoU >= %.2f, score within %.2f)\n",
 		verdict, len(files), faces, persons, minIoU, maxScore, tol.iou, tol.score)
 	return ok, nil
+}
+
+// buildSummary is the part of phantom build's summary.json that stages reads.
+type buildSummary struct {
+	Photos int `json:"photos"`
+	Stages map[string]struct {
+		Photos int     `json:"photos"`
+		TotalS float64 `json:"total_s"`
+		MeanMS float64 `json:"mean_ms"`
+	} `json:"stages"`
+	Run struct {
+		Workers int     `json:"workers"`
+		WallS   float64 `json:"wall_s"`
+		CPUS    float64 `json:"cpu_s"`
+	} `json:"run"`
+}
+
+// stageOrder is the order of a photo's stages in the builder.
+var stageOrder = []string{"decode", "ocr", "detect", "render", "encode", "write"}
+
+// writeStages writes the stage table of the builds given as LABEL=PATH.
+func writeStages(w io.Writer, args []string) error {
+	labels := make([]string, len(args))
+	sums := make([]buildSummary, len(args))
+	for i, a := range args {
+		label, path, ok := strings.Cut(a, "=")
+		if !ok {
+			return fmt.Errorf("%q: want LABEL=summary.json", a)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &sums[i]); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if sums[i].Run.WallS <= 0 {
+			return fmt.Errorf("%s: no run wall time", path)
+		}
+		labels[i] = label
+	}
+	fmt.Fprintf(w, "| stage (s summed over photos; ms per photo) | %s |\n", strings.Join(labels, " | "))
+	fmt.Fprintf(w, "| --- |%s\n", strings.Repeat(" ---: |", len(labels)))
+	for _, st := range stageOrder {
+		row := []string{st}
+		for _, s := range sums {
+			v, ok := s.Stages[st]
+			if !ok {
+				row = append(row, "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.2f s (%.1f ms)", v.TotalS, v.MeanMS))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	row := []string{"**wall** (workers; CPU s)"}
+	for _, s := range sums {
+		row = append(row, fmt.Sprintf("**%.2f s** (%d; %.1f)", s.Run.WallS, s.Run.Workers, s.Run.CPUS))
+	}
+	fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	if len(sums) > 1 {
+		row = []string{"wall against the first"}
+		for _, s := range sums {
+			row = append(row, fmt.Sprintf("%.2f×", sums[0].Run.WallS/s.Run.WallS))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+	return nil
 }

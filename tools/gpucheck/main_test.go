@@ -116,3 +116,37 @@ func TestManifest(t *testing.T) {
 		t.Errorf("%d rows: %d congress, %d examples", len(rows)-1, congress, examples)
 	}
 }
+
+func TestStages(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cpu := write("cpu.json", `{"photos":2,"stages":{"decode":{"photos":2,"total_s":0.5,"mean_ms":250},"detect":{"photos":2,"total_s":8,"mean_ms":4000}},"run":{"workers":2,"wall_s":10,"cpu_s":18}}`)
+	gpu := write("gpu.json", `{"photos":2,"stages":{"decode":{"photos":2,"total_s":0.5,"mean_ms":250},"detect":{"photos":2,"total_s":0.4,"mean_ms":200}},"run":{"workers":2,"wall_s":2.5,"cpu_s":3}}`)
+	var out bytes.Buffer
+	if err := writeStages(&out, []string{"cpu=" + cpu, "cuda, H200=" + gpu}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| stage (s summed over photos; ms per photo) | cpu | cuda, H200 |",
+		"| detect | 8.00 s (4000.0 ms) | 0.40 s (200.0 ms) |",
+		"| ocr | – | – |",
+		"| **wall** (workers; CPU s) | **10.00 s** (2; 18.0) | **2.50 s** (2; 3.0) |",
+		"| wall against the first | 1.00× | 4.00× |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	if err := writeStages(&out, []string{cpu}); err == nil {
+		t.Error("an argument without LABEL= accepted")
+	}
+	if err := writeStages(&out, []string{"x=" + write("bad.json", `{"run":{}}`)}); err == nil || !strings.Contains(err.Error(), "no run wall time") {
+		t.Errorf("a summary without a run: %v", err)
+	}
+}
