@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -298,7 +299,9 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.
 	ids, pixels, srcFails := b.hashAll(ctx, recs)
+	conflicts := labelConflicts(recs, ids, srcFails)
 	var tasks []task
+	var failures []*FailedRow
 	seen := map[string]bool{}
 	for i, r := range recs {
 		if srcFails[i] != nil {
@@ -311,6 +314,13 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		switch {
 		case !b.shard.HasID(id):
 			run.OtherShard++
+		case conflicts[id] != nil:
+			// One photo, two names: neither label can be trusted.
+			if !seen[id] {
+				run.Failed++
+				failures = append(failures, conflicts[id])
+				prog.Logf("failed: %s: %s", r.Source, conflicts[id].Error)
+			}
 		case seen[id]:
 			run.Duplicates++
 		case j.has(id):
@@ -324,7 +334,6 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 	// large photo handed out last keeps one worker busy while the others
 	// idle (the sample photos' crowd took 10 of a 13.6 s build alone).
 	slices.SortStableFunc(tasks, func(a, b task) int { return cmp.Compare(b.pixels, a.pixels) })
-	var failures []*FailedRow
 	// Source failures have no ID, so no shard: shard 0 reports them.
 	if b.shard.I == 0 {
 		for _, f := range srcFails {
@@ -362,6 +371,40 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		return sum, err
 	}
 	return sum, ctx.Err()
+}
+
+// labelConflicts returns, by photo ID, the failure of each photo that the
+// records give two or more different names (a manifest listing one path
+// twice): both names are in the error, and the photo is not built.
+func labelConflicts(recs []Record, ids []string, srcFails []*FailedRow) map[string]*FailedRow {
+	names := map[string][]string{}
+	first := map[string]int{}
+	for i, r := range recs {
+		if srcFails[i] != nil {
+			continue
+		}
+		id := ids[i]
+		if _, ok := first[id]; !ok {
+			first[id] = i
+		}
+		if !slices.Contains(names[id], r.Name) {
+			names[id] = append(names[id], r.Name)
+		}
+	}
+	out := map[string]*FailedRow{}
+	for id, ns := range names {
+		if len(ns) < 2 {
+			continue
+		}
+		r := recs[first[id]]
+		quoted := make([]string, len(ns))
+		for i, n := range ns {
+			quoted[i] = strconv.Quote(n)
+		}
+		out[id] = &FailedRow{ID: id, Source: r.Source, Path: r.Path, Name: r.Name, Stage: "source",
+			Error: fmt.Sprintf("conflicting labels: %s is labelled %s; give it one name", r.Source, strings.Join(quoted, " and "))}
+	}
+	return out
 }
 
 // hashAll reads every photo once to compute its ID and, from its header,

@@ -281,3 +281,34 @@ func TestRunLargestFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestLabelConflict: a manifest that gives one photo two names is
+// a conflict in failed.jsonl naming both, and the photo is not built; the
+// same photo listed twice with one name is a duplicate.
+func TestManifestLabelConflict(t *testing.T) {
+	in, out := t.TempDir(), t.TempDir()
+	rels := writeFixtures(t, in, 3)
+	manifest := filepath.Join(in, "people.csv")
+	must(t, os.WriteFile(manifest, []byte("path,name\n"+
+		rels[0]+",Ada Lovelace\n"+rels[0]+",Grace Hopper\n"+ // one photo, two names
+		rels[1]+",Alan Turing\n"+rels[1]+",Alan Turing\n"+ // listed twice, one name
+		rels[2]+",Grace Hopper\n"), 0o644))
+	recs, err := ManifestRecords(manifest, "")
+	must(t, err)
+	b, err := New(out, WithAnalyzer(testAnalyzer(t)), WithConditions(Original), WithContactSheet(0))
+	must(t, err)
+	sum, err := b.Run(context.Background(), recs)
+	must(t, err)
+	if sum.Built != 2 || sum.Run.Duplicates != 1 || sum.Failed != 1 {
+		t.Errorf("built %d, duplicates %d, failed %d; want 2, 1, 1", sum.Built, sum.Run.Duplicates, sum.Failed)
+	}
+	failed := readJSONL[FailedRow](t, filepath.Join(out, "failed.jsonl"))
+	if len(failed) != 1 || failed[0].Source != rels[0] || !strings.Contains(failed[0].Error, `"Ada Lovelace" and "Grace Hopper"`) {
+		t.Errorf("failed.jsonl = %+v, want one conflict naming both names", failed)
+	}
+	for _, r := range checkOutput(t, out, []Condition{Original}) {
+		if r.Source == rels[0] {
+			t.Errorf("the conflicting photo was built: %+v", r)
+		}
+	}
+}

@@ -10,10 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
 )
@@ -57,53 +60,150 @@ func PhotoID(content []byte, source string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
+// ErrFlatFolder is returned by FolderRecords for a folder with photos
+// directly in it and no person folders: their names are unknown.
+var ErrFlatFolder = errors.New("pipeline: photos without person folders")
+
+// ErrNoPhotos is returned by FolderRecords for a folder with no photos.
+var ErrNoPhotos = errors.New("pipeline: no photos")
+
+// ErrUnsupportedFormat is wrapped by the error of a record whose file is an
+// image in a format phantom does not read (HEIC, TIFF, …).
+var ErrUnsupportedFormat = errors.New("pipeline: unsupported image format")
+
+// ErrOutputInInput is returned by CheckOutputOutside when the output folder
+// lies inside the photo folder.
+var ErrOutputInInput = errors.New("pipeline: the output folder is inside the photo folder")
+
+// layoutHint shows FolderRecords' expected layout.
+func layoutHint(dir string) string {
+	return fmt.Sprintf("phantom expects one folder per person, named after them: %s, %s (or a manifest of path,name)",
+		filepath.Join(dir, "Eileen Collins", "001.jpg"), filepath.Join(dir, "Lionel_Messi", "002.png"))
+}
+
 // FolderRecords lists an image folder with one sub-folder per person:
 // dir/<name>/<photo>. The sub-folder's name is the person's name, with
-// underscores read as spaces ("Lionel_Messi" is "Lionel Messi"). Photos in
-// nested folders below a person's folder belong to that person. Files
-// directly in dir, hidden files and files whose extension is not an image
-// extension (.jpg, .jpeg, .png, .webp, .gif) are skipped. Symbolic links are
-// followed: a folder of links is a convenient way to label photos that live
-// elsewhere. Records come sorted by Source.
+// underscores read as spaces ("Lionel_Messi" is "Lionel Messi") and in
+// Unicode NFC, so that a name typed in NFD is the same person. Photos in
+// nested folders below a person's folder belong to that person. Hidden files
+// and files that are not images are skipped.
+//
+// What cannot be built is said, as Records with Err set (the builder
+// records them in failed.jsonl): an image in a format phantom does not read
+// (.heic, .tiff, …, see imageio.IsUnsupportedImageName), an image directly
+// in dir (it has no name), and a person folder that is a symbolic link into
+// dir or above it (it would relabel photos of the collection). Other
+// symbolic links are followed: a folder of links is a convenient way to
+// label photos that live elsewhere. A folder with photos but no person
+// folders is ErrFlatFolder and one without photos ErrNoPhotos, both showing
+// the expected layout. Records come sorted by Source.
 func FolderRecords(dir string) ([]Record, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: reading photo folder: %w", err)
 	}
-	var out []Record
+	realRoot, err := realPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %s: %w", dir, err)
+	}
+	var out, loose []Record
+	people := 0
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		person := filepath.Join(dir, e.Name())
 		st, err := os.Stat(person)
-		if err != nil || !st.IsDir() {
+		if err != nil {
+			continue // a dangling link
+		}
+		if !st.IsDir() {
+			if imageio.IsImageName(e.Name()) || imageio.IsUnsupportedImageName(e.Name()) {
+				loose = append(loose, Record{Path: person, Source: e.Name(),
+					Err: fmt.Errorf("pipeline: %s is not in a person folder, so its name is unknown; %s", person, layoutHint(dir))})
+			}
 			continue
 		}
+		people++
 		real, err := filepath.EvalSymlinks(person)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: %s: %w", person, err)
 		}
-		files, err := imageio.Walk(real)
+		name := norm.NFC.String(strings.Join(strings.Fields(strings.ReplaceAll(e.Name(), "_", " ")), " "))
+		if e.Type()&fs.ModeSymlink != 0 {
+			_, inside := within(realRoot, real)
+			if _, above := within(real, realRoot); inside || above || real == realRoot {
+				out = append(out, Record{Path: person, Source: e.Name(), Name: name,
+					Err: fmt.Errorf("pipeline: person folder %s is a symbolic link to %s, inside the photo folder or above it: every photo there would be labelled %q; link the photos instead", person, real, name)})
+				continue
+			}
+		}
+		files, unsupported, err := imageio.WalkImages(real)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline: listing %s: %w", person, err)
 		}
-		name := strings.Join(strings.Fields(strings.ReplaceAll(e.Name(), "_", " ")), " ")
-		for _, f := range files {
+		for _, f := range append(files, unsupported...) {
 			rel, err := filepath.Rel(real, f)
 			if err != nil {
 				return nil, fmt.Errorf("pipeline: %s: %w", f, err)
 			}
-			p := filepath.Join(person, rel)
-			out = append(out, Record{
-				Path:   p,
-				Source: filepath.ToSlash(filepath.Join(e.Name(), rel)),
-				Name:   name,
-			})
+			r := Record{Path: filepath.Join(person, rel), Source: filepath.ToSlash(filepath.Join(e.Name(), rel)), Name: name}
+			if !imageio.IsImageName(f) {
+				r.Err = fmt.Errorf("%w: %s (phantom reads JPEG, PNG, WebP and GIF; convert it, e.g. with ImageMagick's magick or libheif's heif-convert)", ErrUnsupportedFormat, r.Path)
+			}
+			out = append(out, r)
 		}
 	}
+	switch {
+	case people == 0 && len(loose) > 0:
+		return nil, fmt.Errorf("%w: %s has %d photos directly in it and no person folders; %s", ErrFlatFolder, dir, len(loose), layoutHint(dir))
+	case len(out) == 0:
+		return nil, fmt.Errorf("%w in %s; %s", ErrNoPhotos, dir, layoutHint(dir))
+	}
+	out = append(out, loose...)
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
 	return out, nil
+}
+
+// realPath returns the absolute path of p with symbolic links resolved.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// CheckOutputOutside returns an error wrapping ErrOutputInInput when the
+// output folder out is the photo folder in or lies inside it (symbolic
+// links resolved; out need not exist yet): the variants written there would
+// be read back as people on the next run.
+func CheckOutputOutside(in, out string) error {
+	realIn, err := realPath(in)
+	if err != nil {
+		return nil // FolderRecords reports a folder it cannot read
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("pipeline: %s: %w", out, err)
+	}
+	// Resolve the part of out that exists.
+	rest := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			abs = filepath.Join(real, rest)
+			break
+		}
+		if filepath.Dir(p) == p {
+			break
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
+	if _, inside := within(realIn, abs); inside || abs == realIn {
+		return fmt.Errorf("%w: %s is inside %s, so its variants would be read back as photos of people named after its folders; write it elsewhere, e.g. -o %s",
+			ErrOutputInInput, out, in, filepath.Join(filepath.Dir(realIn), filepath.Base(realIn)+"-dataset"))
+	}
+	return nil
 }
 
 // ManifestFormat is the syntax of a manifest file.
@@ -205,7 +305,7 @@ func parseCSV(r io.Reader) ([]ManifestRow, error) {
 			}
 			return ""
 		}
-		row := ManifestRow{Line: line, Path: get(pi), Name: get(ni)}
+		row := ManifestRow{Line: line, Path: get(pi), Name: norm.NFC.String(get(ni))}
 		if oka {
 			row.Aliases = splitAliases(get(ai))
 		}
@@ -218,7 +318,7 @@ func splitAliases(s string) []string {
 	var out []string
 	for _, a := range strings.Split(s, "|") {
 		if a = strings.TrimSpace(a); a != "" {
-			out = append(out, a)
+			out = append(out, norm.NFC.String(a))
 		}
 	}
 	return out
@@ -239,10 +339,10 @@ func parseJSONL(r io.Reader) ([]ManifestRow, error) {
 			if jerr := json.Unmarshal(line, &v); jerr != nil {
 				row.Err = fmt.Errorf("%w: line %d: %v", ErrBadRow, n, jerr)
 			} else {
-				row.Path, row.Name = strings.TrimSpace(v.Path), strings.TrimSpace(v.Name)
+				row.Path, row.Name = strings.TrimSpace(v.Path), norm.NFC.String(strings.TrimSpace(v.Name))
 				for _, a := range v.Aliases {
 					if a = strings.TrimSpace(a); a != "" {
-						row.Aliases = append(row.Aliases, a)
+						row.Aliases = append(row.Aliases, norm.NFC.String(a))
 					}
 				}
 				row.Err = checkRow(row)

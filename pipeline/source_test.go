@@ -49,6 +49,18 @@ func TestParseManifest(t *testing.T) {
 				{Line: 4, Path: "short.jpg", Err: ErrBadRow},
 			},
 		},
+		{
+			name:   "names and aliases read as NFC",
+			format: CSV,
+			in:     "path,name,aliases\na.jpg,Beyonce\u0301 Knowles,Beyonce\u0301\n",
+			want:   []ManifestRow{{Line: 2, Path: "a.jpg", Name: "Beyonc\u00e9 Knowles", Aliases: []string{"Beyonc\u00e9"}}},
+		},
+		{
+			name:   "jsonl names read as NFC",
+			format: JSONL,
+			in:     "{\"path\":\"a.jpg\",\"name\":\"Zoe\u0308\",\"aliases\":[\"Zoe\u0308 S\"]}\n",
+			want:   []ManifestRow{{Line: 1, Path: "a.jpg", Name: "Zo\u00eb", Aliases: []string{"Zo\u00eb S"}}},
+		},
 		{name: "csv without name column", format: CSV, in: "path,person\na.jpg,X\n", wantErr: true},
 		{name: "csv empty", format: CSV, in: "", wantErr: true},
 		{
@@ -228,22 +240,89 @@ func TestManifestRecords(t *testing.T) {
 }
 
 func TestFolderRecords(t *testing.T) {
-	dir := t.TempDir()
-	for _, p := range []string{"Eileen_Collins/001.png", "Eileen_Collins/more/002.JPG", "Joe Biden/a.jpg", "Joe Biden/notes.txt", "Joe Biden/.hidden.jpg", "top.jpg"} {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	for _, p := range []string{"Eileen_Collins/001.png", "Eileen_Collins/more/002.JPG", "Joe Biden/a.jpg", "Joe Biden/notes.txt",
+		"Joe Biden/.hidden.jpg", "top.jpg", "Joe Biden/phone.heic", "Joe Biden/scan.TIFF", "Beyonce\u0301/b.png"} {
 		must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755))
 		must(t, os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o644))
 	}
+	must(t, os.WriteFile(filepath.Join(elsewhere, "c.jpg"), []byte("x"), 0o644))
+	must(t, os.Symlink(elsewhere, filepath.Join(dir, "Linked Person")))                  // followed
+	must(t, os.Symlink(dir, filepath.Join(dir, "Collection Root")))                      // relabels everything: refused
+	must(t, os.Symlink(filepath.Join(dir, "Joe Biden"), filepath.Join(dir, "Also Joe"))) // relabels Joe's: refused
 	recs, err := FolderRecords(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, r := range recs {
-		got = append(got, r.Name+"="+r.Source)
+		g := r.Name + "=" + r.Source
+		if r.Err != nil {
+			g += " (" + r.Err.Error() + ")"
+		}
+		got = append(got, g)
 	}
-	want := []string{"Eileen Collins=Eileen_Collins/001.png", "Eileen Collins=Eileen_Collins/more/002.JPG", "Joe Biden=Joe Biden/a.jpg"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+	want := []struct{ rec, errPart string }{
+		{"Also Joe=Also Joe", "is a symbolic link to"},
+		{"Beyonc\u00e9=Beyonce\u0301/b.png", ""}, // the NFD folder name read as NFC
+		{"Collection Root=Collection Root", "every photo there would be labelled \"Collection Root\""},
+		{"Eileen Collins=Eileen_Collins/001.png", ""},
+		{"Eileen Collins=Eileen_Collins/more/002.JPG", ""},
+		{"Joe Biden=Joe Biden/a.jpg", ""},
+		{"Joe Biden=Joe Biden/phone.heic", "unsupported image format"},
+		{"Joe Biden=Joe Biden/scan.TIFF", "unsupported image format"},
+		{"Linked Person=Linked Person/c.jpg", ""},
+		{"=top.jpg", "is not in a person folder, so its name is unknown"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d records, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w.rec) || (w.errPart == "") != (recs[i].Err == nil) || !strings.Contains(got[i], w.errPart) {
+			t.Errorf("record %d = %q, want %q with error %q", i, got[i], w.rec, w.errPart)
+		}
+	}
+	if !errors.Is(recs[6].Err, ErrUnsupportedFormat) {
+		t.Errorf("heic record: %v, want ErrUnsupportedFormat", recs[6].Err)
+	}
+}
+
+func TestFolderRecordsLayoutErrors(t *testing.T) {
+	flat := t.TempDir()
+	for _, f := range []string{"a.jpg", "b.png"} {
+		must(t, os.WriteFile(filepath.Join(flat, f), []byte("x"), 0o644))
+	}
+	if _, err := FolderRecords(flat); !errors.Is(err, ErrFlatFolder) || !strings.Contains(err.Error(), "2 photos directly in it") ||
+		!strings.Contains(err.Error(), filepath.Join(flat, "Eileen Collins", "001.jpg")) {
+		t.Errorf("flat folder: %v, want ErrFlatFolder showing the layout", err)
+	}
+	empty := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(empty, "Nobody"), 0o755))
+	if _, err := FolderRecords(empty); !errors.Is(err, ErrNoPhotos) || !strings.Contains(err.Error(), "one folder per person") {
+		t.Errorf("no photos: %v, want ErrNoPhotos showing the layout", err)
+	}
+}
+
+func TestCheckOutputOutside(t *testing.T) {
+	in := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(in, "Ada"), 0o755))
+	link := filepath.Join(t.TempDir(), "link")
+	must(t, os.Symlink(in, link))
+	for _, tc := range []struct {
+		out    string
+		inside bool
+	}{
+		{filepath.Join(in, "dataset"), true},
+		{in, true},
+		{filepath.Join(in, "Ada", "new", "deeper"), true},
+		{filepath.Join(link, "dataset"), true}, // through a link to IN
+		{filepath.Join(filepath.Dir(in), filepath.Base(in)+"-dataset"), false},
+		{t.TempDir(), false},
+	} {
+		err := CheckOutputOutside(in, tc.out)
+		if errors.Is(err, ErrOutputInInput) != tc.inside || (err != nil && !tc.inside) {
+			t.Errorf("CheckOutputOutside(%s) = %v, want inside %v", tc.out, err, tc.inside)
+		}
 	}
 }
 

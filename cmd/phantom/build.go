@@ -141,6 +141,9 @@ func runBuild(cmd *cobra.Command, args []string) error {
 		}
 		recs, err = pipeline.ManifestRecords(bf.manifest, root)
 	case len(args) == 1:
+		if err := pipeline.CheckOutputOutside(args[0], bf.out); err != nil {
+			return err
+		}
 		recs, err = pipeline.FolderRecords(args[0])
 	default:
 		return errors.New("build: give a photo folder IN or --manifest FILE")

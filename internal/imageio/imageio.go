@@ -307,17 +307,40 @@ func IsImageName(name string) bool {
 	return false
 }
 
+// IsUnsupportedImageName reports whether a file name has the extension of
+// an image format that Load does not read (HEIC/HEIF, TIFF, BMP, AVIF, JPEG
+// XL, JPEG 2000, camera raw, PSD, SVG): a photo a caller should be told
+// was left out, unlike other files. Hidden files never match.
+func IsUnsupportedImageName(name string) bool {
+	if strings.HasPrefix(filepath.Base(name), ".") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".heic", ".heif", ".tif", ".tiff", ".bmp", ".avif", ".jxl", ".jp2", ".j2k",
+		".raw", ".dng", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".psd", ".svg":
+		return true
+	}
+	return false
+}
+
 // Walk returns the image files (by IsImageName) under root in lexical order;
 // root may also be a single file, which is returned whatever its name.
 func Walk(root string) ([]string, error) {
+	images, _, err := WalkImages(root)
+	return images, err
+}
+
+// WalkImages is Walk that also returns the files under root that are images
+// Load cannot read (IsUnsupportedImageName), so that they can be reported
+// instead of silently left out. Hidden files and folders are skipped.
+func WalkImages(root string) (images, unsupported []string, err error) {
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !st.IsDir() {
-		return []string{root}, nil
+		return []string{root}, nil, nil
 	}
-	var out []string
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -325,10 +348,14 @@ func Walk(root string) ([]string, error) {
 		if d.IsDir() && p != root && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && IsImageName(d.Name()) {
-			out = append(out, p)
+		switch {
+		case d.IsDir():
+		case IsImageName(d.Name()):
+			images = append(images, p)
+		case IsUnsupportedImageName(d.Name()):
+			unsupported = append(unsupported, p)
 		}
 		return nil
 	})
-	return out, err
+	return images, unsupported, err
 }
