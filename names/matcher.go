@@ -74,23 +74,16 @@ type Matcher struct {
 	rawWord   [256]bool // ASCII letters and digits
 	space     uint8     // the class of ' '
 	nonASCII  uint32    // the class that leads to the non-ASCII state
-	// trans is the automaton of every pattern anywhere: (state×nclass +
-	// class) → next state×nclass, | flag. It scans folded text, and raw
+	// all finds every pattern anywhere; it scans folded text, and raw
 	// ASCII text for Substring.
-	trans    []uint32
-	outStart []int32 // state → first index in out; outStart[s+1] ends it
-	out      []int32 // pattern ids ending at each state
-	stateNA  uint32  // the non-ASCII state, premultiplied, flagged
-	// The automaton of Words on raw ASCII text, where a name may only
-	// start after a byte that is not a letter or digit (see buildWords):
-	// fewer states are visited than by trans, whose every name may start
-	// anywhere. (Stepping over the letters of a word without the table,
-	// in its state 0, was tried: the branch at each word's end cost more
-	// than it saved.)
-	wordsStartState uint32
-	wtrans          []uint32
-	wOutStart, wOut []int32
-	wStateNA        uint32
+	all automaton
+	// words is the automaton of Words on raw ASCII text, where a name may
+	// only start after a byte that is not a letter or digit (see
+	// buildWords): fewer states are visited than by all, in which every
+	// name may start anywhere. (Stepping over the letters of a word without
+	// the table, in its state 0, was tried: the branch at each word's end
+	// cost more than it saved.)
+	words automaton
 }
 
 // NewMatcher compiles the folded patterns (each already textnorm.Normalize'd,
@@ -222,29 +215,11 @@ func (m *Matcher) build() []node {
 			table[s*nc+int(m.space)] = int32(s)
 		}
 	}
-	for s := 0; s < states; s++ {
-		table[s*nc+int(m.nonASCII)] = na
+	outputs := make([][]int32, states)
+	for s := range nodes {
+		outputs[s] = nodes[s].output
 	}
-	for c := 0; c < nc; c++ {
-		table[int(na)*nc+c] = na
-	}
-	m.trans = make([]uint32, len(table))
-	for i, t := range table {
-		v := uint32(t) * m.nclass
-		if t == na || len(nodes[t].output) > 0 {
-			v |= flag
-		}
-		m.trans[i] = v
-	}
-	m.stateNA = uint32(na)*m.nclass | flag
-	m.outStart = make([]int32, states+1)
-	for s := 0; s < len(nodes); s++ {
-		out := nodes[s].output
-		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-		m.out = append(m.out, out...)
-		m.outStart[s+1] = int32(len(m.out))
-	}
-	m.outStart[states] = int32(len(m.out))
+	m.all = m.seal(table, na, outputs, 0)
 	return nodes
 }
 
@@ -304,29 +279,38 @@ func (m *Matcher) buildWords(nodes []node) {
 			table[(s+1)*nc+int(m.space)] = int32(s + 1)
 		}
 	}
+	m.words = m.seal(table, na, output, rb)
+}
+
+// seal finishes a table of states × classes (plain state numbers): the
+// non-ASCII class leads every state to na, which it never leaves. It
+// returns the automaton, its entries premultiplied by the class count and
+// flagged where a state has matches (outputs, sorted here) or is na.
+func (m *Matcher) seal(table []int32, na int32, outputs [][]int32, start int32) automaton {
+	nc := int(m.nclass)
+	states := len(table) / nc
 	for s := 0; s < states; s++ {
 		table[s*nc+int(m.nonASCII)] = na
 	}
 	for c := 0; c < nc; c++ {
 		table[int(na)*nc+c] = na
 	}
-	m.wtrans = make([]uint32, len(table))
+	a := automaton{trans: make([]uint32, len(table)), outStart: make([]int32, states+1),
+		start: uint32(start) * m.nclass, na: uint32(na)*m.nclass | flag}
 	for i, t := range table {
 		v := uint32(t) * m.nclass
-		if t == na || len(output[t]) > 0 {
+		if t == na || len(outputs[t]) > 0 {
 			v |= flag
 		}
-		m.wtrans[i] = v
+		a.trans[i] = v
 	}
-	m.wStateNA = uint32(na)*m.nclass | flag
-	m.wordsStartState = rb * m.nclass
-	m.wOutStart = make([]int32, states+1)
 	for s := 0; s < states; s++ {
-		out := output[s]
+		out := outputs[s]
 		sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-		m.wOut = append(m.wOut, out...)
-		m.wOutStart[s+1] = int32(len(m.wOut))
+		a.out = append(a.out, out...)
+		a.outStart[s+1] = int32(len(a.out))
 	}
+	return a
 }
 
 // Patterns returns the folded patterns, in the order of their ids.
@@ -335,8 +319,8 @@ func (m *Matcher) Patterns() []string { return m.patterns }
 // Rule returns the matcher's rule.
 func (m *Matcher) Rule() Rule { return m.rule }
 
-// States returns the number of automaton states.
-func (m *Matcher) States() int { return len(m.outStart) - 1 }
+// States returns the number of states of the automaton of every name.
+func (m *Matcher) States() int { return len(m.all.outStart) - 1 }
 
 // automaton is one dense table with its matches.
 type automaton struct {
@@ -349,15 +333,10 @@ type automaton struct {
 
 // raw is the automaton for raw ASCII captions: the Words one for Words.
 func (m *Matcher) raw() automaton {
-	if m.wtrans != nil {
-		return automaton{m.wtrans, m.wOutStart, m.wOut, m.wordsStartState, m.wStateNA}
+	if m.words.trans != nil {
+		return m.words
 	}
-	return m.any()
-}
-
-// any is the automaton of every pattern anywhere, for folded captions.
-func (m *Matcher) any() automaton {
-	return automaton{m.trans, m.outStart, m.out, 0, m.stateNA}
+	return m.all
 }
 
 // Scanner counts, for each pattern, the captions that contain it. It reuses
@@ -377,7 +356,7 @@ type Scanner struct {
 
 // NewScanner returns a Scanner with zero counts.
 func (m *Matcher) NewScanner() *Scanner {
-	return &Scanner{m: m, raw: m.raw(), any: m.any(), counts: make([]int64, len(m.patterns)), stamp: make([]uint64, len(m.patterns))}
+	return &Scanner{m: m, raw: m.raw(), any: m.all, counts: make([]int64, len(m.patterns)), stamp: make([]uint64, len(m.patterns))}
 }
 
 // Counts returns the captions counted so far for each pattern id (those
