@@ -3,6 +3,8 @@ package leak
 import (
 	"fmt"
 	"strings"
+
+	"github.com/phantom-vlm/phantom/internal/condnames"
 )
 
 // Prompt is one of the study's 30 questions.
@@ -114,7 +116,7 @@ const (
 )
 
 // OriginalCondition is the condition name of the unmodified photos.
-const OriginalCondition = "original"
+const OriginalCondition = condnames.Original
 
 // ParseSelection parses "all", "main" or "protocol" (case-insensitive); the
 // empty string means SelectProtocol.

@@ -107,7 +107,8 @@ func WithWorkers(n int) Option { return func(b *Builder) { b.workers = n } }
 // "png".
 func WithFormat(ext string) Option { return func(b *Builder) { b.format = ext } }
 
-// WithGrid sets the pixelation grid (default 10: 10×10 cells per face).
+// WithGrid sets the pixelation grid (default anonymize.DefaultGrid: 10×10
+// cells per face).
 func WithGrid(n int) Option { return func(b *Builder) { b.grid = n } }
 
 // WithShard builds only the photos of one shard.
@@ -147,7 +148,7 @@ type Builder struct {
 
 // New returns a Builder that writes to the folder out.
 func New(out string, opts ...Option) (*Builder, error) {
-	b := &Builder{out: out, conds: slices.Clone(AllConditions), workers: runtime.NumCPU(), format: "jpg", grid: 10, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache(), writeFile: imageio.WriteFileAtomic}
+	b := &Builder{out: out, conds: slices.Clone(AllConditions), workers: runtime.NumCPU(), format: "jpg", grid: anonymize.DefaultGrid, shard: Shard{I: 0, N: 1}, sheetPhotos: 6, fits: newFitCache(), writeFile: imageio.WriteFileAtomic}
 	for _, o := range opts {
 		o(b)
 	}
@@ -294,7 +295,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 
 	prog := progress.New(b.progressW, 5*time.Second)
 	run := &RunStats{Workers: b.workers, Photos: len(recs)}
-	prog.Logf("phantom build: reading %d photos to find their IDs", len(recs))
+	prog.Logf("reading %d photos to find their IDs", len(recs))
 
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.
@@ -346,7 +347,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 
 	var runErr error
 	if ctx.Err() == nil {
-		prog.Logf("phantom build: %d photos to build", len(tasks))
+		prog.Logf("%d photos to build", len(tasks))
 		bar := prog.NewBar("", "photos", len(tasks), 0)
 		prog.Start()
 		runErr = b.work(ctx, tasks, j, prog, bar, run)

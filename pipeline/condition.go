@@ -14,6 +14,8 @@ import (
 	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
+
+	"github.com/phantom-vlm/phantom/internal/condnames"
 )
 
 // Condition names one image variant (PROTOCOL.md §2): a base (the photo,
@@ -48,12 +50,12 @@ type Condition string
 
 // The six conditions, in the study's order.
 const (
-	Original      Condition = "original"
-	Blur          Condition = "blur"
-	Landscape     Condition = "landscape"
-	White         Condition = "white"
-	LandscapeBlur Condition = "landscape+blur"
-	WhiteBlur     Condition = "white+blur"
+	Original      Condition = condnames.Original
+	Blur          Condition = condnames.Blur
+	Landscape     Condition = condnames.Landscape
+	White         Condition = condnames.White
+	LandscapeBlur Condition = condnames.LandscapeBlur
+	WhiteBlur     Condition = condnames.WhiteBlur
 )
 
 // AllConditions lists the six conditions in the study's order.

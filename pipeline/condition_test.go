@@ -8,6 +8,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/condnames"
 )
 
 func TestParseConditions(t *testing.T) {
@@ -316,5 +317,19 @@ func TestFitCacheComposesTheSamePixels(t *testing.T) {
 	small := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	if c.fitted(land, small).Image != land.Image {
 		t.Error("a size seen once was cached")
+	}
+}
+
+// TestConditionNamesOneSource: the builder's six conditions are the names
+// that leak and leak/report read, in the same order.
+func TestConditionNamesOneSource(t *testing.T) {
+	names := condnames.Study()
+	if len(AllConditions) != len(names) {
+		t.Fatalf("%d conditions, %d names", len(AllConditions), len(names))
+	}
+	for i, c := range AllConditions {
+		if string(c) != names[i] {
+			t.Errorf("condition %d is %q, the shared name %q", i, c, names[i])
+		}
 	}
 }

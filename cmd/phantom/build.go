@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/cachedir"
@@ -88,9 +89,6 @@ contact sheet for the whole. The inputs must have been built with the same condi
 format, seed and grid. A photo present in several inputs is taken once.`,
 	Args: cobra.MinimumNArgs(1),
 	RunE: func(cmd *cobra.Command, args []string) error {
-		if mergeFlags.out == "" {
-			return errors.New("build merge: -o OUT is required")
-		}
 		sum, err := pipeline.Merge(cmd.Context(), mergeFlags.out, args, mergeFlags.sheet)
 		if err != nil {
 			return err
@@ -115,20 +113,19 @@ func init() {
 	f.StringVar(&buildFlags.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
 	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
 	f.StringVar(&buildFlags.shard, "shard", "0/1", shardUsage("photos, chosen by photo ID"))
-	f.IntVar(&buildFlags.grid, "grid", 10, "pixelation grid of the blur conditions: cells per side of each face (parametrised conditions set their own)")
+	f.IntVar(&buildFlags.grid, "grid", anonymize.DefaultGrid, "pixelation grid of the blur conditions: cells per side of each face (parametrised conditions set their own)")
 	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
 	mf := buildMergeCmd.Flags()
 	mf.StringVarP(&mergeFlags.out, "out", "o", "", "output folder (required)")
 	mf.IntVar(&mergeFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
+	_ = buildCmd.MarkFlagRequired("out")
+	_ = buildMergeCmd.MarkFlagRequired("out")
 	buildCmd.AddCommand(buildMergeCmd)
 	rootCmd.AddCommand(buildCmd)
 }
 
 func runBuild(cmd *cobra.Command, args []string) error {
 	bf := buildFlags
-	if bf.out == "" {
-		return errors.New("build: -o OUT is required")
-	}
 	var (
 		recs []pipeline.Record
 		err  error

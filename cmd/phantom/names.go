@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -86,15 +85,15 @@ func init() {
 	f.BoolVar(&nf.substring, "substring", false, "count the folded name anywhere, not only as whole words")
 	f.IntVar(&nf.jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
 	namesMergeCmd.Flags().StringVarP(&namesMergeOut, "out", "o", "", "the merged CSV file (required)")
+	_ = namesCountCmd.MarkFlagRequired("names")
+	_ = namesCountCmd.MarkFlagRequired("out")
+	_ = namesMergeCmd.MarkFlagRequired("out")
 	namesCmd.AddCommand(namesCountCmd, namesMergeCmd)
 	rootCmd.AddCommand(namesCmd)
 }
 
 func runNamesCount(cmd *cobra.Command, args []string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if nf.names == "" || nf.out == "" {
-		return errors.New("--names and -o are required")
-	}
 	format, err := names.ParseFormat(nf.format)
 	if err != nil {
 		return err
@@ -173,9 +172,6 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 
 func runNamesMerge(cmd *cobra.Command, args []string) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if namesMergeOut == "" {
-		return errors.New("-o is required")
-	}
 	res, sum, warnings, err := names.Merge(args)
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "phantom names merge:", w)

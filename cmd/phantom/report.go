@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -73,14 +72,12 @@ func init() {
 	f.IntVar(&rf.random, "random", report.DefaultRandom, "people drawn at random from the rest in leak_by_identity.png (0: none)")
 	f.Int64Var(&rf.seed, "seed", 0, "seed of the random draw in leak_by_identity.png")
 	f.StringVar(&rf.dataset, "dataset", "", "the dataset folder phantom build wrote: its audit.json (phantom audit) goes beside the leak tables and the dose-response figures")
+	_ = reportCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(reportCmd)
 }
 
 func runReport(cmd *cobra.Command, _ []string) error {
 	stderr, stdout := cmd.ErrOrStderr(), cmd.OutOrStdout()
-	if rf.out == "" {
-		return errors.New("--out is required: the folder to write the report into")
-	}
 	match, err := leak.ParseMatch(rf.match)
 	if err != nil {
 		return fmt.Errorf("--match: %w", err)

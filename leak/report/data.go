@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/phantom-vlm/phantom/leak"
+
+	"github.com/phantom-vlm/phantom/internal/condnames"
 )
 
 // Count is the leaks among the scored answers of one cell.
@@ -177,7 +179,7 @@ func (d *Data) Questions() int { return len(d.recs) }
 func (d *Data) Models() []string { return slices.Clone(d.models) }
 
 // StudyConditions are the study's six conditions in the protocol's order.
-var StudyConditions = []string{"original", "blur", "landscape", "white", "landscape+blur", "white+blur"}
+var StudyConditions = condnames.Study()
 
 // Conditions returns the conditions present: the study's six in protocol
 // order, then any others in order of first appearance.
