@@ -213,8 +213,8 @@ func TestDevices(t *testing.T) {
 			t.Fatalf("cuda: %v, want ErrCUDAUnavailable", cudaErr)
 		}
 		t.Logf("cuda: %v", cudaErr)
-		if cudaHint(Library()) != "" && !strings.Contains(cudaErr.Error(), "CPU-only build") {
-			t.Errorf("cuda error does not say the library is CPU-only: %v", cudaErr)
+		if cudaHint(Library()) != "" && !strings.Contains(cudaErr.Error(), "a CPU-only install") {
+			t.Errorf("cuda error does not say the install is CPU-only: %v", cudaErr)
 		}
 	}
 	cuda.mu.Lock()
@@ -284,7 +284,7 @@ func TestRunCancelledMidway(t *testing.T) {
 }
 
 // TestCUDAHint: a library with no CUDA provider library beside it is named
-// as a CPU-only build; one with it gets no hint (ONNX Runtime's own message
+// as a CPU-only install; one with it gets no hint (ONNX Runtime's own message
 // then says what is missing).
 func TestCUDAHint(t *testing.T) {
 	cpu := filepath.Join(t.TempDir(), "libonnxruntime.so.1")
@@ -299,7 +299,7 @@ func TestCUDAHint(t *testing.T) {
 	}{
 		{"", nil},
 		{gpu, nil},
-		{cpu, []string{cpu + " is a CPU-only build", providerLibraryCUDA, LibraryEnv}},
+		{cpu, []string{cpu + " has no " + providerLibraryCUDA + " beside it (a CPU-only install)", "scripts/setup.sh --cuda", LibraryEnv}},
 	}
 	for _, tc := range tests {
 		got := cudaHint(tc.lib)

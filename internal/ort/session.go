@@ -259,8 +259,12 @@ func appendClassicCUDA(so *ortgo.SessionOptions, id int) error {
 // build (such as the npm one scripts/setup.sh installs) lacks.
 const providerLibraryCUDA = "libonnxruntime_providers_cuda.so"
 
-// cudaHint names the commonest cause of a failed CUDA provider, a CPU-only
-// ONNX Runtime library, ahead of ONNX Runtime's own message. With the
+// cudaHint names the commonest cause of a failed CUDA provider, an ONNX
+// Runtime install without its CUDA provider library, ahead of ONNX Runtime's
+// own message. That is a CPU build, or a GPU-capable core whose provider
+// libraries were never fetched: setup's onnxruntime-node 1.30 library lists
+// CUDAExecutionProvider among its built-in providers, but its install script,
+// which fetches the provider libraries from NuGet, never runs. With the
 // provider library present the cause is elsewhere (the CUDA or cuDNN
 // libraries, the driver, the device id) and ONNX Runtime's message says
 // which, so there is no hint.
@@ -271,7 +275,7 @@ func cudaHint(lib string) string {
 	if _, err := os.Stat(filepath.Join(filepath.Dir(lib), providerLibraryCUDA)); err == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s is a CPU-only build (no %s beside it); run scripts/setup.sh --cuda, or set %s to a GPU build of ONNX Runtime: ",
+	return fmt.Sprintf("%s has no %s beside it (a CPU-only install); run scripts/setup.sh --cuda, or set %s to a GPU build of ONNX Runtime: ",
 		lib, providerLibraryCUDA, LibraryEnv)
 }
 
