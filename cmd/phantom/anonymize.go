@@ -17,6 +17,7 @@ var anonymizeFlags struct {
 	scale    float64
 	sigma    float64
 	detector detectorFlags
+	inPlace  bool
 }
 
 var anonymizeCmd = &cobra.Command{
@@ -24,7 +25,9 @@ var anonymizeCmd = &cobra.Command{
 	Short: "Hide every detected face in photos: pixelate (10x10 grid), blur or fill",
 	Long: `anonymize detects the faces in each photo and hides them. IN may be files or folders
 (searched recursively for .jpg, .jpeg, .png, .webp and .gif). Each result is written under OUT
-with the input's path relative to its IN argument, as PNG for PNG input and JPEG otherwise.
+with the input's path relative to its IN argument, as PNG for PNG input and JPEG otherwise;
+two inputs that map onto one name (x.jpg and x.jpeg) get x.jpg and x-1.jpg. Results that would
+replace the input photos themselves (-o an input folder) are refused unless --in-place is given.
 A file that cannot be read prints its error and the others go on; the exit code is then 1.
 
 Methods: pixelate (the study's "blur" condition: each face box divided into a grid of cells,
@@ -45,6 +48,7 @@ func init() {
 	f.Float64Var(&anonymizeFlags.scale, "scale", 1.0, "grow each face box by this factor around its centre")
 	f.Float64Var(&anonymizeFlags.sigma, "sigma", anonymize.DefaultSigma, "blur: Gaussian sigma as a fraction of the box's longer side")
 	anonymizeFlags.detector.register(f)
+	f.BoolVar(&anonymizeFlags.inPlace, "in-place", false, "allow the results to replace input photos (when -o is an input folder)")
 	_ = anonymizeCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(anonymizeCmd)
 }
@@ -64,7 +68,7 @@ func runAnonymize(cmd *cobra.Command, args []string) error {
 	}
 	defer faces.Close()
 	opts := anonymize.Options{Grid: af.grid, Sigma: af.sigma}
-	return eachImage(cmd, args, af.out, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
+	return eachImage(cmd, args, af.out, af.inPlace, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
 		found, err := faces.DetectFaces(ctx, img)
 		if err != nil {
 			return nil, "", fmt.Errorf("detect faces: %w", err)

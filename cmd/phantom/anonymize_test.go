@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -29,6 +30,86 @@ func TestOutputPath(t *testing.T) {
 	}
 }
 
+func TestPlanOutputs(t *testing.T) {
+	dir := t.TempDir()
+	in := func(names ...string) []inputFile {
+		var out []inputFile
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, inputFile{path: p, root: dir})
+		}
+		return out
+	}
+	out := t.TempDir()
+	tests := []struct {
+		name    string
+		files   []inputFile
+		out     string
+		inPlace bool
+		want    []string // base names; nil: refused
+	}{
+		{"jpg and jpeg", in("x.jpeg", "x.jpg"), out, false, []string{"x.jpg", "x-1.jpg"}},
+		{"gif and webp", in("a.gif", "a.webp"), out, false, []string{"a.jpg", "a-1.jpg"}},
+		{"suffix taken too", in("b-1.jpg", "b.jpeg", "b.jpg"), out, false, []string{"b-1.jpg", "b.jpg", "b-2.jpg"}},
+		{"png stays png", in("c.png", "c.webp"), out, false, []string{"c.png", "c.jpg"}},
+		{"over the inputs", in("d.jpg", "d.png"), dir, false, nil},
+		{"over the inputs, in place", in("e.jpg", "e.png"), dir, true, []string{"e.jpg", "e.png"}},
+		{"into the input folder, no overwrite", in("f.webp"), dir, false, []string{"f.jpg"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := planOutputs(tt.files, tt.out, tt.inPlace)
+			if tt.want == nil {
+				if !errors.Is(err, errOverwrite) || !strings.Contains(err.Error(), "--in-place") {
+					t.Errorf("err = %v, want errOverwrite suggesting --in-place", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, g := range got {
+				names = append(names, filepath.Base(g))
+			}
+			if strings.Join(names, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("outputs %v, want %v", names, tt.want)
+			}
+		})
+	}
+}
+
+// TestAnonymizeIntoItsInput: anonymize DIR -o DIR is refused without
+// --in-place, and the originals are untouched.
+func TestAnonymizeIntoItsInput(t *testing.T) {
+	photo := testenv.Data(t, "photos", "eileen-collins.png")
+	dir := t.TempDir()
+	orig, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "eileen.png")
+	if err := os.WriteFile(target, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := phantomCmd("anonymize", dir, "-o", dir, "--models", "none", "-q").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "overwrite input photos") || !strings.Contains(string(out), "eileen.png") {
+		t.Errorf("anonymize DIR -o DIR: %v\n%s\nwant a refusal naming the photo", err, out)
+	}
+	if now, _ := os.ReadFile(target); !bytes.Equal(now, orig) {
+		t.Error("the original was changed")
+	}
+	if out, err := phantomCmd("anonymize", dir, "-o", dir, "--models", "none", "-q", "--in-place").CombinedOutput(); err != nil {
+		t.Fatalf("--in-place: %v\n%s", err, out)
+	}
+	if now, _ := os.ReadFile(target); bytes.Equal(now, orig) {
+		t.Error("--in-place left the photo unchanged")
+	}
+}
+
 // TestAnonymizeCLI pixelates the face of the astronaut portrait with the
 // OpenCV default, next to a broken file that must be reported while the
 // good one is still written.
@@ -45,8 +126,8 @@ func TestAnonymizeCLI(t *testing.T) {
 	if err := c.Run(); err == nil {
 		t.Error("exit status 0 with a broken input")
 	}
-	if !strings.Contains(stderr.String(), "broken.png") {
-		t.Errorf("stderr does not name the broken file:\n%s", stderr.String())
+	if !strings.Contains(stderr.String(), "broken.png") || !strings.Contains(stderr.String(), "1 of 2 inputs failed") {
+		t.Errorf("stderr does not name the broken file or miscounts:\n%s", stderr.String())
 	}
 	before, err := imageio.Load(photo)
 	if err != nil {

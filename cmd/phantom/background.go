@@ -22,6 +22,7 @@ var backgroundFlags struct {
 	seed        int64
 	feather     int
 	detector    detectorFlags
+	inPlace     bool
 }
 
 var backgroundCmd = &cobra.Command{
@@ -46,6 +47,7 @@ func init() {
 	f.Int64Var(&backgroundFlags.seed, "seed", 0, "seed of the landscape draw")
 	f.IntVar(&backgroundFlags.feather, "feather", 0, "soften the mask edge over about this many pixels")
 	backgroundFlags.detector.register(f)
+	f.BoolVar(&backgroundFlags.inPlace, "in-place", false, "allow the results to replace input photos (when -o is an input folder)")
 	_ = backgroundCmd.MarkFlagRequired("out")
 	rootCmd.AddCommand(backgroundCmd)
 }
@@ -73,7 +75,7 @@ func runBackground(cmd *cobra.Command, args []string) error {
 	}
 	defer an.Close()
 	opts := []background.Option{background.WithFeather(bf.feather)}
-	return eachImage(cmd, args, bf.out, func(ctx context.Context, in inputFile, img *image.RGBA) (image.Image, string, error) {
+	return eachImage(cmd, args, bf.out, bf.inPlace, func(ctx context.Context, in inputFile, img *image.RGBA) (image.Image, string, error) {
 		scene, err := an.Analyze(ctx, img)
 		if err != nil {
 			return nil, "", err

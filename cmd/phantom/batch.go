@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -69,17 +70,77 @@ func outputPath(out string, in inputFile) string {
 // for the log line.
 type imageFunc func(ctx context.Context, in inputFile, img *image.RGBA) (image.Image, string, error)
 
-// eachImage runs fn over every image of args and saves each result under out.
-// A file that fails prints its error and the batch goes on; the command then
-// returns errSomeFailed.
-func eachImage(cmd *cobra.Command, args []string, out string, fn imageFunc) error {
+// errOverwrite is returned when a batch would write over its inputs.
+var errOverwrite = errors.New("the output would overwrite input photos")
+
+// planOutputs returns each input's output path (outputPath), made unique
+// by a -1, -2… suffix where two inputs map onto one name (x.jpg and x.jpeg,
+// a.gif and a.webp), as detect --draw does; inputs come in lexical order, so
+// the names do not change between runs. Without inPlace, an output that is
+// one of the batch's input files is refused, naming it.
+func planOutputs(files []inputFile, out string, inPlace bool) ([]string, error) {
+	inputs := make(map[string]bool, len(files))
+	for _, in := range files {
+		inputs[samePathKey(in.path)] = true
+	}
+	taken := make(map[string]bool, len(files))
+	dsts := make([]string, len(files))
+	var over []string
+	for i, in := range files {
+		dst := outputPath(out, in)
+		ext := filepath.Ext(dst)
+		base := strings.TrimSuffix(dst, ext)
+		for n := 1; taken[samePathKey(dst)]; n++ {
+			dst = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		taken[samePathKey(dst)] = true
+		dsts[i] = dst
+		if inputs[samePathKey(dst)] && !inPlace {
+			over = append(over, dst)
+		}
+	}
+	if len(over) > 0 {
+		more := ""
+		if len(over) > 3 {
+			more = fmt.Sprintf(" and %d more", len(over)-3)
+			over = over[:3]
+		}
+		return nil, fmt.Errorf("%w (%s%s): choose another -o, or pass --in-place to replace them", errOverwrite, strings.Join(over, ", "), more)
+	}
+	return dsts, nil
+}
+
+// samePathKey is the key under which two spellings of one file are equal:
+// its absolute path with symbolic links resolved where it exists.
+func samePathKey(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	dir, base := filepath.Split(abs)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(real, base)
+	}
+	return abs
+}
+
+// eachImage runs fn over every image of args and saves each result under out
+// (see planOutputs; inPlace allows writing over the inputs). A file that
+// fails prints its error and the batch goes on; the command then returns
+// errSomeFailed.
+func eachImage(cmd *cobra.Command, args []string, out string, inPlace bool, fn imageFunc) error {
 	ctx := cmd.Context()
 	files, failed := expandInputs(cmd, args)
-	for _, in := range files {
+	total := len(files) + failed // the files found and the arguments that could not be read
+	dsts, err := planOutputs(files, out, inPlace)
+	if err != nil {
+		return err
+	}
+	for i, in := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		dst := outputPath(out, in)
+		dst := dsts[i]
 		note, err := func() (string, error) {
 			img, err := imageio.Load(in.path)
 			if err != nil {
@@ -105,7 +166,7 @@ func eachImage(cmd *cobra.Command, args []string, out string, fn imageFunc) erro
 		fmt.Fprintf(cmd.OutOrStdout(), "%s -> %s: %s\n", in.path, dst, note)
 	}
 	if failed > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %d of %d inputs failed\n", cmd.Name(), failed, len(files)+failed)
+		fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %d of %d inputs failed\n", cmd.Name(), failed, total)
 		return errSomeFailed
 	}
 	return nil
