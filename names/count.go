@@ -85,7 +85,8 @@ type Options struct {
 	// folder is locked for the run: a second run on it gets an error
 	// wrapping lockfile.ErrHeld.
 	Parts string
-	// Progress, when not nil, is told the bytes of input read.
+	// Progress, when not nil, is told the bytes of input read (not those
+	// of files taken from Parts; see Done).
 	Progress func(n int64)
 	// OnFile, when not nil, is called after each file, from the worker
 	// goroutines: with a nil error when it was counted (or resumed).
@@ -280,10 +281,7 @@ func countFile(ctx context.Context, path string, sc *Scanner, hash string, opt O
 	if opt.Parts != "" {
 		pp = partialPath(opt.Parts, path)
 		if fc, ok := readPartial(pp, path, st.Size(), hash, opt, folded); ok {
-			if opt.Progress != nil {
-				opt.Progress(st.Size())
-			}
-			return fc, nil
+			return fc, nil // its bytes are not reported to Progress
 		}
 	}
 	var read atomic.Int64
@@ -335,6 +333,31 @@ func countFile(ctx context.Context, path string, sc *Scanner, hash string, opt O
 		}
 	}
 	return fc, nil
+}
+
+// Done returns the bytes of the files whose partial counts in opt.Parts
+// the run Count(files, set, opt) would take instead of reading them: the
+// progress a rerun starts from. Files left to other shards are not
+// counted.
+func Done(files []string, set Set, opt Options) int64 {
+	if opt.Parts == "" {
+		return 0
+	}
+	hash := set.Hash(opt.Rule)
+	var n int64
+	for _, f := range files {
+		if !opt.Shard.Whole() && !opt.Shard.HasKey(ShardKey(f)) {
+			continue
+		}
+		st, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		if _, ok := readPartial(partialPath(opt.Parts, f), f, st.Size(), hash, opt, set.Folded); ok {
+			n += st.Size()
+		}
+	}
+	return n
 }
 
 // readPartial reads a partial count made for the same file, size, source,

@@ -130,18 +130,14 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 			}
 		}
 	}
-	display := progress.New(stderr, 0)
-	bar := display.NewBar("names", "MB", int(total>>20), 0)
-	mb := &mbCounter{bar: bar}
-	display.Start()
 	var resumed atomic.Int64
+	display := progress.New(stderr, 0)
 	opt := names.Options{
-		Source:   names.Source{Format: format, Column: nf.column, Field: nf.field},
-		Rule:     rule,
-		Jobs:     nf.jobs,
-		Shard:    sh,
-		Parts:    names.PartsPath(nf.out),
-		Progress: mb.add,
+		Source: names.Source{Format: format, Column: nf.column, Field: nf.field},
+		Rule:   rule,
+		Jobs:   nf.jobs,
+		Shard:  sh,
+		Parts:  names.PartsPath(nf.out),
 		OnFile: func(fc names.FileCount, err error) {
 			if err != nil {
 				display.Logf("phantom names count: %v", err)
@@ -150,6 +146,10 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 			}
 		},
 	}
+	before := names.Done(files, set, opt) // a rerun's finished files: progress, but not rate
+	mb := &mbCounter{bar: display.NewBar("names", "MB", int(total>>20), int(before>>20)), bytes: before, moved: before >> 20}
+	opt.Progress = mb.add
+	display.Start()
 	start := time.Now()
 	res, err := names.Count(cmd.Context(), files, set, opt)
 	display.Stop()
