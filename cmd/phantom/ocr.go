@@ -44,7 +44,8 @@ prints one JSON line per photo, in input order:
 A photo is dropped ("keep":false) when its text shows a run of at least --min-run (5)
 letters or digits of the name or of an alias, ignoring case, accents, spaces and
 punctuation; names shorter than that must appear whole as words. A file that cannot
-be read prints an error on stderr and the batch goes on; the exit status is then 1.
+be read gets a line {"path":…,"error":…} (no "keep") and its error on stderr, and the batch
+goes on; the exit status is then 1.
 
 Tesseract runs with one OpenMP thread per engine (OMP_THREAD_LIMIT=1 in effect) and
 --jobs engines at once.`,
@@ -80,8 +81,19 @@ func runOCR(cmd *cobra.Command, args []string) error {
 	if strings.TrimSpace(ocrFlags.name) == "" {
 		return fmt.Errorf("ocr: --name must not be empty")
 	}
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetEscapeHTML(false)
+	// Failures go to stderr and, as {"path","error"} lines, into the JSON
+	// output, as the other commands record theirs.
+	var encErr error
+	report := func(line ocrLine) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %s\n", line.Path, line.Error)
+		if err := enc.Encode(line); err != nil && encErr == nil {
+			encErr = err
+		}
+	}
 	paths, bad := expandImageArgs(args, func(p string, err error) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %v\n", p, err)
+		report(ocrLine{Path: p, Error: err.Error()})
 	})
 	jobs := ocrFlags.jobs
 	if jobs <= 0 {
@@ -130,8 +142,6 @@ func runOCR(cmd *cobra.Command, args []string) error {
 		}
 	}()
 
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetEscapeHTML(false)
 	failed := bad
 	for i := range paths {
 		var line ocrLine
@@ -148,7 +158,10 @@ func runOCR(cmd *cobra.Command, args []string) error {
 		}
 		if line.Error != "" {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %s\n", line.Path, line.Error)
+			report(line)
+			if encErr != nil {
+				return encErr
+			}
 			continue
 		}
 		if err := enc.Encode(line); err != nil {

@@ -107,6 +107,7 @@ func testOCRCommand(t *testing.T, flags ...string) {
 			} `json:"words"`
 		} `json:"evidence"`
 		Words []json.RawMessage `json:"words"`
+		Error string            `json:"error"`
 	}
 	var lines []line
 	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
@@ -117,9 +118,15 @@ func testOCRCommand(t *testing.T, flags ...string) {
 		}
 		lines = append(lines, l)
 	}
-	if len(lines) != 2 || lines[0].Path != withName || lines[1].Path != clean {
+	// The broken file is in the JSON output too, with its error and no
+	// decision.
+	if len(lines) != 3 || lines[0].Path != withName || lines[1].Path != bad || lines[2].Path != clean {
 		t.Fatalf("output lines: %+v\n%s", lines, out.String())
 	}
+	if lines[1].Keep != nil || !strings.Contains(lines[1].Error, "unsupported image format") {
+		t.Errorf("broken file's line: %+v, want its error and no keep", lines[1])
+	}
+	lines = append(lines[:1], lines[2])
 	got := lines[0]
 	if got.Keep == nil || *got.Keep || len(got.Evidence) == 0 {
 		t.Fatalf("caption photo: %s", out.String())
