@@ -12,9 +12,13 @@ import (
 // files at all: the OpenCV default for every stage.
 const NoModels = "none"
 
-// The stage preference orders of NewAnalyzer, best first. Each entry names
-// model files of the registry (KnownModels); a stage takes the first entry
-// whose files are all present.
+// yunetFile is the file name of the YuNet face model; the other face files
+// are YOLOv8 exports.
+const yunetFile = "yunet-face.onnx"
+
+// The stage preference orders of NewAnalyzer, best first (the names of
+// `phantom models`). A stage takes the first entry whose files are all
+// present.
 var (
 	// Faces: a YOLOv8-face standard export (the study's detector), then the
 	// YOLOv8-lite raw-head export, then YuNet.
@@ -174,7 +178,7 @@ func faceStage(dir string, opts []Option, log *slog.Logger) (FaceDetector, error
 // the detector is not to be used: NewAnalyzer keeps only what opened.
 
 func openFaceModel(p string, opts []Option) (FaceDetector, error) {
-	if m, _ := LookupModel(filepath.Base(p)); m.Format == FormatYuNet {
+	if filepath.Base(p) == yunetFile {
 		return NewYuNet(p, opts...)
 	}
 	return NewYOLOFace(p, opts...)

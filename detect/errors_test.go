@@ -1,10 +1,8 @@
 package detect
 
 import (
-	"context"
 	"errors"
 	"io/fs"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,10 +54,6 @@ func TestSentinelErrors(t *testing.T) {
 				WithPrompt(strings.Repeat("dog . ", 300)), WithDevice(DeviceCPU))
 			return err
 		}, []error{ErrPromptTooLong}},
-		{"fetch without a URL", func() error {
-			_, err := FetchModel(context.Background(), http.DefaultClient, ModelFile{Name: "x.onnx"}, t.TempDir())
-			return err
-		}, []error{ErrNotFetchable}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

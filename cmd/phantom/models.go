@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/internal/modelreg"
 )
 
 var modelsFlags struct {
@@ -30,7 +31,7 @@ known one ("ok", "MISMATCH", or "unknown" when no digest is known).`,
 	Args: cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, args []string) error {
 		dir := detect.ModelsDir(modelsFlags.dir)
-		st := detect.ScanModels(dir, !modelsFlags.noHash)
+		st := modelreg.ScanModels(dir, !modelsFlags.noHash)
 		out := cmd.OutOrStdout()
 		if modelsFlags.json {
 			enc := json.NewEncoder(out)
@@ -87,9 +88,9 @@ already present is left alone. Models without a download URL or a known digest
 are listed with how to obtain them.`,
 	RunE: func(cmd *cobra.Command, args []string) error {
 		dir := detect.ModelsDir(modelsFlags.dir)
-		var todo []detect.ModelFile
+		var todo []modelreg.ModelFile
 		if len(args) == 0 {
-			for _, s := range detect.ScanModels(dir, false) {
+			for _, s := range modelreg.ScanModels(dir, false) {
 				switch {
 				case s.Found:
 				case s.URL != "" && s.SHA256 != "":
@@ -100,7 +101,7 @@ are listed with how to obtain them.`,
 			}
 		}
 		for _, a := range args {
-			m, ok := detect.LookupModel(a)
+			m, ok := modelreg.LookupModel(a)
 			if !ok {
 				return fmt.Errorf("unknown model %q (see phantom models)", a)
 			}
@@ -119,10 +120,10 @@ are listed with how to obtain them.`,
 				continue
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "%s: fetching %s\n", m.Name, m.URL)
-			if p, err := detect.FetchModel(cmd.Context(), nil, m, dir); err != nil {
+			if p, err := modelreg.FetchModel(cmd.Context(), nil, m, dir); err != nil {
 				failed++
 				fmt.Fprintf(cmd.ErrOrStderr(), "phantom: %v\n", err)
-				if errors.Is(err, detect.ErrNotFetchable) && m.Upstream != "" {
+				if errors.Is(err, modelreg.ErrNotFetchable) && m.Upstream != "" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "  upstream: %s\n", m.Upstream)
 				}
 			} else {
