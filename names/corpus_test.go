@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -358,17 +359,37 @@ func TestCountResume(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("stopped run: %v", err)
 	}
+	var doneBytes int64
+	for _, f := range files[:2] { // one job: the first two files finished
+		st, _ := os.Stat(f)
+		doneBytes += st.Size()
+	}
+	if got := Done(files, set, Options{Parts: parts}); got != doneBytes {
+		t.Errorf("Done = %d bytes, want the first two files' %d", got, doneBytes)
+	}
+	if got := Done(files, set, Options{Parts: parts, Rule: Substring}); got != 0 {
+		t.Errorf("Done for another rule = %d, want 0", got)
+	}
 	resumed := 0
+	var progressed int64
 	res, err := Count(context.Background(), files, set, Options{Jobs: 2, Parts: parts, OnFile: func(fc FileCount, err error) {
 		if fc.Resumed {
 			resumed++
 		}
-	}})
+	}, Progress: func(n int64) { atomic.AddInt64(&progressed, n) }})
 	if err != nil || len(res.Failed) > 0 {
 		t.Fatal(err, res.Failed)
 	}
 	if resumed != 2 {
 		t.Errorf("%d files resumed, want 2", resumed)
+	}
+	var all int64
+	for _, f := range files {
+		st, _ := os.Stat(f)
+		all += st.Size()
+	}
+	if progressed != all-doneBytes {
+		t.Errorf("Progress was told %d bytes, want the %d of the files read", progressed, all-doneBytes)
 	}
 	want, captions, _ := expected(caps, Words)
 	for n := range want {
