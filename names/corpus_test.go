@@ -40,6 +40,14 @@ type laionRow struct {
 	Similarity float64 `parquet:"similarity"`
 }
 
+// laionDictRow is laionRow with the caption column dictionary-encoded, as
+// pyarrow writes string columns by default.
+type laionDictRow struct {
+	SampleID int64   `parquet:"SAMPLE_ID"`
+	URL      string  `parquet:"URL"`
+	Text     *string `parquet:"TEXT,optional,dict"`
+}
+
 // testNames are the names planted in the corpus.
 var testNames = []string{"Lionel Messi", "Messi", "Will Smith", "Bono", "Beyoncé Knowles", "Zoë Saldaña", "Jean-Luc Picard", "Ai Weiwei", "O'Brien"}
 
@@ -201,8 +209,9 @@ func write(t testing.TB, path string, data []byte) {
 	}
 }
 
-// corpus writes the same captions as parquet (several row groups),
-// JSONL.gz, JSONL.zst, text and text.gz into dir and returns the captions.
+// corpus writes the same captions as parquet (several row groups; snappy,
+// and zstd with a dictionary-encoded caption column), JSONL.gz, JSONL.zst,
+// text and text.gz into dir and returns the captions.
 func corpus(t testing.TB, dir string) []*string {
 	caps := testCaptions(600, 1)
 	writeParquet(t, filepath.Join(dir, "part-00000.parquet"), caps, 64)
@@ -210,6 +219,18 @@ func corpus(t testing.TB, dir string) []*string {
 	write(t, filepath.Join(dir, "part-00000.jsonl.zst"), zstdBytes(jsonlBytes(caps, "TEXT")))
 	write(t, filepath.Join(dir, "part-00000.txt"), textBytes(caps))
 	write(t, filepath.Join(dir, "part-00000.txt.gz"), gzipBytes(textBytes(caps)))
+	f, err := os.Create(filepath.Join(dir, "part-00000-dict.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[laionDictRow](f, parquet.MaxRowsPerRowGroup(100), parquet.Compression(&parquet.Zstd))
+	for i, c := range caps {
+		w.Write([]laionDictRow{{SampleID: int64(i), URL: "u", Text: c}})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 	return caps
 }
 
@@ -230,7 +251,7 @@ func TestCountFormats(t *testing.T) {
 		if rule == Words && (want["Messi"] == 0 || want["Messi"] == int64(len(caps)) || want["Will Smith"] == 0) {
 			t.Fatalf("the generated corpus does not test much: %v", want)
 		}
-		for _, f := range []string{"part-00000.parquet", "part-00000.jsonl.gz", "part-00000.jsonl.zst", "part-00000.txt", "part-00000.txt.gz"} {
+		for _, f := range []string{"part-00000.parquet", "part-00000-dict.parquet", "part-00000.jsonl.gz", "part-00000.jsonl.zst", "part-00000.txt", "part-00000.txt.gz"} {
 			res, err := Count(context.Background(), []string{filepath.Join(dir, f)}, set, Options{Rule: rule})
 			if err != nil {
 				t.Fatal(err)
@@ -250,6 +271,12 @@ func TestCountFormats(t *testing.T) {
 		pf, err := parquet.OpenFile(bytes.NewReader(g), int64(len(g)))
 		if err != nil || len(pf.RowGroups()) < 5 {
 			t.Errorf("the test parquet file has %d row groups (%v), want several", len(pf.RowGroups()), err)
+		}
+	}
+	if g, err := os.ReadFile(filepath.Join(dir, "part-00000-dict.parquet")); err == nil {
+		pf, err := parquet.OpenFile(bytes.NewReader(g), int64(len(g)))
+		if err != nil || pf.Metadata().RowGroups[0].Columns[2].MetaData.DictionaryPageOffset == 0 {
+			t.Errorf("the dictionary test file's caption column has no dictionary page (%v)", err)
 		}
 	}
 }
@@ -344,7 +371,7 @@ func TestCountResume(t *testing.T) {
 	dir := t.TempDir()
 	caps := corpus(t, dir)
 	files, err := Expand([]string{dir})
-	if err != nil || len(files) != 5 {
+	if err != nil || len(files) != 6 {
 		t.Fatal(files, err)
 	}
 	set, _ := NewSet(testNames)
@@ -393,10 +420,10 @@ func TestCountResume(t *testing.T) {
 	}
 	want, captions, _ := expected(caps, Words)
 	for n := range want {
-		want[n] *= 5
+		want[n] *= 6
 	}
-	if got := countMap(res); !reflect.DeepEqual(got, want) || res.Captions != 5*captions {
-		t.Errorf("resumed counts %v (%d captions), want %v (%d)", got, res.Captions, want, 5*captions)
+	if got := countMap(res); !reflect.DeepEqual(got, want) || res.Captions != 6*captions {
+		t.Errorf("resumed counts %v (%d captions), want %v (%d)", got, res.Captions, want, 6*captions)
 	}
 	// A second run on the same parts folder is refused while one holds it.
 	ctx2, cancel2 := context.WithCancel(context.Background())
