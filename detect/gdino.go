@@ -189,7 +189,7 @@ func (d *GroundingDINO) DetectPeople(ctx context.Context, img image.Image) ([]Pe
 	}
 	people, err := d.postprocess(out, b.Dx(), b.Dy())
 	for i := range people {
-		people[i].Box = people[i].Box.shift(b.Min)
+		people[i].Box = shift(people[i].Box, b.Min)
 	}
 	return people, err
 }

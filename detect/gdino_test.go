@@ -262,7 +262,7 @@ func TestGroundingDINOTiny(t *testing.T) {
 		{"two phrases", "gdino_tiny.onnx", grey, []Option{WithPrompt("person . dog")},
 			[]want{{q0, "person", sig(3)}, {q4, "dog", sig(2)}, {q5, "person", sig(1.5)}, {q1, "person", 0.73}, {q2, "person", sig(-0.4)}}},
 		{"photo bounds not at (0,0)", "gdino_tiny.onnx", uniform(500, 400, imagenetGrey).SubImage(image.Rect(100, 100, 500, 400)), []Option{WithPhraseTokens(true)},
-			[]want{{q0.shift(image.Pt(100, 100)), "person", sig(3)}, {q1.shift(image.Pt(100, 100)), "person", 0.73}, {q2.shift(image.Pt(100, 100)), "person", sig(-0.4)}}},
+			[]want{{shift(q0, image.Pt(100, 100)), "person", sig(3)}, {shift(q1, image.Pt(100, 100)), "person", 0.73}, {shift(q2, image.Pt(100, 100)), "person", sig(-0.4)}}},
 		{"dog only", "gdino_tiny.onnx", grey, []Option{WithPrompt("dog")},
 			[]want{{q4, "dog", sig(2)}, {q5, "dog", sig(1.5)}}},
 		// "the person" gives "person" position id 1: the model (like the

@@ -92,7 +92,7 @@ func (n *ISNet) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Ma
 	off := image.Point{}.Sub(b.Min)
 	boxes = slices.Clone(boxes)
 	for i := range boxes {
-		boxes[i] = boxes[i].shift(off)
+		boxes[i] = shift(boxes[i], off)
 	}
 	masks := make([]Mask, len(boxes))
 	crops := make([]image.Rectangle, len(boxes))
@@ -226,8 +226,8 @@ func (n *ISNet) groups(crops []image.Rectangle) []isnetGroup {
 
 func area(r image.Rectangle) float64 { return float64(r.Dx()) * float64(r.Dy()) }
 
-// shift returns the box moved by d.
-func (b Box) shift(d image.Point) Box {
+// shift returns b moved by d.
+func shift(b Box, d image.Point) Box {
 	b.X1, b.X2 = b.X1+float64(d.X), b.X2+float64(d.X)
 	b.Y1, b.Y2 = b.Y1+float64(d.Y), b.Y2+float64(d.Y)
 	return b

@@ -159,7 +159,7 @@ func (s *SAM) Segment(ctx context.Context, img image.Image, boxes []Box) ([]Mask
 	masks := make([]Mask, len(boxes))
 	off := image.Point{}.Sub(b.Min)
 	for i, box := range boxes {
-		m, err := s.decode(ctx, emb, f, box.shift(off))
+		m, err := s.decode(ctx, emb, f, shift(box, off))
 		if err != nil {
 			return nil, fmt.Errorf("detect: sam: box %d: %w", i, err)
 		}

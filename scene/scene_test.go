@@ -1,4 +1,4 @@
-package detect
+package scene
 
 import (
 	"encoding/json"
