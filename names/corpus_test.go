@@ -675,3 +675,42 @@ func TestParquetMemoryBounded(t *testing.T) {
 		t.Logf("heap grew by at most %.1f MB reading %.1f MB of captions", float64(grow)/1e6, float64(text)/1e6)
 	}
 }
+
+func TestJSONLField(t *testing.T) {
+	tests := []struct {
+		line, field string
+		want        string // "<missing>" for none
+	}{
+		{`{"caption":"Bono live"}`, "caption", "Bono live"},
+		{` { "url" : "x" , "caption" : "a \"quoted\" Bono" } `, "caption", `a "quoted" Bono`},
+		{`{"meta":{"caption":"nested, not this"},"caption":"top"}`, "caption", "top"},
+		{`{"meta":{"caption":"nested only"}}`, "caption", "<missing>"},
+		{`{"\u0063aption":"escaped key"}`, "caption", "escaped key"},
+		{`{"caption":"first","caption":"last"}`, "caption", "last"},
+		{`{"a":[1,{"b":"}"}],"caption":"after an array with a brace in a string"}`, "caption", "after an array with a brace in a string"},
+		{`{"caption":"line\nbreak \u00e9"}`, "caption", "line\nbreak é"},
+		{`{"caption":null}`, "caption", "<missing>"},
+		{`{"TEXT":"from TEXT","caption":"from caption"}`, "", "from TEXT"},
+		{`{"caption":"from caption","TEXT":"from TEXT"}`, "", "from TEXT"},
+		{`{"n":-1.5e3,"ok":true,"caption":"after numbers"}`, "caption", "after numbers"},
+	}
+	for _, tt := range tests {
+		var got []string
+		err := readJSONL(context.Background(), "x.jsonl", strings.NewReader(tt.line+"\n{\"caption\":\"\",\"TEXT\":\"\"}\n"), tt.field, func(c []byte, present bool) {
+			if !present {
+				got = append(got, "<missing>")
+			} else {
+				got = append(got, string(c))
+			}
+		})
+		if err != nil || len(got) != 2 || got[0] != tt.want {
+			t.Errorf("%s: got %q, %v; want %q", tt.line, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{`[1,2]`, `"caption"`, `{"caption":"x"`, `{"caption":"x"}}`, `null`} {
+		err := readJSONL(context.Background(), "x.jsonl", strings.NewReader(bad+"\n"), "caption", func([]byte, bool) {})
+		if !errors.Is(err, ErrNotJSON) || !strings.Contains(err.Error(), "x.jsonl: line 1") {
+			t.Errorf("%s: %v, want ErrNotJSON at line 1", bad, err)
+		}
+	}
+}

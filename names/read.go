@@ -271,35 +271,41 @@ func readJSONL(ctx context.Context, path string, r io.Reader, field string, fn c
 		fields = []string{field}
 	}
 	var keys []string // of the first object, for the error when no line has the field
-	found, lines := false, 0
+	found, lines, rank := false, 0, 0
 	err := readLines(ctx, path, r, func(n int, line []byte) error {
 		if len(bytes.TrimSpace(line)) == 0 {
 			return nil
 		}
 		lines++
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(line, &obj); err != nil || obj == nil {
-			if err == nil {
-				err = errors.New("null")
-			}
+		if !json.Valid(line) {
+			var v any
+			err := json.Unmarshal(line, &v) // for the reason
 			return fmt.Errorf("%s: line %d: %w: %v", path, n, ErrNotJSON, err)
 		}
-		if keys == nil {
-			for k := range obj {
+		var raw []byte
+		isObject := members(line, func(key, value []byte) {
+			k := jsonKey(key)
+			if lines == 1 {
 				keys = append(keys, k)
 			}
-			sort.Strings(keys)
-		}
-		var raw json.RawMessage
-		for _, f := range fields {
-			if v, ok := obj[f]; ok {
-				raw = v
-				found = true
-				break
+			for i, f := range fields {
+				if k == f && (raw == nil || i <= rank) {
+					raw, rank = value, i // the first field listed wins; of one key, the last
+				}
 			}
+		})
+		if !isObject {
+			return fmt.Errorf("%s: line %d: %w", path, n, ErrNotJSON)
+		}
+		if raw != nil {
+			found = true
 		}
 		if raw == nil || string(raw) == "null" {
 			fn(nil, false)
+			return nil
+		}
+		if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+			fn(raw[1:len(raw)-1], true) // no escapes: the bytes as they are
 			return nil
 		}
 		var s string
@@ -313,10 +319,97 @@ func readJSONL(ctx context.Context, path string, r io.Reader, field string, fn c
 		return err
 	}
 	if lines > 0 && !found {
+		sort.Strings(keys)
 		return fmt.Errorf("%s: %w %s in any line; the first line's fields are %s", path, ErrNoField,
 			strings.Join(fields, " or "), strings.Join(keys, ", "))
 	}
 	return nil
+}
+
+// members calls fn with the raw key (quoted) and raw value of each member
+// of the JSON object in line, which json.Valid has passed; it returns false
+// when line is valid JSON but not an object.
+func members(line []byte, fn func(key, value []byte)) bool {
+	i := skipSpace(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return false
+	}
+	i = skipSpace(line, i+1)
+	for i < len(line) && line[i] != '}' {
+		k := skipString(line, i)
+		key := line[i:k]
+		i = skipSpace(line, skipSpace(line, k)+1) // past ':'
+		v := skipValue(line, i)
+		fn(key, line[i:v])
+		i = skipSpace(line, v)
+		if i < len(line) && line[i] == ',' {
+			i = skipSpace(line, i+1)
+		}
+	}
+	return true
+}
+
+// jsonKey returns a quoted JSON key as a string, escapes undone.
+func jsonKey(quoted []byte) string {
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		return string(quoted[1 : len(quoted)-1])
+	}
+	var k string
+	json.Unmarshal(quoted, &k)
+	return k
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the JSON string starting at b[i].
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index after the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 func shorten(b []byte) string {
