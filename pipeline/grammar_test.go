@@ -288,3 +288,35 @@ func distinctColours(m *image.RGBA, r image.Rectangle) int {
 	}
 	return len(set)
 }
+
+// FuzzParseCondition checks the grammar on any input: no panic; a
+// condition that parses has a canonical spelling that parses to itself, a
+// safe folder name, and a Spec that spells it again.
+func FuzzParseCondition(f *testing.F) {
+	for _, s := range []string{"blur", "white+pixelate:grid=4", "pixelate:cell=16", "gaussian:sigma=0.2", "fill",
+		"pixelate:grid=10,scale=1.3", "landscape+fill:scale=2", "pixelate:grid=1e1", "white+", "+blur", "pixelate:grid=4,,",
+		"pixelate:scale=1e+0", "gaussian:sigma=NaN", "fill:scale=Inf", "pixelate:grid=-3", "original+original"} {
+		f.Add(s)
+	}
+	safe := regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]*$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCondition(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadCondition) {
+				t.Fatalf("ParseCondition(%q): error %v does not wrap ErrBadCondition", s, err)
+			}
+			return
+		}
+		again, err := ParseCondition(string(c))
+		if err != nil || again != c {
+			t.Fatalf("ParseCondition(%q) = %q, which reads back as %q, %v", s, c, again, err)
+		}
+		if !safe.MatchString(c.Dir()) {
+			t.Fatalf("ParseCondition(%q) = %q: folder %q is not safe", s, c, c.Dir())
+		}
+		sp, err := c.Spec()
+		if err != nil || sp.Condition() != c {
+			t.Fatalf("%q.Spec() = %+v, %v; spells %q", c, sp, err, sp.Condition())
+		}
+	})
+}
