@@ -63,22 +63,13 @@ func MergeResults(ctx context.Context, out string, ins []string) (stats MergeSta
 	picks := make(map[[16]byte]mergePick)
 	for fi, in := range ins {
 		err := readLines(ctx, in, func(line []byte, n int) {
-			var row keyStatus
-			if err := json.Unmarshal(line, &row); err != nil {
-				bad = append(bad, &LineError{in, n, err})
-				return
-			}
-			k, err := parseKey(row.Key)
+			row, k, err := parseRow(line)
 			if err != nil {
 				bad = append(bad, &LineError{in, n, err})
 				return
 			}
-			if row.Status != StatusOK && row.Status != StatusFailed {
-				bad = append(bad, &LineError{in, n, fmt.Errorf("bad status %q", row.Status)})
-				return
-			}
 			stats.Rows++
-			q := mergePick{file: int32(fi), line: int32(n), ok: row.answered()}
+			q := mergePick{file: int32(fi), line: int32(n), ok: row.OK()}
 			if p, seen := picks[k]; !seen || p.replacedBy(q) {
 				picks[k] = q
 			}
@@ -98,8 +89,10 @@ func MergeResults(ctx context.Context, out string, ins []string) (stats MergeSta
 	}
 	for fi, in := range ins {
 		err := readLines(ctx, in, func(line []byte, n int) {
-			var ks keyStatus
 			// Only the key is needed; the line parsed in the first pass.
+			var ks struct {
+				Key string `json:"key"`
+			}
 			if json.Unmarshal(line, &ks) != nil {
 				return
 			}

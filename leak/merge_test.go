@@ -14,7 +14,11 @@ import (
 // row is a results line for merge tests: key k (one hex digit, repeated),
 // status and answer.
 func row(k, status, answer string) string {
-	return fmt.Sprintf(`{"key":"%s","model":"m","status":"%s","answer":"%s","category":"P0"}`, strings.Repeat(k, 32), status, answer)
+	leak := "null"
+	if status == StatusOK {
+		leak = "false"
+	}
+	return fmt.Sprintf(`{"key":"%s","model":"m","status":"%s","answer":"%s","category":"P0","leak":%s}`, strings.Repeat(k, 32), status, answer, leak)
 }
 
 func TestMergeResults(t *testing.T) {

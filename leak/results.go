@@ -205,18 +205,27 @@ func OpenResults(path string, opts ...ResultsOption) (*ResultsFile, error) {
 	return r, nil
 }
 
-// keyStatus is the part of a row needed to resume.
-type keyStatus struct {
-	Key           string `json:"key"`
-	Status        string `json:"status"`
-	Answer        string `json:"answer"`
-	BatchID       string `json:"batch_id"`
-	VariantSHA256 string `json:"variant_sha256"`
-}
-
-// answered reports whether the row is a scored answer, as Result.OK.
-func (ks *keyStatus) answered() bool {
-	return ks.Status == StatusOK && strings.TrimSpace(ks.Answer) != ""
+// parseRow parses one results line the one way every reader reads it
+// (ReadResults and Latest for reports, OpenResults to resume, MergeResults):
+// JSON of a Result with a 32-hex-digit key, status ok or failed, and ok rows
+// scored. A line one reader would skip is skipped by all, so that a run
+// never counts as answered a row its report cannot read.
+func parseRow(body []byte) (*Result, [16]byte, error) {
+	var r Result
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, [16]byte{}, err
+	}
+	k, err := parseKey(r.Key)
+	if err != nil {
+		return nil, k, err
+	}
+	switch {
+	case r.Status != StatusOK && r.Status != StatusFailed:
+		return nil, k, fmt.Errorf("bad status %q", r.Status)
+	case r.Status == StatusOK && r.Leak == nil:
+		return nil, k, errors.New("ok row without a leak score")
+	}
+	return &r, k, nil
 }
 
 // batchLine names one line of a batch output file: its key and its id.
@@ -231,26 +240,21 @@ func (r *ResultsFile) load(f *os.File) (int64, error) {
 	var good int64
 	err := forEachLine(f, func(line []byte, n int) {
 		good += int64(len(line))
-		var ks keyStatus
 		body := bytes.TrimSpace(line)
 		if len(body) == 0 {
 			return
 		}
-		if err := json.Unmarshal(body, &ks); err != nil {
-			r.badLines = append(r.badLines, &LineError{r.path, n, err})
-			return
-		}
-		k, err := parseKey(ks.Key)
+		row, k, err := parseRow(body)
 		if err != nil {
 			r.badLines = append(r.badLines, &LineError{r.path, n, err})
 			return
 		}
 		r.rows++
-		ok := ks.answered()
-		if ok && ks.VariantSHA256 == "" {
+		ok := row.OK()
+		if ok && row.VariantSHA256 == "" {
 			r.legacy++
 		}
-		r.note(k, ok, ks.BatchID)
+		r.note(k, ok, row.BatchID)
 	})
 	return good, err
 }
@@ -441,20 +445,12 @@ func ReadResults(path string, fn func(*Result)) (bad []error, err error) {
 		if len(body) == 0 {
 			return
 		}
-		var r Result
-		if err := json.Unmarshal(body, &r); err != nil {
+		r, _, err := parseRow(body)
+		if err != nil {
 			bad = append(bad, &LineError{path, n, err})
 			return
 		}
-		if _, err := parseKey(r.Key); err != nil {
-			bad = append(bad, &LineError{path, n, err})
-			return
-		}
-		if r.Status != StatusOK && r.Status != StatusFailed {
-			bad = append(bad, &LineError{path, n, fmt.Errorf("bad status %q", r.Status)})
-			return
-		}
-		fn(&r)
+		fn(r)
 	})
 	if err != nil {
 		return bad, fmt.Errorf("leak: read results %s: %w", path, err)

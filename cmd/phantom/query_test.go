@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -362,8 +363,16 @@ func TestQueryTwoRunsOneResultsFile(t *testing.T) {
 		t.Skip("runs phantom in subprocesses")
 	}
 	dir, _ := killFixture(t, 2) // 70 questions
-	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A grey square.", nil },
-		leaktest.WithDelay(5*time.Millisecond))
+	// The first answer comes at once, the others once the second run has
+	// been refused: the first run is surely still going.
+	release := make(chan struct{})
+	var asked atomic.Int32
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) {
+		if asked.Add(1) > 1 {
+			<-release
+		}
+		return "A grey square.", nil
+	})
 	defer srv.Close()
 	results := filepath.Join(t.TempDir(), "r.jsonl")
 	args := []string{"query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--concurrency", "1", "--results", results}
@@ -373,8 +382,11 @@ func TestQueryTwoRunsOneResultsFile(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for countLines(t, results) < 1 {
-		time.Sleep(5 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); countLines(t, results) < 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("no answer recorded after 30 s:\n%s", firstErr.String())
+		}
 	}
 	second := phantomCmd(args...)
 	out, err := second.CombinedOutput()
@@ -385,6 +397,7 @@ func TestQueryTwoRunsOneResultsFile(t *testing.T) {
 	if want := fmt.Sprintf("held by pid %d", first.Process.Pid); !strings.Contains(string(out), want) || !strings.Contains(string(out), "another run is appending") {
 		t.Errorf("second run says:\n%s\nwant it to name the first (%s)", out, want)
 	}
+	close(release)
 	if err := first.Wait(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, firstErr.String())
 	}
