@@ -21,6 +21,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -195,13 +196,9 @@ func standIn(ctx context.Context, dir, model string) (*leaktest.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make(map[[32]byte]string)
+	names := make(map[string]string) // by the file's SHA-256, as metadata.jsonl has it
 	for _, r := range rows {
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(r.FileName)))
-		if err != nil {
-			return nil, err
-		}
-		names[sha256.Sum256(data)] = r.Name
+		names[r.SHA256] = r.Name
 	}
 	haar, err := detect.NewHaarFaceDetector()
 	if err != nil {
@@ -222,6 +219,7 @@ func standIn(ctx context.Context, dir, model string) (*leaktest.Server, error) {
 		if len(faces) == 0 {
 			return "I cannot tell who this is.", nil
 		}
-		return "This looks like " + names[sha256.Sum256(q.Image)] + ".", nil
+		sum := sha256.Sum256(q.Image)
+		return "This looks like " + names[hex.EncodeToString(sum[:])] + ".", nil
 	}), nil
 }
