@@ -3,7 +3,6 @@ package leak
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -87,28 +86,28 @@ func MergeResults(ctx context.Context, out string, ins []string) (stats MergeSta
 	if err != nil {
 		return stats, bad, fmt.Errorf("leak: merge: %w", err)
 	}
+	// The chosen rows, by file: their line numbers, so that the copying
+	// pass needs no parsing.
+	chosen := make([]map[int32]bool, len(ins))
+	for i := range chosen {
+		chosen[i] = make(map[int32]bool)
+	}
+	for _, p := range picks {
+		chosen[p.file][p.line] = p.ok
+	}
 	for fi, in := range ins {
 		err := readLines(ctx, in, func(line []byte, n int) {
-			// Only the key is needed; the line parsed in the first pass.
-			var ks struct {
-				Key string `json:"key"`
-			}
-			if json.Unmarshal(line, &ks) != nil {
+			ok, keep := chosen[fi][int32(n)]
+			if !keep {
 				return
 			}
-			k, kerr := parseKey(ks.Key)
-			if kerr != nil {
-				return
-			}
-			if p := picks[k]; p.file == int32(fi) && p.line == int32(n) {
-				f.Write(line)
-				f.Write([]byte{'\n'})
-				stats.Keys++
-				if p.ok {
-					stats.OK++
-				} else {
-					stats.Failed++
-				}
+			f.Write(line)
+			f.Write([]byte{'\n'})
+			stats.Keys++
+			if ok {
+				stats.OK++
+			} else {
+				stats.Failed++
 			}
 		})
 		if err != nil {

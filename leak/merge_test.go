@@ -117,11 +117,18 @@ func TestExpandResults(t *testing.T) {
 	}
 }
 
-// BenchmarkMergeResults merges a million results rows in four shards (the
-// size of the study: 25,000 photos × 40 questions), each row as long as a
-// real one with a 256-token answer. Time per op is the whole merge.
+// BenchmarkMergeResults merges 250,000 and a million results rows (the
+// study's size: 25,000 photos × 40 questions) in four shards, each row as
+// long as a real one with a 256-token answer, to show that the merge is
+// linear in the rows: compare ns/row. Each op is a whole merge; the shards
+// are written before the timer starts.
 func BenchmarkMergeResults(b *testing.B) {
-	const rows, shards = 1_000_000, 4
+	for _, rows := range []int{250_000, 1_000_000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) { benchMergeResults(b, rows, 4) })
+	}
+}
+
+func benchMergeResults(b *testing.B, rows, shards int) {
 	dir := b.TempDir()
 	answer := strings.Repeat("The person in the picture wears a dark suit. ", 20)
 	var ins []string
@@ -150,5 +157,5 @@ func BenchmarkMergeResults(b *testing.B) {
 			b.Fatalf("%+v %v %v", st, bad, err)
 		}
 	}
-	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 }

@@ -24,7 +24,7 @@ import (
 
 // unavailable skips the test, or fails it on CI, where the cluster tests
 // must run.
-func unavailable(t *testing.T, format string, args ...any) {
+func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("CI=true and "+format, args...)
@@ -34,7 +34,7 @@ func unavailable(t *testing.T, format string, args ...any) {
 
 // slurm makes sure a cluster is up: one that answers scontrol ping, or the
 // local one that scripts/slurm-local.sh starts (and stops after the test).
-func slurm(t *testing.T) {
+func slurm(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("submits Slurm jobs")
@@ -58,13 +58,13 @@ func slurm(t *testing.T) {
 // scancel cancels the jobs the examples submit, so that a test that fails
 // or times out leaves none queued.
 func scancel() {
-	for _, name := range []string{"phantom-build", "phantom-build-merge", "phantom-query", "phantom-query-merge"} {
+	for _, name := range []string{"phantom-build", "phantom-build-merge", "phantom-query", "phantom-query-merge", "phantom-names", "phantom-names-merge"} {
 		exec.Command("scancel", "--name", name).Run()
 	}
 }
 
 // goBuild builds a command of the module into dir and returns its path.
-func goBuild(t *testing.T, dir, pkg string) string {
+func goBuild(t testing.TB, dir, pkg string) string {
 	t.Helper()
 	bin := filepath.Join(dir, filepath.Base(pkg))
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
@@ -75,7 +75,7 @@ func goBuild(t *testing.T, dir, pkg string) string {
 
 // run runs a command in dir with env added, within 5 minutes; on failure
 // it shows the command's output and the Slurm job logs in dir.
-func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+func run(t testing.TB, dir string, env []string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
@@ -98,7 +98,7 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) st
 
 // congress writes a manifest of the first n labelled congress portraits
 // and returns the photos' folder and the manifest.
-func congress(t *testing.T, dir string, n int) (photos, manifest string) {
+func congress(t testing.TB, dir string, n int) (photos, manifest string) {
 	photos = testenv.Data(t, "faces", "congress")
 	f, err := os.Open(filepath.Join(photos, "labels.csv"))
 	if err != nil {
@@ -126,23 +126,22 @@ func congress(t *testing.T, dir string, n int) (photos, manifest string) {
 // that the merged dataset equals a one-machine build of the same photos,
 // then asks its questions with the example query array, each task with
 // its own stand-in server, and checks that the merged results report
-// exactly what one unsharded run reports.
-//
-// The conditions are original and blur: the no-weights default's GrabCut
-// masks (landscape, white) are not yet the same bytes from one run to the
-// next, sharded or not, so they cannot be compared.
+// exactly what one unsharded run reports. The build is the study's six
+// conditions with the no-weights OpenCV default (GrabCut masks, seeded per
+// photo) on four labelled portraits.
 func TestSlurmArrays(t *testing.T) {
 	slurm(t)
 	t.Cleanup(scancel)
 	work := t.TempDir()
-	photos, manifest := congress(t, work, 8)
+	photos, manifest := congress(t, work, 4)
+	backgrounds := testenv.Data(t, "backgrounds")
 	bin := t.TempDir()
 	phantom := goBuild(t, bin, "github.com/phantom-vlm/phantom/cmd/phantom")
 	standin := goBuild(t, bin, "github.com/phantom-vlm/phantom/tools/standin-vlm")
 	here, _ := filepath.Abs(".")
 
 	// The build array: 2 shards, then the merge.
-	flags := "--manifest " + manifest + " --models none --conditions original,blur --workers 1"
+	flags := "--manifest " + manifest + " --models none --backgrounds " + backgrounds + " --workers 1"
 	out := filepath.Join(work, "build")
 	run(t, work, []string{"PHANTOM=" + phantom, "PHOTOS=" + photos, "OUT=" + out, "BUILD_FLAGS=" + flags,
 		"N=2", "CPUS=1", "WAIT=1"}, filepath.Join(here, "submit-build.sh"))
@@ -150,12 +149,12 @@ func TestSlurmArrays(t *testing.T) {
 	run(t, work, nil, phantom, append([]string{"build", photos, "-o", one}, strings.Fields(flags)...)...)
 	dataset := filepath.Join(out, "dataset")
 	for _, part := range []string{"part-0", "part-1"} {
-		if n := lines(t, filepath.Join(out, part, "metadata.jsonl")); n == 0 || n >= 16 {
-			t.Errorf("%s has %d metadata rows: not a part of 8 photos × 2 conditions", part, n)
+		if n := lines(t, filepath.Join(out, part, "metadata.jsonl")); n == 0 || n >= 24 {
+			t.Errorf("%s has %d metadata rows: not a part of 4 photos × 6 conditions", part, n)
 		}
 	}
-	if n := lines(t, filepath.Join(dataset, "metadata.jsonl")); n != 16 {
-		t.Errorf("the merged dataset has %d metadata rows, want 16", n)
+	if n := lines(t, filepath.Join(dataset, "metadata.jsonl")); n != 24 {
+		t.Errorf("the merged dataset has %d metadata rows, want 24", n)
 	}
 	// The same files with the same bytes, less the run's own records
 	// (timings in summary.json and the journal).
@@ -200,24 +199,55 @@ func TestSlurmArrays(t *testing.T) {
 	report := filepath.Join(work, "report-whole")
 	run(t, work, nil, phantom, "report", "--results", whole, "--out", report)
 
-	// 8 originals × 30 prompts + 8 blurred × 5.
-	if n := lines(t, whole); n != 280 {
-		t.Errorf("the unsharded run has %d rows, want 280", n)
+	// 4 originals × 30 prompts + 4 photos × 5 other conditions × 5.
+	const questions = 220
+	if n := lines(t, whole); n != questions {
+		t.Errorf("the unsharded run has %d rows, want %d", n, questions)
 	}
-	if a, b := lines(t, filepath.Join(results, "results-0.jsonl")), lines(t, filepath.Join(results, "results-1.jsonl")); a+b != 280 || a == 0 || b == 0 {
-		t.Errorf("the shards have %d and %d rows, want 280 in all", a, b)
+	if a, b := lines(t, filepath.Join(results, "results-0.jsonl")), lines(t, filepath.Join(results, "results-1.jsonl")); a+b != questions || a == 0 || b == 0 {
+		t.Errorf("the shards have %d and %d rows, want %d in all", a, b, questions)
 	}
-	if n := lines(t, filepath.Join(results, "results.jsonl")); n != 280 {
-		t.Errorf("the merged results have %d rows, want 280", n)
+	if n := lines(t, filepath.Join(results, "results.jsonl")); n != questions {
+		t.Errorf("the merged results have %d rows, want %d", n, questions)
 	}
 	sameTree(t, report, filepath.Join(results, "report"))
+	// The name-count array over four corpus files, then the sum.
+	corpus := filepath.Join(work, "corpus")
+	must(t, os.MkdirAll(corpus, 0o755))
+	names := filepath.Join(work, "names.txt")
+	must(t, os.WriteFile(names, []byte("Sherrod Brown\nTammy Baldwin\nJohn Boozman\n"), 0o644))
+	var files []string
+	for i := range 4 {
+		f := filepath.Join(corpus, fmt.Sprintf("captions-%d.txt", i))
+		text := strings.Repeat("senator sherrod brown speaks\n", i+1) + strings.Repeat("Tammy Baldwin and John Boozman\n", 2*i) + "a brownie\n"
+		must(t, os.WriteFile(f, []byte(text), 0o644))
+		files = append(files, f)
+	}
+	counts := filepath.Join(work, "counts")
+	run(t, work, []string{"PHANTOM=" + phantom, "CORPUS=" + strings.Join(files, " "), "NAMES=" + names, "COUNTS=" + counts,
+		"N=2", "WAIT=1", "SBATCH_FLAGS=--cpus-per-task=1"}, filepath.Join(here, "submit-names.sh"))
+	oneCounts := filepath.Join(work, "counts-one.csv")
+	run(t, work, nil, phantom, append([]string{"names", "count", "--names", names, "-o", oneCounts}, files...)...)
+	a, _ := os.ReadFile(oneCounts)
+	b, err := os.ReadFile(filepath.Join(counts, "counts.csv"))
+	if err != nil || !bytes.Equal(a, b) || !bytes.Contains(a, []byte("Sherrod Brown,10")) {
+		t.Errorf("name counts: the array's sum (%v)\n%s\nthe one-machine count\n%s", err, b, a)
+	}
+
 	table, _ := os.ReadFile(filepath.Join(report, "table_a.csv"))
 	if !bytes.Contains(table, []byte("llava:7b,P2,")) || bytes.Contains(table, []byte("llava:7b,P2,0.0000")) {
 		t.Errorf("table_a.csv shows no P2 leak, though the stand-in names the person when asked who:\n%s", table)
 	}
 }
 
-func lines(t *testing.T, path string) int {
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lines(t testing.TB, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -5,11 +5,13 @@
 #   CORPUS="/shared/laion/part-*.parquet" NAMES=names.txt COUNTS=/shared/counts N=32 \
 #     examples/slurm/submit-names.sh
 #
+# SBATCH_FLAGS are passed to the array's sbatch (e.g. "--cpus-per-task=8").
 # WAIT=1 waits for the merge and exits with its status.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 N=${N:-4}
-array=$(sbatch --parsable --array="0-$((N - 1))" "$here/names.sbatch")
+# shellcheck disable=SC2086
+array=$(sbatch --parsable --array="0-$((N - 1))" ${SBATCH_FLAGS:-} "$here/names.sbatch")
 echo "names array: $array"
 merge=(sbatch --parsable --dependency="afterok:$array" --kill-on-invalid-dep=yes)
 if [ -n "${WAIT:-}" ]; then

@@ -1,0 +1,54 @@
+package slurm_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
+)
+
+// BenchmarkSlurmBuild builds congress portraits with the example build
+// array (submit-build.sh, then its merge job) as 1 shard on 1 core and as N
+// shards on N cores (N = the cores, at most 4), each shard one worker, with
+// the no-weights OpenCV default and all six conditions, and reports the
+// speed-up of N shards over one, measured in the same run: the wall time
+// from submission to the merged dataset. PHANTOM_SLURM_BENCH_PHOTOS sets the
+// number of portraits (default 32, at most 112).
+func BenchmarkSlurmBuild(b *testing.B) {
+	photosN := 32
+	if n, err := strconv.Atoi(os.Getenv("PHANTOM_SLURM_BENCH_PHOTOS")); err == nil && n > 0 {
+		photosN = n
+	}
+	shards := min(runtime.NumCPU(), 4)
+	if shards < 2 {
+		b.Skip("one core: nothing to compare")
+	}
+	slurm(b)
+	work := b.TempDir()
+	photos, manifest := congress(b, work, photosN)
+	backgrounds := testenv.Data(b, "backgrounds")
+	phantom := goBuild(b, b.TempDir(), "github.com/phantom-vlm/phantom/cmd/phantom")
+	here, _ := filepath.Abs(".")
+	build := func(n, i int) time.Duration {
+		out := filepath.Join(work, fmt.Sprintf("n%d-%d", n, i))
+		start := time.Now()
+		run(b, work, []string{"PHANTOM=" + phantom, "PHOTOS=" + photos, "OUT=" + out, "N=" + strconv.Itoa(n), "CPUS=1", "WAIT=1",
+			"BUILD_FLAGS=--manifest " + manifest + " --models none --backgrounds " + backgrounds + " --workers 1"},
+			filepath.Join(here, "submit-build.sh"))
+		return time.Since(start)
+	}
+	var one, many time.Duration
+	for i := range b.N {
+		one += build(1, i)
+		many += build(shards, i)
+	}
+	b.ReportMetric(float64(photosN*b.N)/one.Seconds(), "photos/s-1shard")
+	b.ReportMetric(float64(photosN*b.N)/many.Seconds(), fmt.Sprintf("photos/s-%dshards", shards))
+	b.ReportMetric(one.Seconds()/many.Seconds(), "speedup")
+	b.ReportMetric(one.Seconds()/many.Seconds()/float64(shards), "speedup/N")
+}
