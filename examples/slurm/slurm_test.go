@@ -32,13 +32,22 @@ func unavailable(t testing.TB, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
+// jobName names every job a test process submits (SBATCH_JOB_NAME
+// overrides the scripts' names), so that its cleanup cancels its own jobs
+// only: other processes may use the same cluster at the same time.
+var jobName = fmt.Sprintf("phantom-test-%d", os.Getpid())
+
 // slurm makes sure a cluster is up: one that answers scontrol ping, or the
-// local one that scripts/slurm-local.sh starts (and stops after the test).
+// local one that scripts/slurm-local.sh starts. It leaves the cluster
+// running (another test process may be using it; scripts/slurm-local.sh
+// stop stops it) and cancels the jobs this process submitted when the
+// test ends.
 func slurm(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("submits Slurm jobs")
 	}
+	t.Cleanup(func() { exec.Command("scancel", "--name", jobName).Run() })
 	if exec.Command("scontrol", "ping").Run() == nil && exec.Command("sinfo", "-h").Run() == nil {
 		return
 	}
@@ -46,20 +55,6 @@ func slurm(t testing.TB) {
 	out, err := exec.Command(script, "start").CombinedOutput()
 	if err != nil {
 		unavailable(t, "Slurm cannot start here (%s start: %v):\n%s", script, err, out)
-	}
-	t.Cleanup(func() {
-		scancel()
-		if out, err := exec.Command(script, "stop").CombinedOutput(); err != nil {
-			t.Errorf("%s stop: %v\n%s", script, err, out)
-		}
-	})
-}
-
-// scancel cancels the jobs the examples submit, so that a test that fails
-// or times out leaves none queued.
-func scancel() {
-	for _, name := range []string{"phantom-build", "phantom-build-merge", "phantom-query", "phantom-query-merge", "phantom-names", "phantom-names-merge"} {
-		exec.Command("scancel", "--name", name).Run()
 	}
 }
 
@@ -81,7 +76,7 @@ func run(t testing.TB, dir string, env []string, name string, args ...string) st
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "SBATCH_JOB_NAME="+jobName), env...)
 	cmd.WaitDelay = 5 * time.Second // sbatch --wait behind a pipe outlives its shell
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -131,7 +126,6 @@ func congress(t testing.TB, dir string, n int) (photos, manifest string) {
 // photo) on four labelled portraits.
 func TestSlurmArrays(t *testing.T) {
 	slurm(t)
-	t.Cleanup(scancel)
 	work := t.TempDir()
 	photos, manifest := congress(t, work, 4)
 	backgrounds := testenv.Data(t, "backgrounds")
