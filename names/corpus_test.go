@@ -714,3 +714,53 @@ func TestJSONLField(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJSONLField holds the caption field taken out of a line to what
+// encoding/json finds decoding the line into a map.
+func FuzzJSONLField(f *testing.F) {
+	for _, s := range []string{`{"caption":"Bono live"}`, `{"meta":{"caption":"x"},"caption":"top"}`, `{"\u0063aption":"e"}`,
+		`{"caption":"a","caption":"b"}`, `{"a":[1,{"b":"}"}],"caption":"c\"d"}`, `{"caption":null}`, `[1]`, `{"caption":3}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.ContainsAny(line, "\r\n") {
+			return // one line
+		}
+		var got []byte
+		present, gotErr := false, error(nil)
+		gotErr = readJSONL(context.Background(), "f.jsonl", strings.NewReader(line+"\n"), "caption", func(c []byte, p bool) {
+			got, present = append([]byte(nil), c...), p
+		})
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &obj); err != nil || obj == nil {
+			if strings.TrimSpace(line) != "" && !errors.Is(gotErr, ErrNotJSON) {
+				t.Fatalf("%q: encoding/json: %v; readJSONL: %v", line, err, gotErr)
+			}
+			return
+		}
+		raw, ok := obj["caption"]
+		if !ok {
+			if !errors.Is(gotErr, ErrNoField) {
+				t.Fatalf("%q: no caption; readJSONL: %v", line, gotErr)
+			}
+			return
+		}
+		var want *string
+		if err := json.Unmarshal(raw, &want); err != nil {
+			if gotErr == nil {
+				t.Fatalf("%q: caption %s is not a string, readJSONL took it", line, raw)
+			}
+			return
+		}
+		if gotErr != nil || present != (want != nil) || (want != nil && !bytes.Equal(got, []byte(*want)) && !utf8Replaced(got, *want)) {
+			t.Fatalf("%q: readJSONL %q (present %v, %v), encoding/json %v", line, got, present, gotErr, want)
+		}
+	})
+}
+
+// utf8Replaced reports whether got is want with its invalid UTF-8 bytes
+// left as they were (encoding/json writes U+FFFD for each; the fold reads
+// each as U+FFFD too).
+func utf8Replaced(got []byte, want string) bool {
+	return string([]rune(string(got))) == want
+}
