@@ -115,7 +115,7 @@ func WithPrompt(p string) Option { return func(o *options) { o.gdino.Prompt = p 
 // DINO's label (default 0.25).
 func WithTextThreshold(t float64) Option { return func(o *options) { o.gdino.TextThreshold = t } }
 
-// WithPhraseTokens, when on, scores a Grounding DINO query by its best
+// WithPhraseTokens makes Grounding DINO, when on, score a query by its best
 // phrase's own tokens only, so that a query that passes the box threshold
 // only through a separator's (or [CLS]'s, [SEP]'s) score is dropped. Off by
 // default: the reference takes the maximum over all text tokens.

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // TestSentinelErrors: each sentinel is returned where its doc says, it
@@ -57,18 +59,7 @@ func TestSentinelErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tc.want {
-				if !errors.Is(err, w) {
-					t.Errorf("%v\ndoes not match %v", err, w)
-				}
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, "detect: ") || strings.Count(msg, "detect: ") != 1 {
-				t.Errorf("%q: want the prefix \"detect: \" once, at the start", msg)
-			}
+			testenv.WantError(t, tc.call(), "detect: ", true, tc.want...)
 		})
 	}
 	// Under DeviceCUDA, where CUDA cannot run (the CPU-only library).

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/workers"
 )
 
 // DefaultResidualIoU is the IoU at or above which a face found on an
@@ -180,7 +180,7 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 	if iou <= 0 {
 		iou = DefaultResidualIoU
 	}
-	workers := max(a.workers, 1)
+	nw := max(a.workers, 1)
 	rows, err := readMetadata(filepath.Join(out, "metadata.jsonl"))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: audit: %w", err)
@@ -202,35 +202,9 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 		}
 	}
 	results := make([]auditOutcome, len(todo))
-	idx := make(chan int)
-	var wg sync.WaitGroup
-	var detErr error
-	var once sync.Once
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				results[i] = auditOne(ctx, out, a.detector, todo[i], iou)
-				if ctx.Err() != nil {
-					once.Do(func() { detErr = ctx.Err() })
-				}
-			}
-		}()
-	}
-feed:
-	for i := range todo {
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(idx)
-	wg.Wait()
-	if detErr != nil {
-		return nil, detErr
-	}
+	workers.Each(ctx, len(todo), nw, func(i int) {
+		results[i] = auditOne(ctx, out, a.detector, todo[i], iou)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

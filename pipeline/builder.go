@@ -26,6 +26,7 @@ import (
 	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/progress"
+	"github.com/phantom-vlm/phantom/internal/workers"
 )
 
 // ErrNoBackgrounds is returned by New when a landscape condition is asked
@@ -416,40 +417,22 @@ func (b *Builder) hashAll(ctx context.Context, recs []Record) ([]string, []int, 
 	ids := make([]string, len(recs))
 	pixels := make([]int, len(recs))
 	fails := make([]*FailedRow, len(recs))
-	idx := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < b.workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				r := recs[i]
-				if r.Err != nil {
-					fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "source", Error: r.Err.Error()}
-					continue
-				}
-				data, err := os.ReadFile(r.Path)
-				if err != nil {
-					fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "read", Error: err.Error()}
-					continue
-				}
-				ids[i] = PhotoID(data, r.Source)
-				if cfg, _, err := imageio.Config(data); err == nil {
-					pixels[i] = cfg.Width * cfg.Height
-				}
-			}
-		}()
-	}
-feed:
-	for i := range recs {
-		select {
-		case idx <- i:
-		case <-ctx.Done():
-			break feed
+	workers.Each(ctx, len(recs), b.workers, func(i int) {
+		r := recs[i]
+		if r.Err != nil {
+			fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "source", Error: r.Err.Error()}
+			return
 		}
-	}
-	close(idx)
-	wg.Wait()
+		data, err := os.ReadFile(r.Path)
+		if err != nil {
+			fails[i] = &FailedRow{Source: r.Source, Path: r.Path, Name: r.Name, Stage: "read", Error: err.Error()}
+			return
+		}
+		ids[i] = PhotoID(data, r.Source)
+		if cfg, _, err := imageio.Config(data); err == nil {
+			pixels[i] = cfg.Width * cfg.Height
+		}
+	})
 	return ids, pixels, fails
 }
 

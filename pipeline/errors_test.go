@@ -2,12 +2,13 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phantom-vlm/phantom/internal/testenv"
 )
 
 // TestSentinelErrors: each sentinel is returned where its doc says, matches
@@ -64,18 +65,7 @@ func TestSentinelErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tc.want {
-				if !errors.Is(err, w) {
-					t.Errorf("%v\ndoes not match %v", err, w)
-				}
-			}
-			if n := strings.Count(err.Error(), "pipeline: "); n != 1 {
-				t.Errorf("%q names the package %d times, want once", err, n)
-			}
+			testenv.WantError(t, tc.call(), "pipeline: ", false, tc.want...)
 		})
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
+	"github.com/phantom-vlm/phantom/internal/workers"
 	"github.com/phantom-vlm/phantom/ocrfilter"
 )
 
@@ -120,26 +120,10 @@ func runOCR(cmd *cobra.Command, args []string) error {
 	for i := range results {
 		results[i] = make(chan ocrLine, 1)
 	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				results[i] <- ocrOne(ctx, f, paths[i])
-			}
-		}()
-	}
+	finished := make(chan struct{}) // every OCR call has returned
 	go func() {
-		defer close(work)
-		for i := range paths {
-			select {
-			case work <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
+		defer close(finished)
+		workers.Each(ctx, len(paths), jobs, func(i int) { results[i] <- ocrOne(ctx, f, paths[i]) })
 	}()
 
 	failed := bad
@@ -148,12 +132,12 @@ func runOCR(cmd *cobra.Command, args []string) error {
 		select {
 		case line = <-results[i]:
 		case <-ctx.Done():
-			wg.Wait()
+			<-finished
 			return ctx.Err()
 		}
 		if line.Error != "" && ctx.Err() != nil {
 			// Stopped, not failed: the photo is not reported.
-			wg.Wait()
+			<-finished
 			return ctx.Err()
 		}
 		if line.Error != "" {
@@ -168,7 +152,7 @@ func runOCR(cmd *cobra.Command, args []string) error {
 			return err
 		}
 	}
-	wg.Wait()
+	<-finished
 	if failed > 0 {
 		return errSomeFailed
 	}

@@ -1,6 +1,8 @@
 package testenv
 
 import (
+	"errors"
+	"fmt"
 	"image"
 	"os"
 	"path/filepath"
@@ -64,3 +66,26 @@ type fakeT struct {
 func (f *fakeT) Errorf(string, ...any) { f.failed = true }
 func (f *fakeT) Fatalf(string, ...any) { f.failed = true }
 func (f *fakeT) Helper()               {}
+
+func TestWantError(t *testing.T) {
+	errA := errors.New("pkg: a")
+	for _, tc := range []struct {
+		name    string
+		err     error
+		atStart bool
+		fails   bool
+	}{
+		{"matches, prefix once", fmt.Errorf("%w: detail", errA), true, false},
+		{"no error", nil, false, true},
+		{"other sentinel", errors.New("pkg: b"), false, true},
+		{"prefix twice", fmt.Errorf("pkg: wrap: %w", errA), false, true},
+		{"prefix not at the start", fmt.Errorf("file x: %w", errA), true, true},
+		{"prefix inside allowed", fmt.Errorf("file x: %w", errA), false, false},
+	} {
+		f := &fakeT{TB: t}
+		WantError(f, tc.err, "pkg: ", tc.atStart, errA)
+		if f.failed != tc.fails {
+			t.Errorf("%s: failed = %v, want %v", tc.name, f.failed, tc.fails)
+		}
+	}
+}
