@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/testenv"
 )
@@ -196,5 +198,30 @@ func TestBackgroundCLI(t *testing.T) {
 	c2 := phantomCmd("background", photo, "-o", out, "--mode", "sepia")
 	if b, err := c2.CombinedOutput(); err == nil || !strings.Contains(string(b), "sepia") {
 		t.Errorf("an unknown mode: %v %s", err, b)
+	}
+}
+
+// TestExpandReportsUnsupported: a .heic or .tiff in a folder argument is
+// reported and counted as failed, not silently left out, by the batch
+// commands and by ocr.
+func TestExpandReportsUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.jpg", "b.heic", "c.TIFF", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stderr bytes.Buffer
+	cmd := &cobra.Command{Use: "anonymize"}
+	cmd.SetErr(&stderr)
+	files, failed := expandInputs(cmd, []string{dir})
+	if len(files) != 1 || failed != 2 || !strings.Contains(stderr.String(), "b.heic: unsupported image format") ||
+		!strings.Contains(stderr.String(), "c.TIFF") || strings.Contains(stderr.String(), "notes.txt") {
+		t.Errorf("expandInputs: %d files, %d failed, stderr:\n%s", len(files), failed, stderr.String())
+	}
+	var reported []string
+	paths, bad := expandImageArgs([]string{dir}, func(p string, err error) { reported = append(reported, filepath.Base(p)) })
+	if len(paths) != 1 || bad != 2 || strings.Join(reported, ",") != "b.heic,c.TIFF" {
+		t.Errorf("expandImageArgs: %v, %d bad, reported %v", paths, bad, reported)
 	}
 }

@@ -21,8 +21,9 @@ type inputFile struct {
 }
 
 // expandInputs turns file and folder arguments into image files (folders are
-// searched recursively). An argument that cannot be read is printed and
-// counted as failed; the others go on.
+// searched recursively). An argument that cannot be read, and an image in a
+// format phantom does not read (.heic, .tiff, …) found in a folder, is
+// printed and counted as failed; the others go on.
 func expandInputs(cmd *cobra.Command, args []string) ([]inputFile, int) {
 	var files []inputFile
 	failed := 0
@@ -37,10 +38,14 @@ func expandInputs(cmd *cobra.Command, args []string) ([]inputFile, int) {
 			files = append(files, inputFile{path: a})
 			continue
 		}
-		found, err := imageio.Walk(a)
+		found, unsupported, err := imageio.WalkImages(a)
 		if err != nil {
 			failed++
 			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %s: %v\n", cmd.Name(), a, err)
+		}
+		for _, u := range unsupported {
+			failed++
+			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %s: %v\n", cmd.Name(), u, errUnsupported)
 		}
 		for _, f := range found {
 			files = append(files, inputFile{path: f, root: a})
@@ -69,6 +74,10 @@ func outputPath(out string, in inputFile) string {
 // imageFunc turns one decoded photo into its output image and a short note
 // for the log line.
 type imageFunc func(ctx context.Context, in inputFile, img *image.RGBA) (image.Image, string, error)
+
+// errUnsupported is the error of a file in an image format phantom does not
+// read, found in a folder argument.
+var errUnsupported = errors.New("unsupported image format, not read (phantom reads JPEG, PNG, WebP and GIF; convert it)")
 
 // errOverwrite is returned when a batch would write over its inputs.
 var errOverwrite = errors.New("the output would overwrite input photos")

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -175,12 +172,10 @@ func ocrOne(ctx context.Context, f *ocrfilter.Filter, path string) ocrLine {
 	return line
 }
 
-// imageExts are the file extensions a folder argument is searched for.
-var imageExts = []string{".jpg", ".jpeg", ".png", ".webp", ".gif"}
-
 // expandImageArgs turns file and folder arguments into a list of files: a
 // file is taken as it is, a folder is walked for image files (sorted). A
-// missing argument is reported with report and counted.
+// missing argument, and an image in a format phantom does not read found in
+// a folder, is reported with report and counted.
 func expandImageArgs(args []string, report func(string, error)) ([]string, int) {
 	var out []string
 	bad := 0
@@ -195,23 +190,15 @@ func expandImageArgs(args []string, report func(string, error)) ([]string, int) 
 			out = append(out, a)
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				report(p, err)
-				bad++
-				return nil
-			}
-			if !d.IsDir() && slices.Contains(imageExts, strings.ToLower(filepath.Ext(p))) {
-				found = append(found, p)
-			}
-			return nil
-		})
+		found, unsupported, err := imageio.WalkImages(a)
 		if err != nil {
 			report(a, err)
 			bad++
 		}
-		slices.Sort(found)
+		for _, u := range unsupported {
+			report(u, errUnsupported)
+			bad++
+		}
 		out = append(out, found...)
 	}
 	return out, bad
