@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -102,73 +103,18 @@ func inspectYOLO(path string, kind yoloKind, o options) (*yoloModel, error) {
 	if m.h <= 0 || m.w <= 0 {
 		m.h, m.w = 640, 640
 	}
-	expect := "a YOLOv8 detector with outputs [1 4+classes N] (standard), [1 K 6] (end-to-end) or three [1 64+classes H W] (raw head)"
-	if kind.face {
-		expect = "a YOLOv8 face model with outputs [1 5|20 N] (standard), [1 K 6|21] (end-to-end) or three [1 65|80 H W] (raw head)"
-	}
-	bad := func(why string) error {
-		return fmt.Errorf("%s: %w: %s; expected %s; found %s", path, ErrModelSignature, why, expect, got)
-	}
-	outs := got.Outputs
-	if len(outs) == 0 {
-		return nil, bad("no outputs")
-	}
-	for _, t := range outs {
-		if t.Type != ort.Float32 {
-			return nil, bad(fmt.Sprintf("output %q is %s", t.Name, t.Type))
-		}
-	}
-	wantOut := []ort.TensorSpec{{Name: outs[0].Name}}
-	switch {
-	case len(outs) == 1 && len(outs[0].Shape) == 3:
-		c1, c2 := outs[0].Shape[1], outs[0].Shape[2]
+	shape, err := inferYOLOLayout(got.Outputs, kind, m.w, m.h)
+	if err != nil {
+		expect := "a YOLOv8 detector with outputs [1 4+classes N] (standard), [1 K 6] (end-to-end) or three [1 64+classes H W] (raw head)"
 		if kind.face {
-			switch {
-			case c1 == 5 || c1 == 20:
-				m.layout, m.nc, m.nk = layoutStandard, 1, int(c1-5)/3
-			case c2 == 6 || c2 == 21:
-				m.layout, m.nc, m.nk = layoutEndToEnd, 1, int(c2-6)/3
-			default:
-				return nil, bad(fmt.Sprintf("output shape %v fits no face layout", outs[0].Shape))
-			}
-		} else {
-			switch {
-			case c2 == 6:
-				m.layout, m.nc = layoutEndToEnd, kind.nc
-			case c1 > 4 && (kind.nc == 0 || c1 == int64(4+kind.nc)):
-				m.layout, m.nc = layoutStandard, int(c1-4)
-			default:
-				return nil, bad(fmt.Sprintf("output shape %v fits no detector layout", outs[0].Shape))
-			}
+			expect = "a YOLOv8 face model with outputs [1 5|20 N] (standard), [1 K 6|21] (end-to-end) or three [1 65|80 H W] (raw head)"
 		}
-	case len(outs) == 3:
-		wantOut = nil
-		for _, t := range outs {
-			if len(t.Shape) != 4 || t.Shape[2] <= 0 || t.Shape[3] <= 0 {
-				return nil, bad(fmt.Sprintf("output %q has shape %v", t.Name, t.Shape))
-			}
-			c := int(t.Shape[1])
-			if kind.face {
-				if c != 65 && c != 80 {
-					return nil, bad(fmt.Sprintf("output %q has %d channels", t.Name, c))
-				}
-				m.nc, m.nk = 1, (c-65)/3
-			} else {
-				if c <= dflBins*4 || (kind.nc > 0 && c != dflBins*4+kind.nc) {
-					return nil, bad(fmt.Sprintf("output %q has %d channels", t.Name, c))
-				}
-				m.nc = c - dflBins*4
-			}
-			s := m.h / int(t.Shape[2])
-			if s*int(t.Shape[2]) != m.h || s*int(t.Shape[3]) != m.w {
-				return nil, bad(fmt.Sprintf("output %q grid %dx%d does not divide the input %dx%d", t.Name, t.Shape[3], t.Shape[2], m.w, m.h))
-			}
-			m.strides = append(m.strides, s)
-			wantOut = append(wantOut, ort.TensorSpec{Name: t.Name})
-		}
-		m.layout = layoutRawHead
-	default:
-		return nil, bad(fmt.Sprintf("%d outputs", len(outs)))
+		return nil, fmt.Errorf("%s: %w: %v; expected %s; found %s", path, ErrModelSignature, err, expect, got)
+	}
+	m.layout, m.nc, m.nk, m.strides = shape.layout, shape.nc, shape.nk, shape.strides
+	wantOut := make([]ort.TensorSpec, len(shape.outputs))
+	for k, name := range shape.outputs {
+		wantOut[k] = ort.TensorSpec{Name: name}
 	}
 	m.sess, err = ort.Open(path, ort.Signature{Inputs: []ort.TensorSpec{{Name: got.Inputs[0].Name}}, Outputs: wantOut}, o.ortOptions()...)
 	if err != nil {
@@ -176,6 +122,83 @@ func inspectYOLO(path string, kind yoloKind, o options) (*yoloModel, error) {
 	}
 	m.pool = newInputPool(3 * m.w * m.h)
 	return m, nil
+}
+
+// yoloShape is what inferYOLOLayout reads from a YOLOv8 export's outputs.
+type yoloShape struct {
+	layout  yoloLayout
+	nc, nk  int      // classes; keypoints (0 or 5 for faces)
+	strides []int    // raw head: one per output
+	outputs []string // the outputs to fetch, in order
+}
+
+// inferYOLOLayout works out an export's layout from its outputs alone, for
+// a model of kind with a w×h input: one [1 4+classes(+15) N] output is the
+// standard layout, one [1 K 6(+15)] output the end-to-end one, three
+// [1 64+classes(+15) H W] outputs the raw head, whose grids must divide the
+// input. The error says why the outputs fit none.
+func inferYOLOLayout(outs []ort.TensorSpec, kind yoloKind, w, h int) (yoloShape, error) {
+	var sh yoloShape
+	if len(outs) == 0 {
+		return sh, errors.New("no outputs")
+	}
+	for _, t := range outs {
+		if t.Type != ort.Float32 {
+			return sh, fmt.Errorf("output %q is %s", t.Name, t.Type)
+		}
+	}
+	switch {
+	case len(outs) == 1 && len(outs[0].Shape) == 3:
+		sh.outputs = []string{outs[0].Name}
+		c1, c2 := outs[0].Shape[1], outs[0].Shape[2]
+		if kind.face {
+			switch {
+			case c1 == 5 || c1 == 20:
+				sh.layout, sh.nc, sh.nk = layoutStandard, 1, int(c1-5)/3
+			case c2 == 6 || c2 == 21:
+				sh.layout, sh.nc, sh.nk = layoutEndToEnd, 1, int(c2-6)/3
+			default:
+				return sh, fmt.Errorf("output shape %v fits no face layout", outs[0].Shape)
+			}
+		} else {
+			switch {
+			case c2 == 6:
+				sh.layout, sh.nc = layoutEndToEnd, kind.nc
+			case c1 > 4 && (kind.nc == 0 || c1 == int64(4+kind.nc)):
+				sh.layout, sh.nc = layoutStandard, int(c1-4)
+			default:
+				return sh, fmt.Errorf("output shape %v fits no detector layout", outs[0].Shape)
+			}
+		}
+	case len(outs) == 3:
+		for _, t := range outs {
+			if len(t.Shape) != 4 || t.Shape[2] <= 0 || t.Shape[3] <= 0 {
+				return sh, fmt.Errorf("output %q has shape %v", t.Name, t.Shape)
+			}
+			c := int(t.Shape[1])
+			if kind.face {
+				if c != 65 && c != 80 {
+					return sh, fmt.Errorf("output %q has %d channels", t.Name, c)
+				}
+				sh.nc, sh.nk = 1, (c-65)/3
+			} else {
+				if c <= dflBins*4 || (kind.nc > 0 && c != dflBins*4+kind.nc) {
+					return sh, fmt.Errorf("output %q has %d channels", t.Name, c)
+				}
+				sh.nc = c - dflBins*4
+			}
+			s := h / int(t.Shape[2])
+			if s*int(t.Shape[2]) != h || s*int(t.Shape[3]) != w {
+				return sh, fmt.Errorf("output %q grid %dx%d does not divide the input %dx%d", t.Name, t.Shape[3], t.Shape[2], w, h)
+			}
+			sh.strides = append(sh.strides, s)
+			sh.outputs = append(sh.outputs, t.Name)
+		}
+		sh.layout = layoutRawHead
+	default:
+		return sh, fmt.Errorf("%d outputs", len(outs))
+	}
+	return sh, nil
 }
 
 // preprocess letterboxes img into a pooled input buffer (centred, grey 114,
