@@ -185,16 +185,7 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: audit: %w", err)
 	}
-	var todo []Row
-	var order []string
-	for _, r := range rows {
-		if r.Method != "" || Condition(r.Condition).Anonymized() {
-			todo = append(todo, r)
-			if !slices.Contains(order, r.Condition) {
-				order = append(order, r.Condition)
-			}
-		}
-	}
+	todo, order := anonymizedRows(rows)
 	rep := &AuditReport{IoU: iou, Detector: a.detector.Name(), FacesFrom: faceDetectors(rows)}
 	for _, f := range rep.FacesFrom {
 		if fam := detect.FaceFamily(f); fam != "" && fam == detect.FaceFamily(rep.Detector) {
@@ -208,6 +199,31 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	rep.tally(results, order)
+	sort.SliceStable(rep.Residuals, func(i, j int) bool { return rep.Residuals[i].FileName < rep.Residuals[j].FileName })
+	if rep.Residuals == nil {
+		rep.Residuals = []Residual{}
+	}
+	return rep, nil
+}
+
+// anonymizedRows returns the rows of the variants that hide faces (the
+// parametrised ones included) and their conditions in order of first row.
+func anonymizedRows(rows []Row) (todo []Row, order []string) {
+	for _, r := range rows {
+		if r.Method != "" || Condition(r.Condition).Anonymized() {
+			todo = append(todo, r)
+			if !slices.Contains(order, r.Condition) {
+				order = append(order, r.Condition)
+			}
+		}
+	}
+	return todo, order
+}
+
+// tally adds the outcomes to the report: the failures, and per condition
+// (in order) the variants, faces and residuals, overall and by face size.
+func (rep *AuditReport) tally(results []auditOutcome, order []string) {
 	per := map[string]*ConditionAudit{}
 	for _, res := range results {
 		if res.err != nil {
@@ -246,11 +262,6 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 			rep.Conditions = append(rep.Conditions, *ca)
 		}
 	}
-	sort.SliceStable(rep.Residuals, func(i, j int) bool { return rep.Residuals[i].FileName < rep.Residuals[j].FileName })
-	if rep.Residuals == nil {
-		rep.Residuals = []Residual{}
-	}
-	return rep, nil
 }
 
 func rate(k, n int) float64 {

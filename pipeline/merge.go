@@ -19,27 +19,9 @@ import (
 // inputs is taken once. out may already hold a merge or a build with the same
 // settings; it must not be one of the inputs.
 func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Summary, error) {
-	if len(ins) == 0 {
-		return nil, errors.New("pipeline: merge: no inputs")
-	}
-	absOut, _ := filepath.Abs(out)
-	var s Settings
-	for i, in := range ins {
-		if absIn, _ := filepath.Abs(in); absIn == absOut {
-			return nil, fmt.Errorf("pipeline: merge: %s is both an input and the output", in)
-		}
-		si, ok, err := ReadSettings(in)
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: merge: %w", err)
-		}
-		if !ok {
-			return nil, fmt.Errorf("pipeline: merge: %s has no build.json: not a phantom build output", in)
-		}
-		if i == 0 {
-			s = si
-		} else if d := s.diff(si, ins[0], in); len(d) > 0 {
-			return nil, fmt.Errorf("%w: %s and %s differ:\n  %s", ErrSettingsChanged, ins[0], in, strings.Join(d, "\n  "))
-		}
+	s, err := mergeSettings(out, ins)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -64,39 +46,8 @@ func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Sum
 	var extra []*FailedRow
 	seenFail := map[string]bool{}
 	for _, in := range ins {
-		f, err := os.Open(filepath.Join(in, "journal.jsonl"))
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: merge: %w", err)
-		}
-		entries, _, err := readJournal(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("pipeline: merge: %s: %w", in, err)
-		}
-		for _, e := range sortedEntries(entries) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			run.Photos++
-			if j.has(e.ID) {
-				run.Duplicates++
-				continue
-			}
-			if e.Status == statusDone {
-				files := []string{"scenes/" + e.ID + ".json"}
-				for _, r := range e.Rows {
-					files = append(files, r.FileName)
-				}
-				for _, rel := range files {
-					if err := linkOrCopy(filepath.Join(in, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))); err != nil {
-						return nil, fmt.Errorf("pipeline: merge: %w", err)
-					}
-				}
-			}
-			if err := j.add(e); err != nil {
-				return nil, err
-			}
-			run.Processed++
+		if err := mergeJournal(ctx, in, out, j, run); err != nil {
+			return nil, err
 		}
 		fails, err := readFailed(filepath.Join(in, "failed.jsonl"))
 		if err != nil {
@@ -111,6 +62,74 @@ func Merge(ctx context.Context, out string, ins []string, sheetPhotos int) (*Sum
 		}
 	}
 	return finalize(out, s, j, extra, run, sheetPhotos)
+}
+
+// mergeSettings returns the settings every input was built with, refusing
+// an input that is the output, is not a build, or was built otherwise.
+func mergeSettings(out string, ins []string) (Settings, error) {
+	var s Settings
+	if len(ins) == 0 {
+		return s, errors.New("pipeline: merge: no inputs")
+	}
+	absOut, _ := filepath.Abs(out)
+	for i, in := range ins {
+		if absIn, _ := filepath.Abs(in); absIn == absOut {
+			return s, fmt.Errorf("pipeline: merge: %s is both an input and the output", in)
+		}
+		si, ok, err := ReadSettings(in)
+		if err != nil {
+			return s, fmt.Errorf("pipeline: merge: %w", err)
+		}
+		if !ok {
+			return s, fmt.Errorf("pipeline: merge: %s has no build.json: not a phantom build output", in)
+		}
+		if i == 0 {
+			s = si
+		} else if d := s.diff(si, ins[0], in); len(d) > 0 {
+			return s, fmt.Errorf("%w: %s and %s differ:\n  %s", ErrSettingsChanged, ins[0], in, strings.Join(d, "\n  "))
+		}
+	}
+	return s, nil
+}
+
+// mergeJournal adds the photos of in's journal that j lacks to j, after
+// linking or copying the files of each built one into out.
+func mergeJournal(ctx context.Context, in, out string, j *journal, run *RunStats) error {
+	f, err := os.Open(filepath.Join(in, "journal.jsonl"))
+	if err != nil {
+		return fmt.Errorf("pipeline: merge: %w", err)
+	}
+	entries, _, err := readJournal(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("pipeline: merge: %s: %w", in, err)
+	}
+	for _, e := range sortedEntries(entries) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		run.Photos++
+		if j.has(e.ID) {
+			run.Duplicates++
+			continue
+		}
+		if e.Status == statusDone {
+			files := []string{"scenes/" + e.ID + ".json"}
+			for _, r := range e.Rows {
+				files = append(files, r.FileName)
+			}
+			for _, rel := range files {
+				if err := linkOrCopy(filepath.Join(in, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))); err != nil {
+					return fmt.Errorf("pipeline: merge: %w", err)
+				}
+			}
+		}
+		if err := j.add(e); err != nil {
+			return err
+		}
+		run.Processed++
+	}
+	return nil
 }
 
 func sortedEntries(m map[string]*entry) []*entry {
