@@ -65,11 +65,33 @@ type RunStats struct {
 // summary.json and the contact sheet from the journal, plus failures that
 // have no journal entry (inputs that could not be read at all).
 func finalize(out string, s Settings, j *journal, extraFails []*FailedRow, run *RunStats, sheetPhotos int) (*Summary, error) {
-	sum := &Summary{Variants: map[string]int{}, Stages: map[string]StageStats{}}
+	sum, files, done, err := summarize(j, s.Conditions, extraFails)
+	if err != nil {
+		return nil, err
+	}
 	if run != nil {
 		sum.Run = *run
 	}
-	for _, c := range s.Conditions {
+	sb, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	files["summary.json"] = append(sb, '\n')
+	for name, data := range files {
+		if err := imageio.WriteFileAtomic(filepath.Join(out, name), data); err != nil {
+			return sum, fmt.Errorf("pipeline: writing %s: %w", name, err)
+		}
+	}
+	return sum, writeContactSheet(out, done, sheetPhotos, s.Conditions)
+}
+
+// summarize counts the journal's photos per outcome, condition and stage
+// into a Summary and encodes the rows of metadata.jsonl, filtered.jsonl
+// and failed.jsonl (extraFails, the failures without a photo ID, at the end
+// of the last). It returns the built photos' entries too.
+func summarize(j *journal, conds []Condition, extraFails []*FailedRow) (*Summary, map[string][]byte, []*entry, error) {
+	sum := &Summary{Variants: map[string]int{}, Stages: map[string]StageStats{}}
+	for _, c := range conds {
 		sum.Variants[string(c)] = 0
 	}
 	var meta, filtered, failed bytes.Buffer
@@ -91,6 +113,7 @@ func finalize(out string, s Settings, j *journal, extraFails []*FailedRow, run *
 			ss.TotalSeconds += ms / 1000
 			sum.Stages[st] = ss
 		}
+		var err error
 		switch e.Status {
 		case statusDone:
 			sum.Built++
@@ -103,27 +126,26 @@ func finalize(out string, s Settings, j *journal, extraFails []*FailedRow, run *
 			}
 			for _, r := range e.Rows {
 				sum.Variants[r.Condition]++
-				if err := enc(&meta, r); err != nil {
-					return nil, err
+				if err = enc(&meta, r); err != nil {
+					break
 				}
 			}
 		case statusFiltered:
 			sum.Filtered++
-			if err := enc(&filtered, e.Filtered); err != nil {
-				return nil, err
-			}
+			err = enc(&filtered, e.Filtered)
 		case statusFailed:
 			sum.Failed++
-			if err := enc(&failed, e.Failed); err != nil {
-				return nil, err
-			}
+			err = enc(&failed, e.Failed)
+		}
+		if err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	sort.Slice(extraFails, func(a, b int) bool { return extraFails[a].Source < extraFails[b].Source })
 	for _, f := range extraFails {
 		sum.Failed++
 		if err := enc(&failed, f); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
 	for st, ss := range sum.Stages {
@@ -137,29 +159,25 @@ func finalize(out string, s Settings, j *journal, extraFails []*FailedRow, run *
 		"filtered.jsonl": filtered.Bytes(),
 		"failed.jsonl":   failed.Bytes(),
 	}
-	sb, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	files["summary.json"] = append(sb, '\n')
-	for name, data := range files {
-		if err := imageio.WriteFileAtomic(filepath.Join(out, name), data); err != nil {
-			return sum, fmt.Errorf("pipeline: writing %s: %w", name, err)
-		}
-	}
+	return sum, files, done, nil
+}
+
+// writeContactSheet draws the sheet of up to photos of the built ones into
+// out, or removes an old sheet when there is none to draw.
+func writeContactSheet(out string, done []*entry, photos int, conds []Condition) error {
 	sheet := filepath.Join(out, "contact-sheet.png")
-	if sheetPhotos <= 0 || len(done) == 0 {
+	if photos <= 0 || len(done) == 0 {
 		os.Remove(sheet)
-		return sum, nil
+		return nil
 	}
-	img, err := ContactSheet(out, pickForSheet(done, sheetPhotos), s.Conditions)
+	img, err := ContactSheet(out, pickForSheet(done, photos), conds)
 	if err != nil {
-		return sum, err
+		return err
 	}
 	if err := imageio.Save(sheet, img); err != nil {
-		return sum, fmt.Errorf("pipeline: %w", err)
+		return fmt.Errorf("pipeline: %w", err)
 	}
-	return sum, nil
+	return nil
 }
 
 // pickForSheet takes up to n photos, those with both a face and a person
