@@ -4,8 +4,10 @@
 // interfaces (FaceDetector, PersonDetector, Segmenter), and an Analyzer runs
 // them once on a photo into a Scene that every condition variant reuses.
 //
-// Implementations live beside the interfaces: a classical OpenCV default that
-// needs no model files, and ONNX Runtime detectors for real model weights.
+// The detectors are a classical OpenCV default that needs no model files
+// (Haar, HOG, GrabCut) and ONNX Runtime detectors for real model weights
+// (YOLOv8, YuNet, Grounding DINO, SAM, ISNet). Every constructor, and
+// NewAnalyzer, takes one list of Options.
 // No cgo type appears in this package's API.
 package detect
 

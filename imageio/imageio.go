@@ -37,25 +37,28 @@ var (
 const DefaultMaxPixels = iio.DefaultMaxPixels
 
 // Option configures Load, Decode and Save.
-type Option func(*[]iio.Option)
+type Option func(*options)
+
+// options are the internal loader's options the public ones stand for.
+type options struct{ internal []iio.Option }
 
 // WithMaxPixels sets the pixel limit (width × height) of Load and Decode;
 // n ≤ 0 means no limit.
 func WithMaxPixels(n int64) Option {
-	return func(o *[]iio.Option) { *o = append(*o, iio.WithMaxPixels(n)) }
+	return func(o *options) { o.internal = append(o.internal, iio.WithMaxPixels(n)) }
 }
 
 // WithQuality sets Save's JPEG quality (1–100, default 95).
 func WithQuality(q int) Option {
-	return func(o *[]iio.Option) { *o = append(*o, iio.WithQuality(q)) }
+	return func(o *options) { o.internal = append(o.internal, iio.WithQuality(q)) }
 }
 
 func internal(opts []Option) []iio.Option {
-	var o []iio.Option
+	var o options
 	for _, f := range opts {
 		f(&o)
 	}
-	return o
+	return o.internal
 }
 
 // Load reads the image file at path and decodes it (see the package doc).
