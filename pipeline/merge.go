@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Merge gathers the outputs of several builds (the shards of one
@@ -104,32 +105,74 @@ func mergeJournal(ctx context.Context, in, out string, j *journal, run *RunStats
 	if err != nil {
 		return fmt.Errorf("pipeline: merge: %s: %w", in, err)
 	}
+	// The inputs are merged one after another, so j.has sees every photo
+	// of the inputs before; one journal's IDs are distinct.
+	var todo []*entry
 	for _, e := range sortedEntries(entries) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		run.Photos++
 		if j.has(e.ID) {
 			run.Duplicates++
 			continue
 		}
-		if e.Status == statusDone {
-			files := []string{"scenes/" + e.ID + ".json"}
-			for _, r := range e.Rows {
-				files = append(files, r.FileName)
-			}
-			for _, rel := range files {
-				if err := linkOrCopy(filepath.Join(in, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))); err != nil {
-					return fmt.Errorf("pipeline: merge: %w", err)
+		todo = append(todo, e)
+	}
+	if err := mergeEntries(ctx, j, in, out, todo); err != nil {
+		return err
+	}
+	run.Processed += len(todo)
+	return nil
+}
+
+// mergeWorkers is how many photos mergeEntries links and journals at once:
+// a photo's work is mostly waiting for fsyncs, which the journal shares
+// among the appends that wait together (group commit).
+const mergeWorkers = 32
+
+// mergeEntries links the files of the entries of input in into out and
+// appends the entries to out's journal, mergeWorkers at a time. The
+// journal's lines come in any order; what is derived from it is sorted.
+func mergeEntries(ctx context.Context, j *journal, in, out string, todo []*entry) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan *entry)
+	var wg sync.WaitGroup
+	for range min(mergeWorkers, len(todo)) {
+		wg.Go(func() {
+			for e := range next {
+				if err := mergeEntry(j, in, out, e); err != nil {
+					cancel(err)
 				}
 			}
-		}
-		if err := j.add(e); err != nil {
-			return err
-		}
-		run.Processed++
+		})
 	}
-	return nil
+feed:
+	for _, e := range todo {
+		select {
+		case next <- e:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// mergeEntry links one photo's files (a done photo's scene and variants)
+// from in into out, then journals it.
+func mergeEntry(j *journal, in, out string, e *entry) error {
+	if e.Status == statusDone {
+		files := []string{"scenes/" + e.ID + ".json"}
+		for _, r := range e.Rows {
+			files = append(files, r.FileName)
+		}
+		for _, rel := range files {
+			if err := linkOrCopy(filepath.Join(in, filepath.FromSlash(rel)), filepath.Join(out, filepath.FromSlash(rel))); err != nil {
+				return fmt.Errorf("pipeline: merge: %w", err)
+			}
+		}
+	}
+	return j.add(e)
 }
 
 func sortedEntries(m map[string]*entry) []*entry {
