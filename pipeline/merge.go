@@ -9,7 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
+
+	"github.com/phantom-vlm/phantom/internal/workers"
 )
 
 // Merge gathers the outputs of several builds (the shards of one
@@ -134,27 +135,11 @@ const mergeWorkers = 32
 func mergeEntries(ctx context.Context, j *journal, in, out string, todo []*entry) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	next := make(chan *entry)
-	var wg sync.WaitGroup
-	for range min(mergeWorkers, len(todo)) {
-		wg.Go(func() {
-			for e := range next {
-				if err := mergeEntry(j, in, out, e); err != nil {
-					cancel(err)
-				}
-			}
-		})
-	}
-feed:
-	for _, e := range todo {
-		select {
-		case next <- e:
-		case <-ctx.Done():
-			break feed
+	workers.Each(ctx, len(todo), mergeWorkers, func(i int) {
+		if err := mergeEntry(j, in, out, todo[i]); err != nil {
+			cancel(err)
 		}
-	}
-	close(next)
-	wg.Wait()
+	})
 	return context.Cause(ctx)
 }
 
