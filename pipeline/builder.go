@@ -580,18 +580,10 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 		clock = now
 	}
 
-	data, err := os.ReadFile(r.Path)
+	img, stage, err := decodePhoto(r, t.id)
 	if err != nil {
-		return fail("read", err)
+		return fail(stage, err)
 	}
-	if PhotoID(data, r.Source) != t.id {
-		return fail("read", fmt.Errorf("%s changed while the build was running", r.Path))
-	}
-	img, _, err := imageio.Decode(data)
-	if err != nil {
-		return fail("decode", &imageio.Error{Op: "decode", Path: r.Path, Err: err})
-	}
-	data = nil
 	lap("decode")
 
 	if b.filter != nil {
@@ -622,6 +614,38 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 	}
 	files := []outFile{{filepath.Join(b.out, "scenes", t.id+".json"), sceneJSON}}
 
+	rows, variants, err := b.variants(ctx, t, img, scene, lap)
+	if err != nil {
+		return fail("render", err)
+	}
+	e.Rows, files = rows, append(files, variants...)
+	e.Status = statusDone
+	return e, files, nil
+}
+
+// decodePhoto reads and decodes r's photo, checking that it is still the
+// one whose ID is id. On error it names the stage that failed ("read" or
+// "decode").
+func decodePhoto(r Record, id string) (*image.RGBA, string, error) {
+	data, err := os.ReadFile(r.Path)
+	if err != nil {
+		return nil, "read", err
+	}
+	if PhotoID(data, r.Source) != id {
+		return nil, "read", fmt.Errorf("%s changed while the build was running", r.Path)
+	}
+	img, _, err := imageio.Decode(data)
+	if err != nil {
+		return nil, "decode", &imageio.Error{Op: "decode", Path: r.Path, Err: err}
+	}
+	return img, "", nil
+}
+
+// variants renders and encodes the photo's conditions from its scene: their
+// metadata rows, in the order of the build's conditions, and their files.
+// lap times the render and encode stages.
+func (b *Builder) variants(ctx context.Context, t task, img *image.RGBA, scene *detect.Scene, lap func(stage string)) ([]Row, []outFile, error) {
+	r := t.rec
 	var bg background.Background
 	if b.bgs != nil {
 		bg = b.fits.fitted(b.bgs.Pick(b.seed, t.id), img)
@@ -639,7 +663,9 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 	if base.Aliases == nil {
 		base.Aliases = []string{}
 	}
-	err = Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg, InPlace: true}, func(v Variant) error {
+	var rows []Row
+	var files []outFile
+	err := Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg, InPlace: true}, func(v Variant) error {
 		lap("render")
 		if err := ctx.Err(); err != nil {
 			return err
@@ -657,17 +683,16 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 		row.Width, row.Height = v.Image.Rect.Dx(), v.Image.Rect.Dy()
 		sum := sha256.Sum256(enc)
 		row.SHA256 = hex.EncodeToString(sum[:])
-		e.Rows = append(e.Rows, row)
+		rows = append(rows, row)
 		return nil
 	})
 	if err != nil {
-		return fail("render", err)
+		return nil, nil, err
 	}
-	sort.SliceStable(e.Rows, func(i, j int) bool {
-		return conditionIndex(b.conds, Condition(e.Rows[i].Condition)) < conditionIndex(b.conds, Condition(e.Rows[j].Condition))
+	sort.SliceStable(rows, func(i, j int) bool {
+		return conditionIndex(b.conds, Condition(rows[i].Condition)) < conditionIndex(b.conds, Condition(rows[j].Condition))
 	})
-	e.Status = statusDone
-	return e, files, nil
+	return rows, files, nil
 }
 
 // ranOrNot returns the name of a scene's detector, or NotRun for "".
