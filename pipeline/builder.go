@@ -298,6 +298,41 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 	run := &RunStats{Workers: b.workers, Photos: len(recs)}
 	prog.Logf("reading %d photos to find their IDs", len(recs))
 
+	tasks, failures := b.plan(ctx, recs, j, run, prog)
+	var runErr error
+	if ctx.Err() == nil {
+		prog.Logf("%d photos to build", len(tasks))
+		bar := prog.NewBar("", "photos", len(tasks), 0)
+		prog.Start()
+		runErr = b.work(ctx, tasks, j, prog, bar, run)
+		prog.Stop()
+	}
+	run.WallSeconds = time.Since(start).Seconds()
+	run.CPUSeconds = cpuTime() - cpu0
+	if run.WallSeconds > 0 {
+		run.PhotosPerSecond = float64(run.Processed) / run.WallSeconds
+		run.CPUUtilisation = run.CPUSeconds / (run.WallSeconds * float64(runtime.GOMAXPROCS(0)))
+	}
+	sum, err := finalize(b.out, set, j, failures, run, b.sheetPhotos)
+	if runErr != nil {
+		// The first fault of OUT is the cause; finalizing on the same
+		// full disk most likely failed too.
+		if err != nil {
+			runErr = fmt.Errorf("%w\n(and then: %v)", runErr, err)
+		}
+		return sum, runErr
+	}
+	if err != nil {
+		return sum, err
+	}
+	return sum, ctx.Err()
+}
+
+// plan hashes every photo and returns the ones this run builds, largest
+// first, and the failures it reports (label conflicts; source failures on
+// shard 0), counting the others in run: other shards, duplicates, photos
+// the journal already has.
+func (b *Builder) plan(ctx context.Context, recs []Record, j *journal, run *RunStats, prog *progress.Display) ([]task, []*FailedRow) {
 	// Hash every photo first: the ID decides the shard and whether the
 	// journal already has it, and the totals make an honest progress bar.
 	ids, pixels, srcFails := b.hashAll(ctx, recs)
@@ -346,33 +381,7 @@ func (b *Builder) Run(ctx context.Context, recs []Record) (*Summary, error) {
 		}
 	}
 
-	var runErr error
-	if ctx.Err() == nil {
-		prog.Logf("%d photos to build", len(tasks))
-		bar := prog.NewBar("", "photos", len(tasks), 0)
-		prog.Start()
-		runErr = b.work(ctx, tasks, j, prog, bar, run)
-		prog.Stop()
-	}
-	run.WallSeconds = time.Since(start).Seconds()
-	run.CPUSeconds = cpuTime() - cpu0
-	if run.WallSeconds > 0 {
-		run.PhotosPerSecond = float64(run.Processed) / run.WallSeconds
-		run.CPUUtilisation = run.CPUSeconds / (run.WallSeconds * float64(runtime.GOMAXPROCS(0)))
-	}
-	sum, err := finalize(b.out, set, j, failures, run, b.sheetPhotos)
-	if runErr != nil {
-		// The first fault of OUT is the cause; finalizing on the same
-		// full disk most likely failed too.
-		if err != nil {
-			runErr = fmt.Errorf("%w\n(and then: %v)", runErr, err)
-		}
-		return sum, runErr
-	}
-	if err != nil {
-		return sum, err
-	}
-	return sum, ctx.Err()
+	return tasks, failures
 }
 
 // labelConflicts returns, by photo ID, the failure of each photo that the
