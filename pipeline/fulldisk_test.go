@@ -13,6 +13,21 @@ import (
 	"time"
 )
 
+// runWithin runs b on recs and returns Run's error, failing the test when
+// Run has not returned within d (it hangs).
+func runWithin(t *testing.T, b *Builder, recs []Record, d time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { _, err := b.Run(context.Background(), recs); done <- err }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatalf("Run still running %v after the disk filled up", d)
+		return nil
+	}
+}
+
 // TestFullDiskStopsTheRun: when OUT's disk fills up (the 9th file written
 // fails with ENOSPC), Run returns within seconds with that error, naming
 // the file, instead of waiting for workers that stopped; a rerun after
@@ -34,13 +49,7 @@ func TestFullDiskStopsTheRun(t *testing.T) {
 				}
 				return os.WriteFile(path, data, 0o644)
 			}
-			done := make(chan error, 1)
-			go func() { _, err := b.Run(context.Background(), recs); done <- err }()
-			select {
-			case err = <-done:
-			case <-time.After(60 * time.Second):
-				t.Fatal("Run still running 60 s after the disk filled up")
-			}
+			err = runWithin(t, b, recs, 60*time.Second)
 			if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") || !strings.Contains(err.Error(), out) {
 				t.Fatalf("Run = %v, want ENOSPC naming a file of OUT", err)
 			}
@@ -70,13 +79,7 @@ func TestFullTmpfs(t *testing.T) {
 	must(t, err)
 	b, err := New(out, WithAnalyzer(testAnalyzer(t)), WithConditions(Original, Blur), WithWorkers(1), WithFormat("png"), WithContactSheet(0))
 	must(t, err)
-	done := make(chan error, 1)
-	go func() { _, err := b.Run(context.Background(), recs); done <- err }()
-	select {
-	case err = <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("Run still running 60 s after the tmpfs filled up")
-	}
+	err = runWithin(t, b, recs, 60*time.Second)
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), out) {
 		t.Fatalf("Run = %v, want ENOSPC naming a file of OUT", err)
 	}
