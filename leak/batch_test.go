@@ -24,7 +24,7 @@ import (
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
-// batchLine is one line of a batch input file, decoded.
+// batchInput is one line of a batch input file, decoded.
 type batchInput struct {
 	CustomID string          `json:"custom_id"`
 	Method   string          `json:"method"`
@@ -32,7 +32,7 @@ type batchInput struct {
 	Body     json.RawMessage `json:"body"`
 }
 
-// chatBody is the part of a chat request body the tests look at.
+// chatBody is the part of an OpenAI chat request body the tests look at.
 type chatBody struct {
 	Model       string  `json:"model"`
 	Temperature float64 `json:"temperature"`

@@ -27,34 +27,11 @@ func TestRunnerOpenAI(t *testing.T) {
 		w.Write([]byte(`{"object":"list","data":[{"id":"llava-hf/llava-1.5-7b-hf","object":"model","created":1715000000,"owned_by":"vllm"}]}`))
 	})
 	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Model       string  `json:"model"`
-			Temperature float64 `json:"temperature"`
-			Seed        int64   `json:"seed"`
-			MaxTokens   int     `json:"max_tokens"`
-			Messages    []struct {
-				Role    string `json:"role"`
-				Content []struct {
-					Type     string `json:"type"`
-					Text     string `json:"text"`
-					ImageURL struct {
-						URL string `json:"url"`
-					} `json:"image_url"`
-				} `json:"content"`
-			} `json:"messages"`
-		}
+		var req chatBody
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			bad.Store(err.Error())
 		}
-		var text, url string
-		for _, part := range req.Messages[0].Content {
-			switch part.Type {
-			case "text":
-				text = part.Text
-			case "image_url":
-				url = part.ImageURL.URL
-			}
-		}
+		text, url := req.prompt()
 		if req.Model != "llava-hf/llava-1.5-7b-hf" || req.Temperature != 0 || req.Seed != 7 || req.MaxTokens != 128 ||
 			!strings.HasPrefix(url, "data:image/png;base64,") || text == "" {
 			bad.Store("unexpected request: " + text + " " + url[:min(len(url), 30)])
