@@ -196,34 +196,43 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	man := BatchManifest{Version: 1, Created: time.Now().UTC(), ImageRef: ref}
 	slugs := make(map[string]bool)
 	opts := r.Options
+	// With file refs each variant file is checked once, whatever the
+	// number of models; with data refs the last image read is kept, since
+	// questions come variant-major.
+	type fileRef struct {
+		url string
+		err error // why the variant cannot be asked about
+	}
+	checked := make(map[int32]fileRef)
 	var line []byte
 	for i, m := range r.Models {
-		todo, total, skipped := r.plan(m)
-		ms := BatchModelSummary{Model: m.name(), Total: total, Skipped: skipped}
+		ms := BatchModelSummary{Model: m.name()}
 		w.start(uniqueSlug(m.name(), slugs), m.name(), m.Client.Model())
 		var cache imageCache
-		for n, j := range todo {
-			if n%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return sum, err
+		var stop error
+		n := 0
+		ms.Total, ms.Skipped = r.eachTodo(m, func(j job, key string) bool {
+			if n++; n%1024 == 0 {
+				if stop = ctx.Err(); stop != nil {
+					return false
 				}
 			}
 			row, p := &r.Variants[j.variant], suite[j.prompt]
 			req := vlm.Request{Prompt: p.Text, Options: opts}
 			var ierr error
-			if cache.name != row.FileName {
-				// The file is read (and checked against its hash) in
-				// both modes; with file refs only its URL is kept.
-				data, typ, err := r.loadVariant(row)
-				cache = imageCache{name: row.FileName, data: data, mime: typ, err: err}
-				if ref == ImageFile {
-					cache.data = nil
-					cache.mime = (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(absDir, filepath.FromSlash(row.FileName)))}).String()
-				}
-			}
 			if ref == ImageFile {
-				req.ImageURL, ierr = cache.mime, cache.err
+				c, ok := checked[j.variant]
+				if !ok {
+					_, _, err := r.loadVariant(row)
+					c = fileRef{url: (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(absDir, filepath.FromSlash(row.FileName)))}).String(), err: err}
+					checked[j.variant] = c
+				}
+				req.ImageURL, ierr = c.url, c.err
 			} else {
+				if cache.name != row.FileName {
+					data, typ, err := r.loadVariant(row)
+					cache = imageCache{name: row.FileName, data: data, mime: typ, err: err}
+				}
 				req.Image, req.MIME, ierr = cache.data, cache.mime, cache.err
 			}
 			var body []byte
@@ -235,14 +244,17 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 				if len(ms.Errors) < MaxSummaryErrors {
 					ms.Errors = append(ms.Errors, fmt.Sprintf("%s %s %s: %v", row.FileName, p.CategoryName(), p.Text, ierr))
 				}
-				continue
+				return true
 			}
-			key := r.key(m.name(), m.Client.Backend(), row, p)
 			line = appendBatchLine(line[:0], key, body)
-			if err := w.add(key, line); err != nil {
-				return sum, err
+			if stop = w.add(key, line); stop != nil {
+				return false
 			}
 			ms.Exported++
+			return true
+		})
+		if stop != nil {
+			return sum, stop
 		}
 		if err := w.finish(); err != nil {
 			return sum, err
@@ -454,9 +466,10 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 	r.hashVariants()
 	index := make(map[[16]byte]question)
 	for i, m := range r.Models {
-		r.eachQuestion(m, func(j job, key string) {
+		r.eachQuestion(m, func(j job, key string) bool {
 			k, _ := parseKey(key)
 			index[k] = question{model: i, job: j}
+			return true
 		})
 	}
 	problem := func(format string, a ...any) {

@@ -199,20 +199,32 @@ func (r *Runner) wanted(condition string) bool {
 // variant-major, with the number of questions in the shard and the number
 // skipped as done.
 func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
-	r.eachQuestion(m, func(j job, key string) {
-		total++
-		if r.Results.Done(key) || (r.ReuseLegacy && r.Results.Done(r.legacyKey(m, j))) {
-			skipped++
-			return
-		}
+	total, skipped = r.eachTodo(m, func(j job, _ string) bool {
 		todo = append(todo, j)
+		return true
 	})
 	return todo, total, skipped
 }
 
+// eachTodo calls fn with each of m's questions in the shard that is not
+// done yet, variant-major, and its key, until fn returns false. It returns
+// the number of questions in the shard it went through and the number of
+// those skipped as done.
+func (r *Runner) eachTodo(m Model, fn func(j job, key string) bool) (total, skipped int) {
+	r.eachQuestion(m, func(j job, key string) bool {
+		total++
+		if r.Results.Done(key) || (r.ReuseLegacy && r.Results.Done(r.legacyKey(m, j))) {
+			skipped++
+			return true
+		}
+		return fn(j, key)
+	})
+	return total, skipped
+}
+
 // eachQuestion calls fn with each of m's questions in the shard,
-// variant-major, and its key.
-func (r *Runner) eachQuestion(m Model, fn func(j job, key string)) {
+// variant-major, and its key, until fn returns false.
+func (r *Runner) eachQuestion(m Model, fn func(j job, key string) bool) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
 	seen := make(map[[2]string]bool) // (image id, condition) of the variants planned
@@ -227,7 +239,9 @@ func (r *Runner) eachQuestion(m Model, fn func(j job, key string)) {
 			if !r.Shard.HasKey(key) {
 				continue
 			}
-			fn(job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)}, key)
+			if !fn(job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)}, key) {
+				return
+			}
 		}
 	}
 }
