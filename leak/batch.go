@@ -561,7 +561,8 @@ func batchLineError(out *batchOutput) string {
 		return "batch: line has neither a response nor an error"
 	}
 	if c := out.Response.StatusCode; c != 200 {
-		msg := errorMessage(out.Response.Body)
+		// vLLM's error body repeats the status as its code: say it once.
+		msg := strings.TrimPrefix(errorMessage(out.Response.Body), strconv.Itoa(c)+": ")
 		return fmt.Sprintf("batch: HTTP %d: %s", c, msg)
 	}
 	return ""

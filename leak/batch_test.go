@@ -374,7 +374,7 @@ func TestImportBatch(t *testing.T) {
 			wants[k] = want{StatusFailed, "HTTP 400: image too large"}
 		case 2:
 			lines = append(lines, outputLine(id, k, 503, `{"object":"error","message":"engine overloaded","code":503}`, ""))
-			wants[k] = want{StatusFailed, "HTTP 503: 503: engine overloaded"}
+			wants[k] = want{StatusFailed, "HTTP 503: engine overloaded"}
 		case 3:
 			lines = append(lines, outputLine(id, k, 0, "", `{"code":"batch_expired","message":"This request could not be executed before the completion window expired."}`))
 			wants[k] = want{StatusFailed, "batch_expired: This request could not be executed"}
