@@ -10,7 +10,10 @@ import (
 	"github.com/phantom-vlm/phantom/anonymize"
 )
 
-var anonymizeFlags struct {
+// anonymizeOptions are phantom anonymize's flags and arguments.
+type anonymizeOptions struct {
+	streams
+	ins      []string
 	out      string
 	method   string
 	grid     int
@@ -20,10 +23,12 @@ var anonymizeFlags struct {
 	inPlace  bool
 }
 
-var anonymizeCmd = &cobra.Command{
-	Use:   "anonymize IN... -o OUT",
-	Short: "Hide every detected face in photos: pixelate (10x10 grid), blur or fill",
-	Long: `anonymize detects the faces in each photo and hides them. IN may be files or folders
+// newAnonymizeCmd returns phantom anonymize, parsing its flags into opts.
+func newAnonymizeCmd(opts *anonymizeOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "anonymize IN... -o OUT",
+		Short: "Hide every detected face in photos: pixelate (10x10 grid), blur or fill",
+		Long: `anonymize detects the faces in each photo and hides them. IN may be files or folders
 (searched recursively for .jpg, .jpeg, .png, .webp and .gif). Each result is written under OUT
 with the input's path relative to its IN argument, as PNG for PNG input and JPEG otherwise;
 two inputs that map onto one name (x.jpg and x.jpeg) get x.jpg and x-1.jpg. Results that would
@@ -33,28 +38,30 @@ A file that cannot be read prints its error and the others go on; the exit code 
 Methods: pixelate (the study's "blur" condition: each face box divided into a grid of cells,
 each cell filled with its mean colour), blur (Gaussian, sigma a fraction of the face box's
 longer side) and fill (solid black). --scale grows each face box around its centre first.`,
-	Example: `  phantom anonymize photo.jpg -o out/
+		Example: `  phantom anonymize photo.jpg -o out/
   phantom anonymize photos/ -o out/ --method blur --scale 1.2
   phantom anonymize photos/ -o out/ --models none   # the OpenCV Haar detector only`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runAnonymize,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.ins = args
+			return runAnonymize(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.out, "out", "o", "", "output folder (required)")
+	f.StringVar(&opts.method, "method", "pixelate", "pixelate, blur or fill")
+	f.IntVar(&opts.grid, "grid", anonymize.DefaultGrid, "pixelation cells per side")
+	f.Float64Var(&opts.scale, "scale", 1.0, "grow each face box by this factor around its centre")
+	f.Float64Var(&opts.sigma, "sigma", anonymize.DefaultSigma, "blur: Gaussian sigma as a fraction of the box's longer side")
+	opts.detector.register(f)
+	f.BoolVar(&opts.inPlace, "in-place", false, "allow the results to replace input photos (when -o is an input folder)")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }
 
-func init() {
-	f := anonymizeCmd.Flags()
-	f.StringVarP(&anonymizeFlags.out, "out", "o", "", "output folder (required)")
-	f.StringVar(&anonymizeFlags.method, "method", "pixelate", "pixelate, blur or fill")
-	f.IntVar(&anonymizeFlags.grid, "grid", anonymize.DefaultGrid, "pixelation cells per side")
-	f.Float64Var(&anonymizeFlags.scale, "scale", 1.0, "grow each face box by this factor around its centre")
-	f.Float64Var(&anonymizeFlags.sigma, "sigma", anonymize.DefaultSigma, "blur: Gaussian sigma as a fraction of the box's longer side")
-	anonymizeFlags.detector.register(f)
-	f.BoolVar(&anonymizeFlags.inPlace, "in-place", false, "allow the results to replace input photos (when -o is an input folder)")
-	_ = anonymizeCmd.MarkFlagRequired("out")
-	rootCmd.AddCommand(anonymizeCmd)
-}
-
-func runAnonymize(cmd *cobra.Command, args []string) error {
-	af := anonymizeFlags
+// runAnonymize hides the faces of every photo of af.ins.
+func runAnonymize(ctx context.Context, af *anonymizeOptions) error {
 	method, err := anonymize.ParseMethod(af.method)
 	if err != nil {
 		return err
@@ -62,13 +69,14 @@ func runAnonymize(cmd *cobra.Command, args []string) error {
 	if af.scale <= 0 || af.grid <= 0 {
 		return fmt.Errorf("anonymize: --scale and --grid must be positive")
 	}
-	faces, err := af.detector.openFaces(cmd.ErrOrStderr())
+	faces, err := af.detector.openFaces(af.ErrOut)
 	if err != nil {
 		return err
 	}
 	defer faces.Close()
 	opts := anonymize.Options{Grid: af.grid, Sigma: af.sigma}
-	return eachImage(cmd, args, af.out, af.inPlace, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
+	batch := imageBatch{streams: af.streams, name: "anonymize", ins: af.ins, out: af.out, inPlace: af.inPlace}
+	return batch.each(ctx, func(ctx context.Context, _ inputFile, img *image.RGBA) (image.Image, string, error) {
 		found, err := faces.DetectFaces(ctx, img)
 		if err != nil {
 			return nil, "", fmt.Errorf("detect faces: %w", err)

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/testenv"
 )
@@ -212,9 +210,7 @@ func TestExpandReportsUnsupported(t *testing.T) {
 		}
 	}
 	var stderr bytes.Buffer
-	cmd := &cobra.Command{Use: "anonymize"}
-	cmd.SetErr(&stderr)
-	files, failed := expandInputs(cmd, []string{dir})
+	files, failed := expandInputs(&stderr, "anonymize", []string{dir})
 	if len(files) != 1 || failed != 2 || !strings.Contains(stderr.String(), "b.heic: unsupported image format") ||
 		!strings.Contains(stderr.String(), "c.TIFF") || strings.Contains(stderr.String(), "notes.txt") {
 		t.Errorf("expandInputs: %d files, %d failed, stderr:\n%s", len(files), failed, stderr.String())

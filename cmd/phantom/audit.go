@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +17,10 @@ import (
 	"github.com/phantom-vlm/phantom/pipeline"
 )
 
-var auditFlags struct {
+// auditOptions are phantom audit's flags and argument.
+type auditOptions struct {
+	streams
+	dataset  string // the build's output folder
 	det      detectorFlags
 	workers  int
 	iou      float64
@@ -25,10 +29,12 @@ var auditFlags struct {
 	out      string
 }
 
-var auditCmd = &cobra.Command{
-	Use:   "audit OUT",
-	Short: "Check that the anonymized variants of a build leave no detectable face",
-	Long: `audit re-runs a face detector on every variant of a build that hides the faces (blur,
+// newAuditCmd returns phantom audit, parsing its flags into opts.
+func newAuditCmd(opts *auditOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit OUT",
+		Short: "Check that the anonymized variants of a build leave no detectable face",
+		Long: `audit re-runs a face detector on every variant of a build that hides the faces (blur,
 landscape+blur, white+blur and every parametrised condition such as pixelate:grid=4) and
 counts, per condition and per face size, the faces of the original (from OUT/scenes) that are
 still detected on the variant (a detection with IoU >= 0.3 against an original face). Face
@@ -43,35 +49,37 @@ the best face model of the models folder, as in build.
 The report goes to OUT/audit.json (every residual face) and OUT/audit.csv (one row per
 condition and face size), or into --out DIR; "phantom report --dataset OUT" puts it beside the
 leak tables.`,
-	Example: `  phantom audit dataset/
+		Example: `  phantom audit dataset/
   phantom audit dataset/ --detector other
   phantom audit dataset/ --json > audit.json`,
-	Args: cobra.ExactArgs(1),
-	RunE: runAudit,
-}
-
-func init() {
-	f := auditCmd.Flags()
-	auditFlags.det.register(f)
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.dataset = args[0]
+			return runAudit(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.det.register(f)
 	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
-	f.IntVar(&auditFlags.workers, "workers", runtime.NumCPU(), "variants checked at once")
-	f.Float64Var(&auditFlags.iou, "iou", pipeline.DefaultResidualIoU, "IoU with an original face at which a detection is a residual")
-	f.BoolVar(&auditFlags.json, "json", false, "print the report as JSON")
-	f.StringVar(&auditFlags.detector, "detector", "", "face detector: other (another family than the build's), yolo, yunet or haar (default: the models folder's best)")
-	f.StringVar(&auditFlags.out, "out", "", "folder for audit.csv and audit.json (default OUT)")
-	rootCmd.AddCommand(auditCmd)
+	f.IntVar(&opts.workers, "workers", runtime.NumCPU(), "variants checked at once")
+	f.Float64Var(&opts.iou, "iou", pipeline.DefaultResidualIoU, "IoU with an original face at which a detection is a residual")
+	f.BoolVar(&opts.json, "json", false, "print the report as JSON")
+	f.StringVar(&opts.detector, "detector", "", "face detector: other (another family than the build's), yolo, yunet or haar (default: the models folder's best)")
+	f.StringVar(&opts.out, "out", "", "folder for audit.csv and audit.json (default OUT)")
+	return cmd
 }
 
-func runAudit(cmd *cobra.Command, args []string) error {
-	af := auditFlags
-	out := args[0]
-	fd, err := openAuditDetector(af.det.forWorkers(af.workers), af.detector, out, cmd.ErrOrStderr())
+// runAudit checks the anonymized variants of the build af.dataset.
+func runAudit(ctx context.Context, af *auditOptions) error {
+	out := af.dataset
+	fd, err := openAuditDetector(af.det.forWorkers(af.workers), af.detector, out, af.ErrOut)
 	if err != nil {
 		return err
 	}
 	defer fd.Close()
 	a := pipeline.NewAuditor(fd, pipeline.WithAuditWorkers(af.workers), pipeline.WithResidualIoU(af.iou))
-	rep, err := a.Run(cmd.Context(), out)
+	rep, err := a.Run(ctx, out)
 	if err != nil {
 		return err
 	}
@@ -84,7 +92,7 @@ func runAudit(cmd *cobra.Command, args []string) error {
 	if err := pipeline.WriteAudit(dir, rep); err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
+	w := af.Out
 	if af.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -96,10 +104,10 @@ func runAudit(cmd *cobra.Command, args []string) error {
 		fmt.Fprintf(w, "wrote %s and %s\n", filepath.Join(dir, pipeline.AuditCSV), filepath.Join(dir, pipeline.AuditJSON))
 	}
 	if rep.SameFamily && af.detector == "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "note: %s is of the family that found the faces; --detector other checks with another\n", rep.Detector)
+		fmt.Fprintf(af.ErrOut, "note: %s is of the family that found the faces; --detector other checks with another\n", rep.Detector)
 	}
 	for _, f := range rep.Failed {
-		fmt.Fprintf(cmd.ErrOrStderr(), "failed: %s: %s\n", f.Source, f.Error)
+		fmt.Fprintf(af.ErrOut, "failed: %s: %s\n", f.Source, f.Error)
 	}
 	if len(rep.Failed) > 0 {
 		return errSomeFailed

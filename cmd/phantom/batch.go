@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/spf13/cobra"
 
 	"github.com/phantom-vlm/phantom/internal/imageio"
 )
@@ -23,15 +22,16 @@ type inputFile struct {
 // expandInputs turns file and folder arguments into image files (folders are
 // searched recursively). An argument that cannot be read, and an image in a
 // format phantom does not read (.heic, .tiff, …) found in a folder, is
-// printed and counted as failed; the others go on.
-func expandInputs(cmd *cobra.Command, args []string) ([]inputFile, int) {
+// printed to w, after "phantom name: ", and counted as failed; the others
+// go on.
+func expandInputs(w io.Writer, name string, args []string) ([]inputFile, int) {
 	var files []inputFile
 	failed := 0
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %v\n", cmd.Name(), err)
+			fmt.Fprintf(w, "phantom %s: %v\n", name, err)
 			continue
 		}
 		if !st.IsDir() {
@@ -41,11 +41,11 @@ func expandInputs(cmd *cobra.Command, args []string) ([]inputFile, int) {
 		found, unsupported, err := imageio.WalkImages(a)
 		if err != nil {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %s: %v\n", cmd.Name(), a, err)
+			fmt.Fprintf(w, "phantom %s: %s: %v\n", name, a, err)
 		}
 		for _, u := range unsupported {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %s: %v\n", cmd.Name(), u, errUnsupported)
+			fmt.Fprintf(w, "phantom %s: %s: %v\n", name, u, errUnsupported)
 		}
 		for _, f := range found {
 			files = append(files, inputFile{path: f, root: a})
@@ -133,15 +133,25 @@ func samePathKey(p string) string {
 	return abs
 }
 
-// eachImage runs fn over every image of args and saves each result under out
-// (see planOutputs; inPlace allows writing over the inputs). A file that
-// fails prints its error and the batch goes on; the command then returns
+// imageBatch is what a command that turns photos into photos (anonymize,
+// background) was given: its inputs, where the results go, and where it
+// reports.
+type imageBatch struct {
+	streams
+	name    string   // the command's name in its messages
+	ins     []string // the file and folder arguments
+	out     string   // the output folder
+	inPlace bool     // whether results may replace the inputs
+}
+
+// each runs fn over every image of b.ins and saves each result under b.out
+// (see planOutputs; b.inPlace allows writing over the inputs). A file that
+// fails prints its error and the batch goes on; each then returns
 // errSomeFailed.
-func eachImage(cmd *cobra.Command, args []string, out string, inPlace bool, fn imageFunc) error {
-	ctx := cmd.Context()
-	files, failed := expandInputs(cmd, args)
+func (b imageBatch) each(ctx context.Context, fn imageFunc) error {
+	files, failed := expandInputs(b.ErrOut, b.name, b.ins)
 	total := len(files) + failed // the files found and the arguments that could not be read
-	dsts, err := planOutputs(files, out, inPlace)
+	dsts, err := planOutputs(files, b.out, b.inPlace)
 	if err != nil {
 		return err
 	}
@@ -169,13 +179,13 @@ func eachImage(cmd *cobra.Command, args []string, out string, inPlace bool, fn i
 		}
 		if err != nil {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %v\n", cmd.Name(), err)
+			fmt.Fprintf(b.ErrOut, "phantom %s: %v\n", b.name, err)
 			continue
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s -> %s: %s\n", in.path, dst, note)
+		fmt.Fprintf(b.Out, "%s -> %s: %s\n", in.path, dst, note)
 	}
 	if failed > 0 {
-		fmt.Fprintf(cmd.ErrOrStderr(), "phantom %s: %d of %d inputs failed\n", cmd.Name(), failed, total)
+		fmt.Fprintf(b.ErrOut, "phantom %s: %d of %d inputs failed\n", b.name, failed, total)
 		return errSomeFailed
 	}
 	return nil

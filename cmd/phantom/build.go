@@ -18,7 +18,10 @@ import (
 	"github.com/phantom-vlm/phantom/pipeline"
 )
 
-var buildFlags struct {
+// buildOptions are phantom build's flags and arguments.
+type buildOptions struct {
+	streams
+	in          string // the photo folder, or the manifest's root; "" for none
 	out         string
 	manifest    string
 	conditions  string
@@ -34,10 +37,13 @@ var buildFlags struct {
 	sheet       int
 }
 
-var buildCmd = &cobra.Command{
-	Use:   "build [IN] -o OUT",
-	Short: "Build the study's condition variants of a labelled photo collection",
-	Long: `build reads photos of known people and writes the study's six condition variants
+// newBuildCmd returns phantom build, with build merge under it, parsing
+// its flags into opts.
+func newBuildCmd(opts *buildOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "build [IN] -o OUT",
+		Short: "Build the study's condition variants of a labelled photo collection",
+		Long: `build reads photos of known people and writes the study's six condition variants
 (original, blur, landscape, white, landscape+blur, white+blur) into OUT, in a layout that
 Hugging Face datasets loads with load_dataset("imagefolder", data_dir=OUT).
 
@@ -66,82 +72,97 @@ after an optional background ("white+" or "landscape+"):
 Each goes to its own folder (white+pixelate-grid4) with the columns method, grid, cell,
 sigma and scale in metadata.jsonl. --sweep pixelate:grid=16,10,6,4,2 adds one condition per
 value; "phantom audit" then reports how many faces each strength leaves detectable.`,
-	Example: `  phantom build photos/ -o dataset/
+		Example: `  phantom build photos/ -o dataset/
   phantom build --manifest people.csv -o dataset/ --conditions original,blur --workers 4
   phantom build photos/ -o sweep/ --conditions original,blur --sweep pixelate:grid=16,10,6,4,2
   phantom build photos/ -o part0/ --shard 0/2 && phantom build photos/ -o part1/ --shard 1/2
   phantom build merge part0/ part1/ -o dataset/`,
-	Args: cobra.MaximumNArgs(1),
-	RunE: runBuild,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			if len(args) == 1 {
+				opts.in = args[0]
+			}
+			return runBuild(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.out, "out", "o", "", "output folder (required)")
+	f.StringVar(&opts.manifest, "manifest", "", "CSV or JSONL manifest of path,name[,aliases] instead of a folder")
+	f.StringVar(&opts.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur, and parametrised ones such as pixelate:grid=4 or white+gaussian:sigma=0.2")
+	f.StringArrayVar(&opts.sweeps, "sweep", nil, "add one condition per value of a parameter, e.g. pixelate:grid=16,10,6,4,2 (repeatable)")
+	opts.det.register(f)
+	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
+	f.StringVar(&opts.backgrounds, "backgrounds", "", "folder of landscape backgrounds (default "+cachedir.Path("backgrounds")+")")
+	f.Int64Var(&opts.seed, "seed", 0, "seed of the per-photo landscape choice")
+	f.IntVar(&opts.workers, "workers", runtime.NumCPU(), "photos built at once")
+	f.StringVar(&opts.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
+	f.BoolVar(&opts.noOCR, "no-ocr", false, "skip the OCR name filter")
+	f.StringVar(&opts.shard, "shard", "0/1", shardUsage("photos, chosen by photo ID"))
+	f.IntVar(&opts.grid, "grid", anonymize.DefaultGrid, "pixelation grid of the blur conditions: cells per side of each face (parametrised conditions set their own)")
+	f.IntVar(&opts.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
+	_ = cmd.MarkFlagRequired("out")
+	cmd.AddCommand(newBuildMergeCmd(&buildMergeOptions{}))
+	return cmd
 }
 
-var mergeFlags struct {
+// buildMergeOptions are phantom build merge's flags and arguments.
+type buildMergeOptions struct {
+	streams
+	ins   []string
 	out   string
 	sheet int
 }
 
-var buildMergeCmd = &cobra.Command{
-	Use:   "merge OUT1 OUT2... -o OUT",
-	Short: "Join the outputs of several builds (shards) into one dataset",
-	Long: `merge hard-links (or copies) the variants and scenes of each input into OUT, unites their
+// newBuildMergeCmd returns phantom build merge, parsing its flags into
+// opts.
+func newBuildMergeCmd(opts *buildMergeOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "merge OUT1 OUT2... -o OUT",
+		Short: "Join the outputs of several builds (shards) into one dataset",
+		Long: `merge hard-links (or copies) the variants and scenes of each input into OUT, unites their
 journals and writes metadata.jsonl, filtered.jsonl, failed.jsonl, summary.json and the
 contact sheet for the whole. The inputs must have been built with the same conditions,
 format, seed and grid. A photo present in several inputs is taken once.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: func(cmd *cobra.Command, args []string) error {
-		sum, err := pipeline.Merge(cmd.Context(), mergeFlags.out, args, mergeFlags.sheet)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(cmd.OutOrStdout(), "merged %d inputs into %s: %d photos built, %d filtered, %d failed\n",
-			len(args), mergeFlags.out, sum.Built, sum.Filtered, sum.Failed)
-		return nil
-	},
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.ins = args
+			return runBuildMerge(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.out, "out", "o", "", "output folder (required)")
+	f.IntVar(&opts.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }
 
-func init() {
-	f := buildCmd.Flags()
-	f.StringVarP(&buildFlags.out, "out", "o", "", "output folder (required)")
-	f.StringVar(&buildFlags.manifest, "manifest", "", "CSV or JSONL manifest of path,name[,aliases] instead of a folder")
-	f.StringVar(&buildFlags.conditions, "conditions", "all", "conditions to render, comma-separated: original,blur,landscape,white,landscape+blur,white+blur, and parametrised ones such as pixelate:grid=4 or white+gaussian:sigma=0.2")
-	f.StringArrayVar(&buildFlags.sweeps, "sweep", nil, "add one condition per value of a parameter, e.g. pixelate:grid=16,10,6,4,2 (repeatable)")
-	buildFlags.det.register(f)
-	f.Lookup("threads").Usage = "ONNX Runtime intra-op threads per model (0: the cores shared among the workers)"
-	f.StringVar(&buildFlags.backgrounds, "backgrounds", "", "folder of landscape backgrounds (default "+cachedir.Path("backgrounds")+")")
-	f.Int64Var(&buildFlags.seed, "seed", 0, "seed of the per-photo landscape choice")
-	f.IntVar(&buildFlags.workers, "workers", runtime.NumCPU(), "photos built at once")
-	f.StringVar(&buildFlags.format, "format", "jpg", "variant file format: jpg (quality 95) or png")
-	f.BoolVar(&buildFlags.noOCR, "no-ocr", false, "skip the OCR name filter")
-	f.StringVar(&buildFlags.shard, "shard", "0/1", shardUsage("photos, chosen by photo ID"))
-	f.IntVar(&buildFlags.grid, "grid", anonymize.DefaultGrid, "pixelation grid of the blur conditions: cells per side of each face (parametrised conditions set their own)")
-	f.IntVar(&buildFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none; older Hugging Face datasets releases refuse OUT with it)")
-	mf := buildMergeCmd.Flags()
-	mf.StringVarP(&mergeFlags.out, "out", "o", "", "output folder (required)")
-	mf.IntVar(&mergeFlags.sheet, "contact-sheet", 6, "photos on the contact sheet (0: none)")
-	_ = buildCmd.MarkFlagRequired("out")
-	_ = buildMergeCmd.MarkFlagRequired("out")
-	buildCmd.AddCommand(buildMergeCmd)
-	rootCmd.AddCommand(buildCmd)
+// runBuildMerge joins the builds opts.ins into opts.out.
+func runBuildMerge(ctx context.Context, opts *buildMergeOptions) error {
+	sum, err := pipeline.Merge(ctx, opts.out, opts.ins, opts.sheet)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Out, "merged %d inputs into %s: %d photos built, %d filtered, %d failed\n",
+		len(opts.ins), opts.out, sum.Built, sum.Filtered, sum.Failed)
+	return nil
 }
 
-func runBuild(cmd *cobra.Command, args []string) error {
-	bf := buildFlags
+// runBuild builds the condition variants that opts ask for.
+func runBuild(ctx context.Context, bf *buildOptions) error {
 	var (
 		recs []pipeline.Record
 		err  error
 	)
 	switch {
 	case bf.manifest != "":
-		root := ""
-		if len(args) == 1 {
-			root = args[0]
-		}
-		recs, err = pipeline.ManifestRecords(bf.manifest, root)
-	case len(args) == 1:
-		if err := pipeline.CheckOutputOutside(args[0], bf.out); err != nil {
+		recs, err = pipeline.ManifestRecords(bf.manifest, bf.in)
+	case bf.in != "":
+		if err := pipeline.CheckOutputOutside(bf.in, bf.out); err != nil {
 			return err
 		}
-		recs, err = pipeline.FolderRecords(args[0])
+		recs, err = pipeline.FolderRecords(bf.in)
 	default:
 		return errors.New("build: give a photo folder IN or --manifest FILE")
 	}
@@ -171,7 +192,7 @@ func runBuild(cmd *cobra.Command, args []string) error {
 		pipeline.WithShard(shard),
 		pipeline.WithGrid(bf.grid),
 		pipeline.WithContactSheet(bf.sheet),
-		pipeline.WithProgress(cmd.ErrOrStderr()),
+		pipeline.WithProgress(bf.ErrOut),
 	}
 	if needsBackgrounds(conds) {
 		dir := bf.backgrounds
@@ -184,7 +205,7 @@ func runBuild(cmd *cobra.Command, args []string) error {
 		}
 		opts = append(opts, pipeline.WithBackgrounds(set))
 	}
-	an, err := openAnalyzer(&bf.det, bf.workers, pipeline.Stages(conds), cmd.ErrOrStderr())
+	an, err := openAnalyzer(&bf.det, bf.workers, pipeline.Stages(conds), bf.ErrOut)
 	if err != nil {
 		return err
 	}
@@ -206,12 +227,12 @@ func runBuild(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := b.Run(cmd.Context(), recs)
+	sum, err := b.Run(ctx, recs)
 	if sum != nil {
-		printBuildSummary(cmd.OutOrStdout(), bf.out, sum)
+		printBuildSummary(bf.Out, bf.out, sum)
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(cmd.ErrOrStderr(), "interrupted: what is complete is recorded; run the same command again to resume")
+		fmt.Fprintln(bf.ErrOut, "interrupted: what is complete is recorded; run the same command again to resume")
 	}
 	if err != nil {
 		return err
@@ -219,7 +240,7 @@ func runBuild(cmd *cobra.Command, args []string) error {
 	if sum.Failed > 0 {
 		// Failures of this run were printed as they happened; those of
 		// earlier runs of a resumed OUT are in the same file.
-		fmt.Fprintf(cmd.ErrOrStderr(), "%d inputs failed; see %s\n", sum.Failed, filepath.Join(bf.out, "failed.jsonl"))
+		fmt.Fprintf(bf.ErrOut, "%d inputs failed; see %s\n", sum.Failed, filepath.Join(bf.out, "failed.jsonl"))
 		return errSomeFailed
 	}
 	return nil

@@ -22,15 +22,20 @@ import (
 	"github.com/phantom-vlm/phantom/internal/imageio"
 )
 
-var detectFlags struct {
+// detectOptions are phantom detect's flags and arguments.
+type detectOptions struct {
+	streams
 	detectorFlags
+	ins  []string
 	draw string
 }
 
-var detectCmd = &cobra.Command{
-	Use:   "detect IN...",
-	Short: "Detect faces, people and person masks; print JSON lines, optionally draw them",
-	Long: `detect runs the detectors once on each photo (files, or folders searched for images)
+// newDetectCmd returns phantom detect, parsing its flags into opts.
+func newDetectCmd(opts *detectOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "detect IN...",
+		Short: "Detect faces, people and person masks; print JSON lines, optionally draw them",
+		Long: `detect runs the detectors once on each photo (files, or folders searched for images)
 and prints one JSON line per photo: faces (box, score, landmarks), people, a summary
 of each person's mask, the detector names and the time each stage took.
 
@@ -40,15 +45,17 @@ OpenCV default (Haar, HOG, GrabCut) for any stage without a model; which one run
 is logged to stderr. --draw writes each photo with its masks, boxes and landmarks
 drawn into a folder, for a person to look at. A photo that cannot be read or
 analysed prints its error and the others go on; the exit status is then 1.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runDetect,
-}
-
-func init() {
-	f := detectCmd.Flags()
-	detectFlags.register(f)
-	f.StringVar(&detectFlags.draw, "draw", "", "write annotated copies of the photos (PNG) into this folder")
-	rootCmd.AddCommand(detectCmd)
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.ins = args
+			return runDetect(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.register(f)
+	f.StringVar(&opts.draw, "draw", "", "write annotated copies of the photos (PNG) into this folder")
+	return cmd
 }
 
 // detectResult is one JSON line of phantom detect.
@@ -77,26 +84,26 @@ type maskSummary struct {
 	Score   float64 `json:"score,omitempty"`
 }
 
-func runDetect(cmd *cobra.Command, args []string) error {
-	ctx := cmd.Context()
-	an, err := detectFlags.open(cmd.ErrOrStderr())
+// runDetect prints the detections of every photo of opts.ins.
+func runDetect(ctx context.Context, opts *detectOptions) error {
+	an, err := opts.open(opts.ErrOut)
 	if err != nil {
 		return err
 	}
 	defer an.Close()
-	files, failed := expandInputs(cmd, args)
-	if detectFlags.draw != "" {
-		if err := os.MkdirAll(detectFlags.draw, 0o755); err != nil {
+	files, failed := expandInputs(opts.ErrOut, "detect", opts.ins)
+	if opts.draw != "" {
+		if err := os.MkdirAll(opts.draw, 0o755); err != nil {
 			return fmt.Errorf("detect: --draw folder: %w", err)
 		}
 	}
-	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc := json.NewEncoder(opts.Out)
 	used := map[string]int{}
 	for _, in := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res := detectOne(ctx, an, in.path, used)
+		res := detectOne(ctx, an, in.path, opts.draw, used)
 		if res.Error != "" && ctx.Err() != nil {
 			// Stopped, not failed: the photo is neither reported nor
 			// written.
@@ -104,7 +111,7 @@ func runDetect(cmd *cobra.Command, args []string) error {
 		}
 		if res.Error != "" {
 			failed++
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom detect: %s: %s\n", in.path, res.Error)
+			fmt.Fprintf(opts.ErrOut, "phantom detect: %s: %s\n", in.path, res.Error)
 		}
 		if err := enc.Encode(res); err != nil {
 			return err
@@ -116,7 +123,10 @@ func runDetect(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func detectOne(ctx context.Context, an *detect.Analyzer, path string, used map[string]int) detectResult {
+// detectOne analyses the photo at path and, unless drawDir is "", draws
+// what was found into a PNG in the folder drawDir, named after the photo (made
+// unique with used, the names taken so far).
+func detectOne(ctx context.Context, an *detect.Analyzer, path, drawDir string, used map[string]int) detectResult {
 	res := detectResult{File: path, Faces: []detect.Face{}, People: []detect.Person{}, Masks: []maskSummary{}}
 	t0 := time.Now()
 	img, err := imageio.Load(path)
@@ -147,7 +157,7 @@ func detectOne(ctx context.Context, an *detect.Analyzer, path string, used map[s
 			res.Masks = append(res.Masks, summariseMask(i, m, sc.People[i].Box))
 		}
 	}
-	if detectFlags.draw != "" {
+	if drawDir != "" {
 		name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 		if n := used[name]; n > 0 {
 			used[name]++
@@ -155,7 +165,7 @@ func detectOne(ctx context.Context, an *detect.Analyzer, path string, used map[s
 		} else {
 			used[name] = 1
 		}
-		out := filepath.Join(detectFlags.draw, name+".png")
+		out := filepath.Join(drawDir, name+".png")
 		if err := imageio.Save(out, drawScene(img, sc)); err != nil {
 			res.Error = err.Error()
 			return res

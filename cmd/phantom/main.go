@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -22,17 +23,45 @@ var version = "dev"
 // the failures have already been printed.
 var errSomeFailed = errors.New("some inputs failed")
 
-// rootCmd is the top-level command; each subcommand's file adds itself in an
-// init function.
-var rootCmd = &cobra.Command{
-	Use:   "phantom",
-	Short: "Measure identity leakage of vision-language models on photos of known people",
-	Long: `phantom builds the condition variants of the identity-leakage study (original, face
+// streams are where a command writes: Out its results, ErrOut its log and
+// its failures.
+type streams struct {
+	Out, ErrOut io.Writer
+}
+
+// streamsOf returns the writers cmd was given (SetOut, SetErr), else the
+// process's stdout and stderr.
+func streamsOf(cmd *cobra.Command) streams {
+	return streams{Out: cmd.OutOrStdout(), ErrOut: cmd.ErrOrStderr()}
+}
+
+// newRootCmd returns the top-level command with every subcommand, each
+// made fresh with its own options.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "phantom",
+		Short: "Measure identity leakage of vision-language models on photos of known people",
+		Long: `phantom builds the condition variants of the identity-leakage study (original, face
 pixelation, background replacement), queries VLM servers with the study's prompts, and
 reports how often the models name the person.`,
-	Version:       version,
-	SilenceUsage:  true,
-	SilenceErrors: true,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newAnonymizeCmd(&anonymizeOptions{}),
+		newAuditCmd(&auditOptions{}),
+		newBackgroundCmd(&backgroundOptions{}),
+		newBuildCmd(&buildOptions{}),
+		newDetectCmd(&detectOptions{}),
+		newDoctorCmd(&doctorOptions{}),
+		newModelsCmd(&modelsOptions{}),
+		newNamesCmd(),
+		newOCRCmd(&ocrOptions{}),
+		queryCmd,
+		newReportCmd(&reportOptions{}),
+	)
+	return root
 }
 
 func main() {
@@ -57,7 +86,7 @@ func run() int {
 		cancel()
 	}()
 	defer signal.Stop(sigs)
-	err := rootCmd.ExecuteContext(ctx)
+	err := execute(ctx, os.Args[1:], streams{Out: os.Stdout, ErrOut: os.Stderr})
 	if s, ok := caught.Load().(os.Signal); ok && errors.Is(err, context.Canceled) {
 		fmt.Fprintf(os.Stderr, "phantom: stopped (%v)\n", s)
 		if n, ok := s.(syscall.Signal); ok {
@@ -65,11 +94,27 @@ func run() int {
 		}
 		return 1
 	}
-	if err != nil {
-		if !errors.Is(err, errSomeFailed) {
-			fmt.Fprintln(os.Stderr, "phantom:", err)
-		}
-		return 1
+	return exitStatus(err, os.Stderr)
+}
+
+// execute runs the command line args (without the program's name) on a
+// fresh command tree, writing to s, and returns the command's error.
+func execute(ctx context.Context, args []string, s streams) error {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	return root.ExecuteContext(ctx)
+}
+
+// exitStatus prints err to w, unless the failures were printed already,
+// and returns the exit status for it: 0 for none, else 1.
+func exitStatus(err error, w io.Writer) int {
+	if err == nil {
+		return 0
 	}
-	return 0
+	if !errors.Is(err, errSomeFailed) {
+		fmt.Fprintln(w, "phantom:", err)
+	}
+	return 1
 }

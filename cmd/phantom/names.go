@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,21 +16,32 @@ import (
 	"github.com/phantom-vlm/phantom/shard"
 )
 
-var nf struct {
+// namesCountOptions are phantom names count's flags and arguments.
+type namesCountOptions struct {
+	streams
+	ins                                      []string
 	names, out, column, field, format, shard string
 	substring                                bool
 	jobs                                     int
 }
 
-var namesCmd = &cobra.Command{
-	Use:   "names",
-	Short: "Count how many captions of a pretraining corpus contain each name",
+// newNamesCmd returns phantom names, with its subcommands count and merge.
+func newNamesCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "names",
+		Short: "Count how many captions of a pretraining corpus contain each name",
+	}
+	cmd.AddCommand(newNamesCountCmd(&namesCountOptions{}), newNamesMergeCmd(&namesMergeOptions{}))
+	return cmd
 }
 
-var namesCountCmd = &cobra.Command{
-	Use:   "count INPUT... --names FILE -o counts.csv [--shard i/n|auto] [--jobs N]",
-	Short: "Count, in one pass, the captions of a corpus that contain each name",
-	Long: `count reads caption corpora and writes counts.csv: name,count sorted by name, where count is
+// newNamesCountCmd returns phantom names count, parsing its flags into
+// opts.
+func newNamesCountCmd(opts *namesCountOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "count INPUT... --names FILE -o counts.csv [--shard i/n|auto] [--jobs N]",
+		Short: "Count, in one pass, the captions of a corpus that contain each name",
+		Long: `count reads caption corpora and writes counts.csv: name,count sorted by name, where count is
 the number of captions that contain the name. phantom report --name-counts reads that file.
 
 INPUT is files, folders (searched for .parquet, .jsonl, .ndjson, .json, .txt) or globs:
@@ -54,46 +66,63 @@ started again reads only the files not finished. --shard i/n (or auto, from a Sl
 or a Kubernetes Indexed Job) counts only the files of one part, chosen by each file's path;
 "phantom names merge" sums the parts' outputs. A file that cannot be read is reported with its
 row or line and the others go on; the command then exits 1.`,
-	Example: `  phantom names count laion/ --names names.txt -o counts.csv --jobs 8
+		Example: `  phantom names count laion/ --names names.txt -o counts.csv --jobs 8
   phantom names count 'laion/*.parquet' --names dataset/metadata.jsonl -o part-$SLURM_ARRAY_TASK_ID.csv --shard auto
   phantom names merge part-*.csv -o counts.csv`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runNamesCount,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.ins = args
+			return runNamesCount(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.names, "names", "", "the names: one a line, or a dataset's metadata.jsonl (required)")
+	f.StringVarP(&opts.out, "out", "o", "", "the output CSV file (required)")
+	f.StringVar(&opts.column, "column", "", "the parquet caption column (default TEXT, then caption)")
+	f.StringVar(&opts.field, "field", "", "the JSONL caption field (default TEXT, then caption)")
+	f.StringVar(&opts.format, "format", "auto", "input format: auto (by file name), parquet, jsonl or text")
+	f.StringVar(&opts.shard, "shard", "", "count only part i of n of the files (i/n, i from 0), or auto from Slurm or Kubernetes")
+	f.BoolVar(&opts.substring, "substring", false, "count the folded name anywhere, not only as whole words")
+	f.IntVar(&opts.jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
+	_ = cmd.MarkFlagRequired("names")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }
 
-var namesMergeOut string
+// namesMergeOptions are phantom names merge's flags and arguments.
+type namesMergeOptions struct {
+	streams
+	parts []string
+	out   string
+}
 
-var namesMergeCmd = &cobra.Command{
-	Use:   "merge PARTS... -o counts.csv",
-	Short: "Sum the counts of several shards into one counts.csv",
-	Long: `merge sums the name,count files that "phantom names count --shard" wrote on several machines.
+// newNamesMergeCmd returns phantom names merge, parsing its flags into
+// opts.
+func newNamesMergeCmd(opts *namesMergeOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "merge PARTS... -o counts.csv",
+		Short: "Sum the counts of several shards into one counts.csv",
+		Long: `merge sums the name,count files that "phantom names count --shard" wrote on several machines.
 Each part's summary (part.summary.json, beside it) must have the same names and rule as the
 others, and no corpus file may have been counted by two parts; the merged summary adds up
 the captions and lists every file. The merge exits 1 when a part had failed files.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runNamesMerge,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.parts = args
+			return runNamesMerge(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.out, "out", "o", "", "the merged CSV file (required)")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }
 
-func init() {
-	f := namesCountCmd.Flags()
-	f.StringVar(&nf.names, "names", "", "the names: one a line, or a dataset's metadata.jsonl (required)")
-	f.StringVarP(&nf.out, "out", "o", "", "the output CSV file (required)")
-	f.StringVar(&nf.column, "column", "", "the parquet caption column (default TEXT, then caption)")
-	f.StringVar(&nf.field, "field", "", "the JSONL caption field (default TEXT, then caption)")
-	f.StringVar(&nf.format, "format", "auto", "input format: auto (by file name), parquet, jsonl or text")
-	f.StringVar(&nf.shard, "shard", "", "count only part i of n of the files (i/n, i from 0), or auto from Slurm or Kubernetes")
-	f.BoolVar(&nf.substring, "substring", false, "count the folded name anywhere, not only as whole words")
-	f.IntVar(&nf.jobs, "jobs", 0, "files read at once (default: the number of CPUs)")
-	namesMergeCmd.Flags().StringVarP(&namesMergeOut, "out", "o", "", "the merged CSV file (required)")
-	_ = namesCountCmd.MarkFlagRequired("names")
-	_ = namesCountCmd.MarkFlagRequired("out")
-	_ = namesMergeCmd.MarkFlagRequired("out")
-	namesCmd.AddCommand(namesCountCmd, namesMergeCmd)
-	rootCmd.AddCommand(namesCmd)
-}
-
-func runNamesCount(cmd *cobra.Command, args []string) error {
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+// runNamesCount counts the captions of the corpus nf.ins that contain each
+// name.
+func runNamesCount(ctx context.Context, nf *namesCountOptions) error {
+	stdout, stderr := nf.Out, nf.ErrOut
 	format, err := names.ParseFormat(nf.format)
 	if err != nil {
 		return err
@@ -110,7 +139,7 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 	for _, d := range dropped {
 		fmt.Fprintf(stderr, "phantom names count: name %s: counted once\n", d)
 	}
-	files, err := names.Expand(args)
+	files, err := names.Expand(nf.ins)
 	inputFailed := 0
 	if err != nil {
 		for _, e := range splitJoined(err) {
@@ -151,7 +180,7 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 	opt.Progress = mb.add
 	display.Start()
 	start := time.Now()
-	res, err := names.Count(cmd.Context(), files, set, opt)
+	res, err := names.Count(ctx, files, set, opt)
 	display.Stop()
 	if err != nil {
 		return err
@@ -170,20 +199,21 @@ func runNamesCount(cmd *cobra.Command, args []string) error {
 	return failedStatus(stderr, "phantom names count", len(res.Failed)+inputFailed)
 }
 
-func runNamesMerge(cmd *cobra.Command, args []string) error {
-	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	res, sum, warnings, err := names.Merge(args)
+// runNamesMerge sums the counts of the shards opts.parts.
+func runNamesMerge(opts *namesMergeOptions) error {
+	stdout, stderr := opts.Out, opts.ErrOut
+	res, sum, warnings, err := names.Merge(opts.parts)
 	for _, w := range warnings {
 		fmt.Fprintln(stderr, "phantom names merge:", w)
 	}
 	if err != nil {
 		return err
 	}
-	if err := res.Write(namesMergeOut, sum); err != nil {
+	if err := res.Write(opts.out, sum); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d names, rule %s; %d captions (%d empty or missing) in %d files from %d parts\n",
-		namesMergeOut, len(res.Set.Names), sum.Rule, sum.Captions, sum.Empty, len(sum.Files), len(args))
+		opts.out, len(res.Set.Names), sum.Rule, sum.Captions, sum.Empty, len(sum.Files), len(opts.parts))
 	for _, f := range sum.Failed {
 		fmt.Fprintf(stderr, "phantom names merge: a part failed %s: %v\n", f.File, f.Err)
 	}

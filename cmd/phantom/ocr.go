@@ -15,7 +15,10 @@ import (
 	"github.com/phantom-vlm/phantom/ocrfilter"
 )
 
-var ocrFlags struct {
+// ocrOptions are phantom ocr's flags and arguments.
+type ocrOptions struct {
+	streams
+	ins     []string
 	name    string
 	aliases []string
 	lang    string
@@ -24,14 +27,15 @@ var ocrFlags struct {
 	minRun  int
 	jobs    int
 	noWords bool
-	rotate  bool
 	fast    bool
 }
 
-var ocrCmd = &cobra.Command{
-	Use:   "ocr IN... --name \"Full Name\"",
-	Short: "Read the text in photos and say whether each shows the person's name",
-	Long: `ocr runs Tesseract on each photo (a folder stands for the images in it, recursively) and
+// newOCRCmd returns phantom ocr, parsing its flags into opts.
+func newOCRCmd(opts *ocrOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ocr IN... --name \"Full Name\"",
+		Short: "Read the text in photos and say whether each shows the person's name",
+		Long: `ocr runs Tesseract on each photo (a folder stands for the images in it, recursively) and
 prints one JSON line per photo, in input order:
 
   {"path":"a.jpg","keep":false,"evidence":[{"name":"Lionel Messi","run":"lionel messi",
@@ -46,23 +50,25 @@ goes on; the exit status is then 1.
 
 Tesseract runs with one OpenMP thread per engine (OMP_THREAD_LIMIT=1 in effect) and
 --jobs engines at once.`,
-	Args: cobra.MinimumNArgs(1),
-	RunE: runOCR,
-}
-
-func init() {
-	f := ocrCmd.Flags()
-	f.StringVar(&ocrFlags.name, "name", "", "the person's full name (required)")
-	f.StringSliceVar(&ocrFlags.aliases, "alias", nil, "another name the person goes by (repeatable)")
-	f.StringVar(&ocrFlags.lang, "lang", "eng", "Tesseract language(s), e.g. eng or eng+fra")
-	f.IntVar(&ocrFlags.psm, "psm", int(ocrfilter.PSMSparseText), "Tesseract page segmentation mode")
-	f.Float64Var(&ocrFlags.minConf, "min-conf", ocrfilter.DefaultMinConfidence, "lowest word confidence (0-100) that counts")
-	f.IntVar(&ocrFlags.minRun, "min-run", ocrfilter.DefaultMinRun, "shortest run of name characters that counts")
-	f.IntVar(&ocrFlags.jobs, "jobs", 0, "photos read at once (default: number of CPUs)")
-	f.BoolVar(&ocrFlags.noWords, "no-words", false, "leave the list of all words read out of the output")
-	f.BoolVar(&ocrFlags.fast, "fast", false, "read only the proposed lines of text (ocrfilter.FastPasses: 2 to 4 times faster, misses more names under 20 px)")
-	ocrCmd.MarkFlagRequired("name")
-	rootCmd.AddCommand(ocrCmd)
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.ins = args
+			return runOCR(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.name, "name", "", "the person's full name (required)")
+	f.StringSliceVar(&opts.aliases, "alias", nil, "another name the person goes by (repeatable)")
+	f.StringVar(&opts.lang, "lang", "eng", "Tesseract language(s), e.g. eng or eng+fra")
+	f.IntVar(&opts.psm, "psm", int(ocrfilter.PSMSparseText), "Tesseract page segmentation mode")
+	f.Float64Var(&opts.minConf, "min-conf", ocrfilter.DefaultMinConfidence, "lowest word confidence (0-100) that counts")
+	f.IntVar(&opts.minRun, "min-run", ocrfilter.DefaultMinRun, "shortest run of name characters that counts")
+	f.IntVar(&opts.jobs, "jobs", 0, "photos read at once (default: number of CPUs)")
+	f.BoolVar(&opts.noWords, "no-words", false, "leave the list of all words read out of the output")
+	f.BoolVar(&opts.fast, "fast", false, "read only the proposed lines of text (ocrfilter.FastPasses: 2 to 4 times faster, misses more names under 20 px)")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
 }
 
 // ocrLine is one line of phantom ocr's output.
@@ -74,45 +80,46 @@ type ocrLine struct {
 	Error    string               `json:"error,omitempty"`
 }
 
-func runOCR(cmd *cobra.Command, args []string) error {
-	if strings.TrimSpace(ocrFlags.name) == "" {
+// runOCR prints what Tesseract reads in every photo of opts.ins and
+// whether it shows opts.name.
+func runOCR(ctx context.Context, opts *ocrOptions) error {
+	if strings.TrimSpace(opts.name) == "" {
 		return fmt.Errorf("ocr: --name must not be empty")
 	}
-	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc := json.NewEncoder(opts.Out)
 	enc.SetEscapeHTML(false)
 	// Failures go to stderr and, as {"path","error"} lines, into the JSON
 	// output, as the other commands record theirs.
 	var encErr error
 	report := func(line ocrLine) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "phantom ocr: %s: %s\n", line.Path, line.Error)
+		fmt.Fprintf(opts.ErrOut, "phantom ocr: %s: %s\n", line.Path, line.Error)
 		if err := enc.Encode(line); err != nil && encErr == nil {
 			encErr = err
 		}
 	}
-	paths, bad := expandImageArgs(args, func(p string, err error) {
+	paths, bad := expandImageArgs(opts.ins, func(p string, err error) {
 		report(ocrLine{Path: p, Error: err.Error()})
 	})
-	jobs := ocrFlags.jobs
+	jobs := opts.jobs
 	if jobs <= 0 {
 		jobs = runtime.NumCPU()
 	}
-	opts := []ocrfilter.Option{
-		ocrfilter.WithLanguage(ocrFlags.lang),
-		ocrfilter.WithPageSegMode(ocrfilter.PageSegMode(ocrFlags.psm)),
-		ocrfilter.WithMinConfidence(ocrFlags.minConf),
-		ocrfilter.WithMinRun(ocrFlags.minRun),
+	fopts := []ocrfilter.Option{
+		ocrfilter.WithLanguage(opts.lang),
+		ocrfilter.WithPageSegMode(ocrfilter.PageSegMode(opts.psm)),
+		ocrfilter.WithMinConfidence(opts.minConf),
+		ocrfilter.WithMinRun(opts.minRun),
 		ocrfilter.WithPoolSize(jobs),
 	}
-	if ocrFlags.fast {
-		opts = append(opts, ocrfilter.WithPasses(ocrfilter.FastPasses()...))
+	if opts.fast {
+		fopts = append(fopts, ocrfilter.WithPasses(ocrfilter.FastPasses()...))
 	}
-	f, err := ocrfilter.New(opts...)
+	f, err := ocrfilter.New(fopts...)
 	if err != nil {
 		return fmt.Errorf("ocr: %w", err)
 	}
 	defer f.Close()
 
-	ctx := cmd.Context()
 	results := make([]chan ocrLine, len(paths))
 	for i := range results {
 		results[i] = make(chan ocrLine, 1)
@@ -120,7 +127,7 @@ func runOCR(cmd *cobra.Command, args []string) error {
 	finished := make(chan struct{}) // every OCR call has returned
 	go func() {
 		defer close(finished)
-		workers.Each(ctx, len(paths), jobs, func(i int) { results[i] <- ocrOne(ctx, f, paths[i]) })
+		workers.Each(ctx, len(paths), jobs, func(i int) { results[i] <- ocrOne(ctx, f, opts, paths[i]) })
 	}()
 
 	failed := bad
@@ -156,17 +163,19 @@ func runOCR(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-func ocrOne(ctx context.Context, f *ocrfilter.Filter, path string) ocrLine {
+// ocrOne reads the photo at path with f and decides, as opts ask, whether
+// it shows the name.
+func ocrOne(ctx context.Context, f *ocrfilter.Filter, opts *ocrOptions, path string) ocrLine {
 	img, err := imageio.Load(path)
 	if err != nil {
 		return ocrLine{Path: path, Error: err.Error()}
 	}
-	d, err := f.Decide(ctx, img, ocrFlags.name, ocrFlags.aliases)
+	d, err := f.Decide(ctx, img, opts.name, opts.aliases)
 	if err != nil {
 		return ocrLine{Path: path, Error: err.Error()}
 	}
 	line := ocrLine{Path: path, Keep: &d.Keep, Evidence: d.Evidence}
-	if !ocrFlags.noWords {
+	if !opts.noWords {
 		line.Words = &d.Words
 	}
 	return line

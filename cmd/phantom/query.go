@@ -98,7 +98,6 @@ func init() {
 	f.BoolVar(&qf.skipHealth, "skip-health", false, "do not health-check the servers first")
 	f.StringVar(&qf.shard, "shard", "", shardUsage("questions, chosen by key"))
 	f.BoolVar(&qf.reuseLegacy, "reuse-legacy", false, "reuse answers written by phantom before keys held the variant's hash (only if --variants holds the very files they were asked about)")
-	rootCmd.AddCommand(queryCmd)
 }
 
 // queryStudy builds the study from the study file and the flags.

@@ -10,7 +10,9 @@ import (
 	"github.com/phantom-vlm/phantom/leak/report"
 )
 
-var rf struct {
+// reportOptions are phantom report's flags.
+type reportOptions struct {
+	streams
 	results                                                   []string
 	out, spread, nameCounts, identityCondition, identityModel string
 	identityPrompt, match                                     string
@@ -19,10 +21,12 @@ var rf struct {
 	dataset                                                   string
 }
 
-var reportCmd = &cobra.Command{
-	Use:   "report --results results.jsonl[,MORE...] --out REPORT [--spread std|variance] [--match folded|literal] [--name-counts counts.csv]",
-	Short: "Write the study's tables and figures from a results file",
-	Long: `report reads the results file that "phantom query" wrote (it needs no server) and writes
+// newReportCmd returns phantom report, parsing its flags into opts.
+func newReportCmd(opts *reportOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report --results results.jsonl[,MORE...] --out REPORT [--spread std|variance] [--match folded|literal] [--name-counts counts.csv]",
+		Short: "Write the study's tables and figures from a results file",
+		Long: `report reads the results file that "phantom query" wrote (it needs no server) and writes
 into the --out folder: Table A (all 30 prompts on the original photos, mean ± spread over the
 six phrasings), the expanded Table A, one Table B per condition (R0 prompts), each as .csv, .md
 and .tex (booktabs), failures.csv, name_forms.csv (full-name, alias and surname matches, and
@@ -54,30 +58,32 @@ For a sweep of anonymization strengths (phantom build --sweep), dose_<sweep>.{cs
 show each model's R0 %leaks against the strength; with --dataset (the folder phantom build
 wrote, after phantom audit) the audit's table goes beside the leak tables as audit.{csv,md,tex}
 and its residual detection rate is drawn on the dose figures' axis.`,
-	Args: cobra.NoArgs,
-	RunE: runReport,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.streams = streamsOf(cmd)
+			return runReport(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.results, "results", []string{"results.jsonl"}, "the results file; several files or globs (the shards of a sharded query) are read as one")
+	f.StringVar(&opts.out, "out", "", "the report folder (created)")
+	f.StringVar(&opts.spread, "spread", "std", "Table A's spread: std (sample standard deviation) or variance (sample variance, the study's ±)")
+	f.StringVar(&opts.nameCounts, "name-counts", "", "a name,count CSV of name frequencies in a text corpus")
+	f.StringVar(&opts.match, "match", "folded", "the full-name rule: folded (case, accents, white space folded) or literal (the study's, case-insensitive only)")
+	f.StringVar(&opts.identityPrompt, "identity-prompt", report.DefaultIdentityPrompt, "the prompt of the per-person figures, P0R0–P4R5, or all (every prompt pooled)")
+	f.StringVar(&opts.identityCondition, "identity-condition", "original", "the condition of the per-person figures")
+	f.StringVar(&opts.identityModel, "identity-model", "", "the model of the per-person figures (default: all models pooled)")
+	f.IntVar(&opts.top, "top", report.DefaultTop, "most leaked people in leak_by_identity.png")
+	f.IntVar(&opts.random, "random", report.DefaultRandom, "people drawn at random from the rest in leak_by_identity.png (0: none)")
+	f.Int64Var(&opts.seed, "seed", 0, "seed of the random draw in leak_by_identity.png")
+	f.StringVar(&opts.dataset, "dataset", "", "the dataset folder phantom build wrote: its audit.json (phantom audit) goes beside the leak tables and the dose-response figures")
+	_ = cmd.MarkFlagRequired("out")
+	return cmd
 }
 
-func init() {
-	f := reportCmd.Flags()
-	f.StringSliceVar(&rf.results, "results", []string{"results.jsonl"}, "the results file; several files or globs (the shards of a sharded query) are read as one")
-	f.StringVar(&rf.out, "out", "", "the report folder (created)")
-	f.StringVar(&rf.spread, "spread", "std", "Table A's spread: std (sample standard deviation) or variance (sample variance, the study's ±)")
-	f.StringVar(&rf.nameCounts, "name-counts", "", "a name,count CSV of name frequencies in a text corpus")
-	f.StringVar(&rf.match, "match", "folded", "the full-name rule: folded (case, accents, white space folded) or literal (the study's, case-insensitive only)")
-	f.StringVar(&rf.identityPrompt, "identity-prompt", report.DefaultIdentityPrompt, "the prompt of the per-person figures, P0R0–P4R5, or all (every prompt pooled)")
-	f.StringVar(&rf.identityCondition, "identity-condition", "original", "the condition of the per-person figures")
-	f.StringVar(&rf.identityModel, "identity-model", "", "the model of the per-person figures (default: all models pooled)")
-	f.IntVar(&rf.top, "top", report.DefaultTop, "most leaked people in leak_by_identity.png")
-	f.IntVar(&rf.random, "random", report.DefaultRandom, "people drawn at random from the rest in leak_by_identity.png (0: none)")
-	f.Int64Var(&rf.seed, "seed", 0, "seed of the random draw in leak_by_identity.png")
-	f.StringVar(&rf.dataset, "dataset", "", "the dataset folder phantom build wrote: its audit.json (phantom audit) goes beside the leak tables and the dose-response figures")
-	_ = reportCmd.MarkFlagRequired("out")
-	rootCmd.AddCommand(reportCmd)
-}
-
-func runReport(cmd *cobra.Command, _ []string) error {
-	stderr, stdout := cmd.ErrOrStderr(), cmd.OutOrStdout()
+// runReport writes the study's tables and figures from rf.results.
+func runReport(rf *reportOptions) error {
+	stderr, stdout := rf.ErrOut, rf.Out
 	match, err := leak.ParseMatch(rf.match)
 	if err != nil {
 		return fmt.Errorf("--match: %w", err)
