@@ -55,7 +55,7 @@ func NewAnalyzer(dir string, opts ...Option) (*Analyzer, error) {
 		a.Close()
 		return nil, err
 	}
-	stages := newOptions(opts).stages.closure()
+	stages := closure(newOptions(opts).stages)
 	var err error
 	if !stages.Has(StagePeople) {
 		log.Info("detect: people and masks not loaded (not asked for)")

@@ -4,14 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/phantom-vlm/phantom/scene"
 )
 
-// The families of face detectors: detectors of one family share their
-// design and training, so they tend to fail on the same faces.
+// The families of face detectors (scene's): detectors of one family share
+// their design and training, so they tend to fail on the same faces.
 const (
-	FamilyYOLO  = "yolo"  // YOLOv8-face, standard and lite exports
-	FamilyYuNet = "yunet" // OpenCV Zoo's YuNet
-	FamilyHaar  = "haar"  // OpenCV's Haar cascade
+	FamilyYOLO  = scene.FamilyYOLO  // YOLOv8-face, standard and lite exports
+	FamilyYuNet = scene.FamilyYuNet // OpenCV Zoo's YuNet
+	FamilyHaar  = scene.FamilyHaar  // OpenCV's Haar cascade
 )
 
 // ErrNoFamilyModel is returned by NewFaceDetectorOfFamily when the models
@@ -26,18 +28,8 @@ var familyFiles = map[string][][]string{
 
 // FaceFamily returns the family of the face detector with the given name
 // (a FaceDetector's Name, as scenes and metadata record it), or "" for a
-// name it does not know.
-func FaceFamily(name string) string {
-	switch {
-	case strings.HasPrefix(name, "yolov8-face:"):
-		return FamilyYOLO
-	case strings.HasPrefix(name, "yunet:"):
-		return FamilyYuNet
-	case name == HaarName:
-		return FamilyHaar
-	}
-	return ""
-}
+// name it does not know: it is scene.FaceFamily.
+func FaceFamily(name string) string { return scene.FaceFamily(name) }
 
 // OtherFaceFamilies returns, best first, the families that can check the
 // work of a detector of family f without sharing its blind spots: YuNet for

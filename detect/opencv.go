@@ -10,6 +10,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/internal/cv"
 	"github.com/phantom-vlm/phantom/internal/pool"
+	"github.com/phantom-vlm/phantom/scene"
 )
 
 // This file holds the classical OpenCV detectors that run when no model
@@ -20,7 +21,7 @@ import (
 
 // The names these detectors report for metadata.
 const (
-	HaarName    = "opencv-haar"
+	HaarName    = scene.HaarName
 	HOGName     = "opencv-hog"
 	GrabCutName = "opencv-grabcut"
 )
@@ -370,7 +371,7 @@ func (s *GrabCutSegmenter) Segment(ctx context.Context, img image.Image, boxes [
 		}
 		a, err := cv.GrabCut(img, bx.Rect(), cv.GrabCutParams{
 			Iterations: s.cfg.iterations, MaxSide: s.cfg.maxSide, Margin: s.cfg.margin, Core: s.cfg.core,
-			Seed: boxSeed(seedFrom(ctx), i),
+			Seed: boxSeed(scene.Seed(ctx), i),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("detect: grabcut box %d: %w", i, err)

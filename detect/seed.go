@@ -1,22 +1,19 @@
 package detect
 
-import "context"
+import (
+	"context"
 
-type seedKey struct{}
+	"github.com/phantom-vlm/phantom/scene"
+)
 
 // ContextWithSeed returns a context that carries the seed of the randomised
-// detectors (the GrabCut segmenter's k-means initialisation). The builder
-// passes one per photo, drawn from the run's seed and the photo's ID, so
-// that a photo gets the same masks whatever worker, thread or order it is
-// built in. Without one the seed is 0: still deterministic per call.
+// detectors (the GrabCut segmenter's k-means initialisation): it is
+// scene.WithSeed. The builder passes one per photo, drawn from the run's
+// seed and the photo's ID, so that a photo gets the same masks whatever
+// worker, thread or order it is built in. Without one the seed is 0: still
+// deterministic per call.
 func ContextWithSeed(ctx context.Context, seed uint64) context.Context {
-	return context.WithValue(ctx, seedKey{}, seed)
-}
-
-// seedFrom returns the seed ContextWithSeed put in ctx, or 0.
-func seedFrom(ctx context.Context) uint64 {
-	s, _ := ctx.Value(seedKey{}).(uint64)
-	return s
+	return scene.WithSeed(ctx, seed)
 }
 
 // boxSeed derives the seed of the i-th box of a call from the call's seed

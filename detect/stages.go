@@ -1,47 +1,26 @@
 package detect
 
-// Stages is a set of the Analyzer's detection stages. A caller that needs
-// only some of them (faces to pixelate, people and masks to cut out) asks
-// NewAnalyzer for those (WithStages), and the others are neither loaded nor
-// run.
-type Stages uint8
+import "github.com/phantom-vlm/phantom/scene"
 
-// The stages. StageMasks implies StagePeople (masks are made on the people
-// found).
+// Stages is a set of the Analyzer's detection stages (scene.Stages). A
+// caller that needs only some of them (faces to pixelate, people and masks
+// to cut out) asks NewAnalyzer for those (WithStages), and the others are
+// neither loaded nor run.
+type Stages = scene.Stages
+
+// The stages (scene's). StageMasks implies StagePeople (masks are made on
+// the people found).
 const (
-	StageFaces Stages = 1 << iota
-	StagePeople
-	StageMasks
+	StageFaces  = scene.StageFaces
+	StagePeople = scene.StagePeople
+	StageMasks  = scene.StageMasks
 	// AllStages is every stage: NewAnalyzer's default.
-	AllStages = StageFaces | StagePeople | StageMasks
+	AllStages = scene.AllStages
 )
-
-// Has reports whether every stage of t is in s.
-func (s Stages) Has(t Stages) bool { return s&t == t }
-
-// String lists the stages, "faces+people+masks", or "none".
-func (s Stages) String() string {
-	out := ""
-	for _, st := range []struct {
-		s    Stages
-		name string
-	}{{StageFaces, "faces"}, {StagePeople, "people"}, {StageMasks, "masks"}} {
-		if s.Has(st.s) {
-			if out != "" {
-				out += "+"
-			}
-			out += st.name
-		}
-	}
-	if out == "" {
-		return "none"
-	}
-	return out
-}
 
 // closure returns s with the stages the others depend on: masks need
 // people.
-func (s Stages) closure() Stages {
+func closure(s Stages) Stages {
 	if s.Has(StageMasks) {
 		s |= StagePeople
 	}
@@ -52,7 +31,7 @@ func (s Stages) closure() Stages {
 // depend on: masks need people, and PeopleFromFaces needs faces) with a's
 // detectors, which it shares: close a, not the result.
 func (a *Analyzer) Only(s Stages) *Analyzer {
-	s = s.closure()
+	s = closure(s)
 	c := *a
 	if !s.Has(StageMasks) {
 		c.Segmenter = nil
@@ -65,3 +44,8 @@ func (a *Analyzer) Only(s Stages) *Analyzer {
 	}
 	return &c
 }
+
+// Limit is Only behind the scene.StageLimiter interface, through which
+// pipeline.Builder restricts an Analyzer to the stages its conditions need
+// without importing this package.
+func (a *Analyzer) Limit(s Stages) scene.Analyzer { return a.Only(s) }

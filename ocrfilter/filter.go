@@ -55,6 +55,18 @@ func (f *Filter) Decide(ctx context.Context, img image.Image, name string, alias
 	return f.DecideWords(words, name, aliases), nil
 }
 
+// KeepPhoto is Decide in the form pipeline.OCRFilter adapts (so that
+// package pipeline needs no Tesseract): whether to keep img for name and
+// aliases, and when not, the evidence to record (Decision.Evidence, a
+// []Evidence).
+func (f *Filter) KeepPhoto(ctx context.Context, img image.Image, name string, aliases []string) (keep bool, evidence any, err error) {
+	d, err := f.Decide(ctx, img, name, aliases)
+	if err != nil {
+		return false, nil, err
+	}
+	return d.Keep, d.Evidence, nil
+}
+
 // DecideWords decides on words already read (for example by Reader.Read, to
 // test one photo against several names without reading it again).
 func (f *Filter) DecideWords(words []Word, name string, aliases []string) Decision {

@@ -11,9 +11,9 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/workers"
+	"github.com/phantom-vlm/phantom/scene"
 )
 
 // DefaultResidualIoU is the IoU at or above which a face found on an
@@ -24,7 +24,7 @@ const DefaultResidualIoU = 0.3
 // find faces that the anonymization left detectable. Make one with
 // NewAuditor.
 type Auditor struct {
-	detector detect.FaceDetector
+	detector scene.FaceDetector
 	workers  int
 	iou      float64
 }
@@ -44,7 +44,7 @@ func WithResidualIoU(iou float64) AuditOption { return func(a *Auditor) { a.iou 
 // Auditor does not close it. A detector of another family than the one that
 // found the faces (see detect.OtherFaceFamilies and BuildFaceDetectors)
 // does not check its own work.
-func NewAuditor(fd detect.FaceDetector, opts ...AuditOption) *Auditor {
+func NewAuditor(fd scene.FaceDetector, opts ...AuditOption) *Auditor {
 	a := &Auditor{detector: fd, workers: 1, iou: DefaultResidualIoU}
 	for _, o := range opts {
 		o(a)
@@ -130,19 +130,19 @@ type SizeAudit struct {
 // Residual is one face of the original still detected on an anonymized
 // variant.
 type Residual struct {
-	FileName  string     `json:"file_name"`
-	ID        string     `json:"id"`
-	Condition string     `json:"condition"`
-	Found     detect.Box `json:"found"`
-	Original  detect.Box `json:"original"`
-	IoU       float64    `json:"iou"`
+	FileName  string    `json:"file_name"`
+	ID        string    `json:"id"`
+	Condition string    `json:"condition"`
+	Found     scene.Box `json:"found"`
+	Original  scene.Box `json:"original"`
+	IoU       float64   `json:"iou"`
 	// Size is the FaceSizes band of the original face's height.
 	Size string `json:"size"`
 }
 
 type auditOutcome struct {
 	row       Row
-	faces     []detect.Box
+	faces     []scene.Box
 	residuals []Residual
 	err       error
 }
@@ -188,7 +188,7 @@ func (a *Auditor) Run(ctx context.Context, out string) (*AuditReport, error) {
 	todo, order := anonymizedRows(rows)
 	rep := &AuditReport{IoU: iou, Detector: a.detector.Name(), FacesFrom: faceDetectors(rows)}
 	for _, f := range rep.FacesFrom {
-		if fam := detect.FaceFamily(f); fam != "" && fam == detect.FaceFamily(rep.Detector) {
+		if fam := scene.FaceFamily(f); fam != "" && fam == scene.FaceFamily(rep.Detector) {
 			rep.SameFamily = true
 		}
 	}
@@ -271,7 +271,7 @@ func rate(k, n int) float64 {
 	return float64(k) / float64(n)
 }
 
-func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, iou float64) auditOutcome {
+func auditOne(ctx context.Context, out string, fd scene.FaceDetector, r Row, iou float64) auditOutcome {
 	res := auditOutcome{row: r}
 	scenePath := filepath.Join(out, "scenes", r.ID+".json")
 	data, err := os.ReadFile(scenePath)
@@ -279,7 +279,7 @@ func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, io
 		res.err = fmt.Errorf("scene of %s: %w", r.FileName, err)
 		return res
 	}
-	var sc detect.Scene
+	var sc scene.Scene
 	if err := json.Unmarshal(data, &sc); err != nil {
 		res.err = fmt.Errorf("scene %s: %w", scenePath, err)
 		return res
@@ -308,7 +308,7 @@ func auditOne(ctx context.Context, out string, fd detect.FaceDetector, r Row, io
 // original's face boxes: each original face is matched at most once, to the
 // found face of highest IoU, when that IoU is at least minIoU. Every match is
 // a residual.
-func MatchResiduals(original []detect.Box, found []detect.Face, minIoU float64) []Residual {
+func MatchResiduals(original []scene.Box, found []scene.Face, minIoU float64) []Residual {
 	type pair struct {
 		o, f int
 		iou  float64

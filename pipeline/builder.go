@@ -23,10 +23,10 @@ import (
 
 	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
-	"github.com/phantom-vlm/phantom/detect"
 	"github.com/phantom-vlm/phantom/internal/imageio"
 	"github.com/phantom-vlm/phantom/internal/progress"
 	"github.com/phantom-vlm/phantom/internal/workers"
+	"github.com/phantom-vlm/phantom/scene"
 )
 
 // ErrNoBackgrounds is returned by New when a landscape condition is asked
@@ -38,14 +38,12 @@ var ErrNoBackgrounds = errors.New("pipeline: the landscape conditions need backg
 // backgrounds) than this run's: resuming would mix two datasets.
 var ErrSettingsChanged = errors.New("pipeline: OUT was built with other settings")
 
-// Analyzer detects faces, people and masks in a photo; *detect.Analyzer is
-// one. The builder runs only the stages its conditions need (Stages) on an
-// Analyzer that can leave stages out, as *detect.Analyzer can (Only); give
-// it one made with detect.WithStages(Stages(conds)) so that the others are
-// not even loaded.
-type Analyzer interface {
-	Analyze(ctx context.Context, img image.Image) (*detect.Scene, error)
-}
+// Analyzer detects faces, people and masks in a photo (scene.Analyzer);
+// *detect.Analyzer is one. The builder runs only the stages its conditions
+// need (Stages) on an Analyzer that can leave stages out
+// (scene.StageLimiter, as *detect.Analyzer is); give it one made with
+// detect.WithStages(Stages(conds)) so that the others are not even loaded.
+type Analyzer = scene.Analyzer
 
 // Filter decides whether a photo is kept (the OCR filter of PROTOCOL.md §1).
 // For a dropped photo, evidence is written to filtered.jsonl as JSON.
@@ -612,18 +610,18 @@ func (b *Builder) buildOne(ctx context.Context, a Analyzer, t task) (*entry, []o
 		}
 	}
 
-	scene, err := a.Analyze(detect.ContextWithSeed(ctx, photoSeed(b.seed, t.id)), img)
+	sc, err := a.Analyze(scene.WithSeed(ctx, photoSeed(b.seed, t.id)), img)
 	if err != nil {
 		return fail("detect", fmt.Errorf("%s: %w", r.Path, err))
 	}
 	lap("detect")
-	sceneJSON, err := json.Marshal(scene)
+	sceneJSON, err := json.Marshal(sc)
 	if err != nil {
 		return fail("detect", fmt.Errorf("%s: scene: %w", r.Path, err))
 	}
 	files := []outFile{{filepath.Join(b.out, "scenes", t.id+".json"), sceneJSON}}
 
-	rows, variants, err := b.variants(ctx, t, img, scene, lap)
+	rows, variants, err := b.variants(ctx, t, img, sc, lap)
 	if err != nil {
 		return fail("render", err)
 	}
@@ -653,7 +651,7 @@ func decodePhoto(r Record, id string) (*image.RGBA, string, error) {
 // variants renders and encodes the photo's conditions from its scene: their
 // metadata rows, in the order of the build's conditions, and their files.
 // lap times the render and encode stages.
-func (b *Builder) variants(ctx context.Context, t task, img *image.RGBA, scene *detect.Scene, lap func(stage string)) ([]Row, []outFile, error) {
+func (b *Builder) variants(ctx context.Context, t task, img *image.RGBA, sc *scene.Scene, lap func(stage string)) ([]Row, []outFile, error) {
 	r := t.rec
 	var bg background.Background
 	if b.bgs != nil {
@@ -665,8 +663,8 @@ func (b *Builder) variants(ctx context.Context, t task, img *image.RGBA, scene *
 	}
 	base := Row{
 		ID: t.id, Name: r.Name, Aliases: r.Aliases, Source: r.Source,
-		Faces: len(scene.Faces), People: len(scene.People),
-		FaceDetector: ranOrNot(scene.Detectors.Face), PersonDetector: ranOrNot(scene.Detectors.Person), Segmenter: ranOrNot(scene.Detectors.Segmenter),
+		Faces: len(sc.Faces), People: len(sc.People),
+		FaceDetector: ranOrNot(sc.Detectors.Face), PersonDetector: ranOrNot(sc.Detectors.Person), Segmenter: ranOrNot(sc.Detectors.Segmenter),
 		Seed: b.seed, OCR: b.ocr,
 	}
 	if base.Aliases == nil {
@@ -674,7 +672,7 @@ func (b *Builder) variants(ctx context.Context, t task, img *image.RGBA, scene *
 	}
 	var rows []Row
 	var files []outFile
-	err := Render(img, scene, b.conds, RenderOptions{Grid: b.grid, Landscape: bg, InPlace: true}, func(v Variant) error {
+	err := Render(img, sc, b.conds, RenderOptions{Grid: b.grid, Landscape: bg, InPlace: true}, func(v Variant) error {
 		lap("render")
 		if err := ctx.Err(); err != nil {
 			return err
@@ -712,17 +710,11 @@ func ranOrNot(name string) string {
 	return NotRun
 }
 
-// stageLimiter is an Analyzer that can run only some of its stages;
-// *detect.Analyzer is one.
-type stageLimiter interface {
-	Only(detect.Stages) *detect.Analyzer
-}
-
 // limitStages returns a restricted to the stages the conditions need, when
 // it can leave stages out, and a itself otherwise.
 func limitStages(a Analyzer, conds []Condition) Analyzer {
-	if l, ok := a.(stageLimiter); ok {
-		return l.Only(Stages(conds))
+	if l, ok := a.(scene.StageLimiter); ok {
+		return l.Limit(Stages(conds))
 	}
 	return a
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/phantom-vlm/phantom/anonymize"
 	"github.com/phantom-vlm/phantom/background"
-	"github.com/phantom-vlm/phantom/detect"
+	"github.com/phantom-vlm/phantom/scene"
 
 	"github.com/phantom-vlm/phantom/internal/condnames"
 )
@@ -150,14 +150,14 @@ func (c Condition) NeedsPeople() bool { return c.base() != Original }
 // Stages returns the detection stages the conditions need together: faces
 // when one hides them, people and masks when one cuts people out, none for
 // the original alone.
-func Stages(conds []Condition) detect.Stages {
-	var s detect.Stages
+func Stages(conds []Condition) scene.Stages {
+	var s scene.Stages
 	for _, c := range conds {
 		if c.NeedsFaces() {
-			s |= detect.StageFaces
+			s |= scene.StageFaces
 		}
 		if c.NeedsPeople() {
-			s |= detect.StagePeople | detect.StageMasks
+			s |= scene.StagePeople | scene.StageMasks
 		}
 	}
 	return s
@@ -510,7 +510,7 @@ type RenderOptions struct {
 // InPlace, bases come in the study's order, photo is left as it is, the
 // original's image is photo itself and every other variant is a new image
 // that emit may keep. Render stops at emit's first error.
-func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderOptions, emit func(Variant) error) error {
+func Render(photo *image.RGBA, sc *scene.Scene, conds []Condition, o RenderOptions, emit func(Variant) error) error {
 	grid := o.Grid
 	if grid <= 0 {
 		grid = anonymize.DefaultGrid
@@ -531,7 +531,7 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 	var mask *image.Alpha
 	personMask := func() *image.Alpha {
 		if mask == nil {
-			mask = scene.PersonMask()
+			mask = sc.PersonMask()
 		}
 		return mask
 	}
@@ -583,9 +583,9 @@ func Render(photo *image.RGBA, scene *detect.Scene, conds []Condition, o RenderO
 			case !o.InPlace && (wantBase[b] || b == Original || !last):
 				px = cloneRGBA(img)
 			case o.InPlace && !last:
-				saved.take(img, scene.Faces, a)
+				saved.take(img, sc.Faces, a)
 			}
-			AnonymizeFaces(px, scene.Faces, a)
+			AnonymizeFaces(px, sc.Faces, a)
 			if err := emit(Variant{Condition: c, Image: px, Background: bgName}); err != nil {
 				return err
 			}
@@ -604,7 +604,7 @@ type faceSnapshot struct {
 	pix   []uint8
 }
 
-func (s *faceSnapshot) take(img *image.RGBA, faces []detect.Face, a Anonymization) {
+func (s *faceSnapshot) take(img *image.RGBA, faces []scene.Face, a Anonymization) {
 	s.rects, s.pix = s.rects[:0], s.pix[:0]
 	for _, f := range faces {
 		r := faceRegion(img, f, a)
@@ -633,7 +633,7 @@ func (s *faceSnapshot) restore(img *image.RGBA) {
 
 // faceRegion is the region of img that a hides for face f: the face box,
 // scaled by a.Scale around its centre, clipped to img.
-func faceRegion(img *image.RGBA, f detect.Face, a Anonymization) image.Rectangle {
+func faceRegion(img *image.RGBA, f scene.Face, a Anonymization) image.Rectangle {
 	r := f.Box.Rect()
 	if a.Scale > 0 && a.Scale != 1 {
 		return anonymize.Scale(r, a.Scale, img.Rect)
@@ -645,7 +645,7 @@ func faceRegion(img *image.RGBA, f detect.Face, a Anonymization) image.Rectangle
 // a grid or with cells of a fixed size, Gaussian-blurred or filled black,
 // over the box scaled by a.Scale. An Anonymization with no method changes
 // nothing.
-func AnonymizeFaces(img *image.RGBA, faces []detect.Face, a Anonymization) {
+func AnonymizeFaces(img *image.RGBA, faces []scene.Face, a Anonymization) {
 	for _, f := range faces {
 		r := faceRegion(img, f, a)
 		if r.Empty() {
@@ -689,7 +689,7 @@ func (bp *bufferPool) put(m *image.RGBA) {
 
 // PixelateFaces pixelates every face box of faces in img on a grid×grid
 // grid (the paper's blur when grid is 10).
-func PixelateFaces(img *image.RGBA, faces []detect.Face, grid int) {
+func PixelateFaces(img *image.RGBA, faces []scene.Face, grid int) {
 	AnonymizeFaces(img, faces, Anonymization{Method: MethodPixelate, Grid: grid, Scale: 1})
 }
 
