@@ -2,7 +2,9 @@
 // WebP and the first frame of a GIF, applies the EXIF orientation, refuses
 // images over a pixel limit before decoding their pixels, normalises every
 // colour model to *image.RGBA, and saves atomically. JPEG goes through
-// libjpeg-turbo (internal/turbojpeg), 4–8× faster than image/jpeg.
+// libjpeg-turbo (internal/turbojpeg), 4–8× faster than image/jpeg; a build
+// without cgo (CGO_ENABLED=0) uses Go's image/jpeg instead, and JPEGCodec
+// says which.
 package imageio
 
 import (
@@ -20,8 +22,6 @@ import (
 	"strings"
 
 	"golang.org/x/image/webp"
-
-	"github.com/phantom-vlm/phantom/internal/turbojpeg"
 
 	"github.com/phantom-vlm/phantom/internal/atomicfile"
 )
@@ -224,8 +224,9 @@ func FormatOf(path string) Format {
 	return ""
 }
 
-// Encode encodes img as JPEG (with libjpeg-turbo: baseline, 4:2:0 chroma,
-// the accurate DCT, as image/jpeg and OpenCV's imwrite do) or PNG.
+// Encode encodes img as JPEG (baseline, 4:2:0 chroma, by the codec
+// JPEGCodec names: libjpeg-turbo with the accurate DCT, as image/jpeg and
+// OpenCV's imwrite do) or PNG.
 func Encode(img image.Image, f Format, opts ...Option) ([]byte, error) {
 	o := newOptions(opts)
 	var buf bytes.Buffer
@@ -234,7 +235,7 @@ func Encode(img image.Image, f Format, opts ...Option) ([]byte, error) {
 		if o.quality < 1 || o.quality > 100 {
 			return nil, fmt.Errorf("JPEG quality %d out of 1–100", o.quality)
 		}
-		return turbojpeg.Encode(ToRGBA(flattenOnWhite(img)), o.quality)
+		return compressJPEG(ToRGBA(flattenOnWhite(img)), o.quality)
 	case PNG:
 		enc := png.Encoder{CompressionLevel: png.BestSpeed}
 		if err := enc.Encode(&buf, img); err != nil {
@@ -244,27 +245,6 @@ func Encode(img image.Image, f Format, opts ...Option) ([]byte, error) {
 		return nil, fmt.Errorf("%w: cannot write %q (use .jpg, .jpeg or .png)", ErrUnsupportedFormat, f)
 	}
 	return buf.Bytes(), nil
-}
-
-// JPEGCodec names the library that encodes every JPEG and decodes JPEG
-// inputs, with its version ("libjpeg-turbo 2.1.5"): the same pixels and
-// quality give the same bytes only with the same codec.
-func JPEGCodec() string { return turbojpeg.Version() }
-
-// decodeJPEG decodes a JPEG with libjpeg-turbo, and with image/jpeg the
-// CMYK and YCCK ones (which TurboJPEG does not convert) and the damaged
-// ones that libjpeg-turbo would work around: those are refused where
-// image/jpeg refuses them. cfg is the header as Config read it, checked
-// against the pixel limit: libjpeg-turbo must read the same size.
-func decodeJPEG(data []byte, cfg image.Config) (image.Image, error) {
-	if w, h, err := turbojpeg.Header(data); err == nil && (w != cfg.Width || h != cfg.Height) {
-		return nil, fmt.Errorf("libjpeg-turbo reads a %d×%d header, image/jpeg %d×%d", w, h, cfg.Width, cfg.Height)
-	}
-	img, err := turbojpeg.Decode(data)
-	if errors.Is(err, turbojpeg.ErrColorSpace) || errors.Is(err, turbojpeg.ErrWarning) {
-		return jpeg.Decode(bytes.NewReader(data))
-	}
-	return img, err
 }
 
 // flattenOnWhite returns img composited over opaque white when it has any
