@@ -58,7 +58,7 @@ reports how often the models name the person.`,
 		newModelsCmd(&modelsOptions{}),
 		newNamesCmd(),
 		newOCRCmd(&ocrOptions{}),
-		queryCmd,
+		newQueryCmd(&queryOptions{}),
 		newReportCmd(&reportOptions{}),
 	)
 	return root

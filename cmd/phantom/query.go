@@ -18,8 +18,14 @@ import (
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
-// queryFlags are phantom query's flags.
-type queryFlags struct {
+// queryOptions are phantom query's flags and arguments.
+type queryOptions struct {
+	streams
+	// changed reports whether a flag was given on the command line; nil
+	// means none was.
+	changed func(name string) bool
+	// more are the arguments: more --import-batch files.
+	more                     []string
 	variants, study, results string
 	// The one-model case.
 	backend, model, name, apiKeyEnv string
@@ -36,14 +42,19 @@ type queryFlags struct {
 	skipHealth  bool
 	shard       string
 	reuseLegacy bool
+	batch       batchFlags
 }
 
-var qf queryFlags
+// given reports whether the flag name was on the command line.
+func (o *queryOptions) given(name string) bool { return o.changed != nil && o.changed(name) }
 
-var queryCmd = &cobra.Command{
-	Use:   "query --variants OUT (--study study.yaml | --model ID) [--results results.jsonl] [--export-batch DIR | --import-batch FILE...]",
-	Short: "Ask VLM servers the study's prompts about the built variants",
-	Long: `query asks every selected prompt about every condition variant in OUT (the output of
+// newQueryCmd returns phantom query, with query merge under it, parsing
+// their flags into opts.
+func newQueryCmd(opts *queryOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "query --variants OUT (--study study.yaml | --model ID) [--results results.jsonl] [--export-batch DIR | --import-batch FILE...]",
+		Short: "Ask VLM servers the study's prompts about the built variants",
+		Long: `query asks every selected prompt about every condition variant in OUT (the output of
 "phantom build") on every model of the study, and appends one row per answer to the results
 file. Models are named in a study file (YAML, see examples/study.yaml) or, for one model, with
 --backend, --url and --model, which replace the study's models when both are given.
@@ -66,42 +77,54 @@ per file, split at 50,000 requests or 100 MB, a manifest of the keys in each fil
 live answers are. Give both the same --variants and --study (or --model) as a live run: the
 custom_id of each request is the key a live run with the openai backend records, so batch and
 live answers resume each other.`,
-	Example: `  ollama pull llava:7b && ollama serve &
+		Example: `  ollama pull llava:7b && ollama serve &
   phantom query --variants out --model llava:7b --results results.jsonl
   phantom query --variants out --study examples/study.yaml --results results.jsonl
   phantom query --variants out --study study.yaml --shard auto --results results-$SLURM_ARRAY_TASK_ID.jsonl
   phantom query --variants out --model llava-hf/llava-1.5-7b-hf --export-batch batch/ --image-ref file
   phantom query --variants out --model llava-hf/llava-1.5-7b-hf --import-batch 'batch-out/*.jsonl'`,
-	Args: queryArgs,
-	RunE: runQuery,
-}
-
-func init() {
-	f := queryCmd.Flags()
-	f.StringVar(&qf.variants, "variants", "", "the variants folder (holds metadata.jsonl)")
-	f.StringVar(&qf.study, "study", "", "the study file (YAML)")
-	f.StringVar(&qf.results, "results", "results.jsonl", "the results file, appended to")
-	f.StringVar(&qf.backend, "backend", vlm.BackendOllama, "one-model case: backend, ollama or openai")
-	f.StringSliceVar(&qf.urls, "url", nil, "one-model case: server URL (default http://localhost:11434 for ollama, http://localhost:8000 for openai); several (repeated or comma-separated) are replicas of the model")
-	f.StringVar(&qf.model, "model", "", "one-model case: the server's model id, e.g. llava:7b")
-	f.StringVar(&qf.name, "name", "", "one-model case: the model's name in results (default the model id)")
-	f.StringVar(&qf.apiKeyEnv, "api-key-env", "", "one-model case: environment variable holding the API key")
-	f.IntVar(&qf.concurrency, "concurrency", 1, "one-model case: requests in flight")
-	f.Float64Var(&qf.rate, "rate", 0, "one-model case: requests per second (0: no limit)")
-	f.DurationVar(&qf.timeout, "timeout", 0, "one-model case: time limit per attempt (0: the client's default)")
-	f.IntVar(&qf.maxAttempts, "max-attempts", 0, "one-model case: attempts per request (0: the client's default)")
-	f.StringVar(&qf.prompts, "prompts", "", "prompt selection: all, main or protocol (default protocol, or the study's)")
-	f.StringSliceVar(&qf.conditions, "conditions", nil, "only these conditions (default all, or the study's)")
-	f.Int64Var(&qf.seed, "seed", 0, "decoding seed (default the study's, else 42)")
-	f.Float64Var(&qf.temperature, "temperature", 0, "decoding temperature (default the study's, else 0)")
-	f.IntVar(&qf.maxTokens, "max-tokens", 0, "answer length limit in tokens (default the study's, else 256)")
-	f.BoolVar(&qf.skipHealth, "skip-health", false, "do not health-check the servers first")
-	f.StringVar(&qf.shard, "shard", "", shardUsage("questions, chosen by key"))
-	f.BoolVar(&qf.reuseLegacy, "reuse-legacy", false, "reuse answers written by phantom before keys held the variant's hash (only if --variants holds the very files they were asked about)")
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 && len(opts.batch.imports) == 0 {
+				return fmt.Errorf("unexpected arguments %q (only --import-batch takes more files as arguments)", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.streams = streamsOf(cmd)
+			opts.changed = func(name string) bool { return cmd.Flags().Changed(name) }
+			opts.more = args
+			return runQuery(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.variants, "variants", "", "the variants folder: what phantom build wrote, holding metadata.jsonl (required)")
+	f.StringVar(&opts.study, "study", "", "the study file (YAML)")
+	f.StringVar(&opts.results, "results", "results.jsonl", "the results file, appended to")
+	f.StringVar(&opts.backend, "backend", vlm.BackendOllama, "one-model case: backend, ollama or openai")
+	f.StringSliceVar(&opts.urls, "url", nil, "one-model case: server URL (default http://localhost:11434 for ollama, http://localhost:8000 for openai); several (repeated or comma-separated) are replicas of the model")
+	f.StringVar(&opts.model, "model", "", "one-model case: the server's model id, e.g. llava:7b")
+	f.StringVar(&opts.name, "name", "", "one-model case: the model's name in results (default the model id)")
+	f.StringVar(&opts.apiKeyEnv, "api-key-env", "", "one-model case: environment variable holding the API key")
+	f.IntVar(&opts.concurrency, "concurrency", 1, "one-model case: requests in flight")
+	f.Float64Var(&opts.rate, "rate", 0, "one-model case: requests per second (0: no limit)")
+	f.DurationVar(&opts.timeout, "timeout", 0, "one-model case: time limit per attempt (0: the client's default)")
+	f.IntVar(&opts.maxAttempts, "max-attempts", 0, "one-model case: attempts per request (0: the client's default)")
+	f.StringVar(&opts.prompts, "prompts", "", "prompt selection: all, main or protocol (default protocol, or the study's)")
+	f.StringSliceVar(&opts.conditions, "conditions", nil, "only these conditions (default all, or the study's)")
+	f.Int64Var(&opts.seed, "seed", 0, "decoding seed (default the study's, else 42)")
+	f.Float64Var(&opts.temperature, "temperature", 0, "decoding temperature (default the study's, else 0)")
+	f.IntVar(&opts.maxTokens, "max-tokens", 0, "answer length limit in tokens (default the study's, else 256)")
+	f.BoolVar(&opts.skipHealth, "skip-health", false, "do not health-check the servers first")
+	f.StringVar(&opts.shard, "shard", "", shardUsage("questions, chosen by key"))
+	f.BoolVar(&opts.reuseLegacy, "reuse-legacy", false, "reuse answers written by phantom before keys held the variant's hash (only if --variants holds the very files they were asked about)")
+	opts.batch.register(cmd)
+	_ = cmd.MarkFlagRequired("variants")
+	cmd.AddCommand(newQueryMergeCmd(&queryMergeOptions{}))
+	return cmd
 }
 
 // queryStudy builds the study from the study file and the flags.
-func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
+func queryStudy(qf *queryOptions) (*leak.Study, error) {
 	st := &leak.Study{}
 	if qf.study != "" {
 		var err error
@@ -109,7 +132,6 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 			return nil, err
 		}
 	}
-	flags := cmd.Flags()
 	if qf.model != "" {
 		urls := qf.urls
 		if len(urls) == 0 {
@@ -119,7 +141,7 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 			}
 		}
 		if len(st.Models) > 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "phantom query: --model given: asking %s only, not the %d models of %s\n", qf.model, len(st.Models), qf.study)
+			fmt.Fprintf(qf.ErrOut, "phantom query: --model given: asking %s only, not the %d models of %s\n", qf.model, len(st.Models), qf.study)
 		}
 		st.Models = []leak.StudyModel{{
 			Name: qf.name, Backend: qf.backend, URLs: urls, Model: qf.model, Concurrency: qf.concurrency,
@@ -128,19 +150,19 @@ func queryStudy(cmd *cobra.Command) (*leak.Study, error) {
 	} else if qf.study == "" {
 		return nil, errors.New("no models: give --study study.yaml, or --model (with --backend and --url) for one model")
 	}
-	if flags.Changed("prompts") {
+	if qf.given("prompts") {
 		st.Prompts = qf.prompts
 	}
-	if flags.Changed("conditions") {
+	if qf.given("conditions") {
 		st.Conditions = qf.conditions
 	}
-	if flags.Changed("seed") {
+	if qf.given("seed") {
 		st.Seed = qf.seed
 	}
-	if flags.Changed("temperature") {
+	if qf.given("temperature") {
 		st.Temperature = qf.temperature
 	}
-	if flags.Changed("max-tokens") {
+	if qf.given("max-tokens") {
 		st.MaxTokens = qf.maxTokens
 	}
 	if err := st.Validate(); err != nil {
@@ -171,16 +193,14 @@ func canonicalConditions(cs []string) []string {
 	return out
 }
 
-func runQuery(cmd *cobra.Command, args []string) error {
-	ctx := cmd.Context()
-	stderr := cmd.ErrOrStderr()
-	if qf.variants == "" {
-		return errors.New("--variants is required: the folder phantom build wrote (it holds metadata.jsonl)")
-	}
-	if bqf.batchMode() && !cmd.Flags().Changed("backend") {
+// runQuery asks the study's questions about the variants qf.variants, or
+// exports or imports them as batch files.
+func runQuery(ctx context.Context, qf *queryOptions) error {
+	stderr := qf.ErrOut
+	if qf.batch.batchMode() && !qf.given("backend") {
 		qf.backend = vlm.BackendOpenAI // batch files are OpenAI chat requests
 	}
-	st, err := queryStudy(cmd)
+	st, err := queryStudy(qf)
 	if err != nil {
 		return err
 	}
@@ -221,7 +241,7 @@ func runQuery(cmd *cobra.Command, args []string) error {
 	if !sh.Whole() {
 		fmt.Fprintf(stderr, "phantom query: shard %s of the questions\n", sh)
 	}
-	if !qf.skipHealth && !bqf.batchMode() {
+	if !qf.skipHealth && !qf.batch.batchMode() {
 		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := r.CheckHealth(hctx)
 		cancel()
@@ -240,8 +260,8 @@ func runQuery(cmd *cobra.Command, args []string) error {
 		fmt.Fprintln(stderr, "phantom query: unreadable results line (ignored):", e)
 	}
 	r.Results = results
-	if bqf.batchMode() {
-		err := runBatch(cmd, r, args)
+	if qf.batch.batchMode() {
+		err := runBatch(ctx, qf, r)
 		if cerr := results.Close(); err == nil {
 			err = cerr
 		}
@@ -252,7 +272,7 @@ func runQuery(cmd *cobra.Command, args []string) error {
 	if err := results.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	printQuerySummary(cmd.OutOrStdout(), sum, qf.results)
+	printQuerySummary(qf.Out, sum, qf.results)
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			fmt.Fprintln(stderr, "interrupted: the answers so far are recorded; run the same command again to resume")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -21,28 +22,19 @@ type batchFlags struct {
 	imports     []string
 }
 
-var bqf batchFlags
-
-func init() {
-	f := queryCmd.Flags()
-	f.StringVar(&bqf.exportDir, "export-batch", "", "write the questions not yet answered ok as OpenAI batch input files (JSONL) and a manifest into this new folder, instead of asking a server")
-	f.StringVar(&bqf.imageRef, "image-ref", "data", "with --export-batch: images as data URLs (data; hosted batch APIs need them) or as file:// URLs (file; vllm run-batch with --allowed-local-media-path)")
-	f.IntVar(&bqf.maxRequests, "batch-max-requests", leak.DefaultBatchRequests, "with --export-batch: requests per file at most")
-	f.Int64Var(&bqf.maxBytes, "batch-max-bytes", leak.DefaultBatchBytes, "with --export-batch: bytes per file at most")
-	f.StringArrayVar(&bqf.imports, "import-batch", nil, "read batch output files (vllm run-batch or the OpenAI Batch API; more files, or globs, may follow as arguments) and append their answers to the results file, instead of asking a server")
-	queryCmd.MarkFlagsMutuallyExclusive("export-batch", "import-batch")
+// register adds the batch-file flags to phantom query's cmd.
+func (b *batchFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&b.exportDir, "export-batch", "", "write the questions not yet answered ok as OpenAI batch input files (JSONL) and a manifest into this new folder, instead of asking a server")
+	f.StringVar(&b.imageRef, "image-ref", "data", "with --export-batch: images as data URLs (data; hosted batch APIs need them) or as file:// URLs (file; vllm run-batch with --allowed-local-media-path)")
+	f.IntVar(&b.maxRequests, "batch-max-requests", leak.DefaultBatchRequests, "with --export-batch: requests per file at most")
+	f.Int64Var(&b.maxBytes, "batch-max-bytes", leak.DefaultBatchBytes, "with --export-batch: bytes per file at most")
+	f.StringArrayVar(&b.imports, "import-batch", nil, "read batch output files (vllm run-batch or the OpenAI Batch API; more files, or globs, may follow as arguments) and append their answers to the results file, instead of asking a server")
+	cmd.MarkFlagsMutuallyExclusive("export-batch", "import-batch")
 }
 
 // batchMode reports whether the command exports or imports batch files.
 func (b *batchFlags) batchMode() bool { return b.exportDir != "" || len(b.imports) > 0 }
-
-// queryArgs allows arguments only as more --import-batch files.
-func queryArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 && len(bqf.imports) == 0 {
-		return fmt.Errorf("unexpected arguments %q (only --import-batch takes more files as arguments)", args)
-	}
-	return nil
-}
 
 // importFiles expands the --import-batch values and arguments: a glob
 // pattern that names no file as it is becomes the files it matches.
@@ -65,16 +57,16 @@ func importFiles(values []string) ([]string, error) {
 	return out, nil
 }
 
-// runBatch exports or imports batch files for the runner r, whose Results
-// is open.
-func runBatch(cmd *cobra.Command, r *leak.Runner, args []string) error {
-	stdout := cmd.OutOrStdout()
+// runBatch exports or imports the batch files of qf for the runner r,
+// whose Results is open.
+func runBatch(ctx context.Context, qf *queryOptions, r *leak.Runner) error {
+	stdout, bqf := qf.Out, &qf.batch
 	if bqf.exportDir != "" {
 		ref, err := leak.ParseImageRef(bqf.imageRef)
 		if err != nil {
 			return fmt.Errorf("--image-ref: %w", err)
 		}
-		sum, err := r.ExportBatch(cmd.Context(), leak.BatchExport{Dir: bqf.exportDir, ImageRef: ref, MaxRequests: bqf.maxRequests, MaxBytes: bqf.maxBytes})
+		sum, err := r.ExportBatch(ctx, leak.BatchExport{Dir: bqf.exportDir, ImageRef: ref, MaxRequests: bqf.maxRequests, MaxBytes: bqf.maxBytes})
 		printExportSummary(stdout, sum, bqf.exportDir)
 		if err != nil {
 			return err
@@ -84,11 +76,11 @@ func runBatch(cmd *cobra.Command, r *leak.Runner, args []string) error {
 		}
 		return nil
 	}
-	files, err := importFiles(append(append([]string(nil), bqf.imports...), args...))
+	files, err := importFiles(append(append([]string(nil), bqf.imports...), qf.more...))
 	if err != nil {
 		return err
 	}
-	sum, err := r.ImportBatch(cmd.Context(), files)
+	sum, err := r.ImportBatch(ctx, files)
 	printImportSummary(stdout, sum, len(files), r.Results.Path())
 	if err != nil {
 		return err
