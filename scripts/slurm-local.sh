@@ -4,10 +4,13 @@
 #
 #   start   installs Debian's slurm-wlm and munge when missing (as root, with
 #           apt-get), writes a one-node configuration (this host, as many
-#           CPUs as nproc, proctrack/linuxproc, task/none: no cgroups, no
-#           systemd), starts munged, slurmctld and slurmd directly, and
-#           waits until sinfo shows the node idle. Running it again while
-#           the cluster is up changes nothing.
+#           CPUs as nproc, proctrack/linuxproc, task/affinity: each task
+#           bound to the cores it was given, with sched_setaffinity, no
+#           cgroups, no systemd), starts munged, slurmctld and slurmd
+#           directly, and waits until sinfo shows the node idle. Running it
+#           again while the cluster is up changes nothing; when the
+#           configuration it writes has changed (an older version of this
+#           script wrote the running one), it restarts slurmctld and slurmd.
 #   stop    stops the three daemons by the PIDs they wrote.
 #   status  prints sinfo, or exits 1 when the cluster is not up.
 #
@@ -57,7 +60,8 @@ AuthType=auth/munge
 CredType=cred/munge
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
+TaskPluginParam=Cores
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerType=sched/backfill
@@ -80,6 +84,7 @@ EOF
 		rm "$STATE/slurm.conf.new"
 	else
 		mv "$STATE/slurm.conf.new" "$CONF"
+		CHANGED=1
 	fi
 }
 
@@ -137,7 +142,13 @@ wait_idle() {
 
 start() {
 	install_packages
+	CHANGED=
 	write_config
+	if [ -n "$CHANGED" ] && { alive "$STATE/slurmctld.pid" || alive "$STATE/slurmd.pid"; }; then
+		log "the configuration changed; restarting slurmctld and slurmd"
+		stop_pid slurmd "$STATE/slurmd.pid"
+		stop_pid slurmctld "$STATE/slurmctld.pid"
+	fi
 	start_munge
 	if ! alive "$STATE/slurmctld.pid"; then
 		log "starting slurmctld"
