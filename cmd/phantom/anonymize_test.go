@@ -95,15 +95,15 @@ func TestAnonymizeIntoItsInput(t *testing.T) {
 	if err := os.WriteFile(target, orig, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := phantomCmd("anonymize", dir, "-o", dir, "--models", "none", "-q").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "overwrite input photos") || !strings.Contains(string(out), "eileen.png") {
-		t.Errorf("anonymize DIR -o DIR: %v\n%s\nwant a refusal naming the photo", err, out)
+	out, status := phantomCombined(t, "anonymize", dir, "-o", dir, "--models", "none", "-q")
+	if status == 0 || !strings.Contains(out, "overwrite input photos") || !strings.Contains(out, "eileen.png") {
+		t.Errorf("anonymize DIR -o DIR: status %d\n%s\nwant a refusal naming the photo", status, out)
 	}
 	if now, _ := os.ReadFile(target); !bytes.Equal(now, orig) {
 		t.Error("the original was changed")
 	}
-	if out, err := phantomCmd("anonymize", dir, "-o", dir, "--models", "none", "-q", "--in-place").CombinedOutput(); err != nil {
-		t.Fatalf("--in-place: %v\n%s", err, out)
+	if out, status := phantomCombined(t, "anonymize", dir, "-o", dir, "--models", "none", "-q", "--in-place"); status != 0 {
+		t.Fatalf("--in-place: status %d\n%s", status, out)
 	}
 	if now, _ := os.ReadFile(target); bytes.Equal(now, orig) {
 		t.Error("--in-place left the photo unchanged")
@@ -120,14 +120,12 @@ func TestAnonymizeCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	var stdout, stderr bytes.Buffer
-	c := phantomCmd("anonymize", photo, bad, "-o", out, "--models", "none", "-q")
-	c.Stdout, c.Stderr = &stdout, &stderr
-	if err := c.Run(); err == nil {
+	stdout, stderr, status := phantomRun(t, "anonymize", photo, bad, "-o", out, "--models", "none", "-q")
+	if status == 0 {
 		t.Error("exit status 0 with a broken input")
 	}
-	if !strings.Contains(stderr.String(), "broken.png") || !strings.Contains(stderr.String(), "1 of 2 inputs failed") {
-		t.Errorf("stderr does not name the broken file or miscounts:\n%s", stderr.String())
+	if !strings.Contains(stderr, "broken.png") || !strings.Contains(stderr, "1 of 2 inputs failed") {
+		t.Errorf("stderr does not name the broken file or miscounts:\n%s", stderr)
 	}
 	before, err := imageio.Load(photo)
 	if err != nil {
@@ -135,7 +133,7 @@ func TestAnonymizeCLI(t *testing.T) {
 	}
 	after, err := imageio.Load(filepath.Join(out, "eileen-collins.png"))
 	if err != nil {
-		t.Fatalf("the good photo was not written: %v\n%s", err, stderr.String())
+		t.Fatalf("the good photo was not written: %v\n%s", err, stderr)
 	}
 	// The changed pixels must form the face's mosaic: inside the face's
 	// neighbourhood (the YuNet face box is (179,63)-(270,174)), at most 100
@@ -160,8 +158,8 @@ func TestAnonymizeCLI(t *testing.T) {
 	if len(colours) > 100 {
 		t.Errorf("%d colours in the pixelated region, want ≤ 100", len(colours))
 	}
-	if !strings.Contains(stdout.String(), "1 faces") {
-		t.Errorf("stdout: %s", stdout.String())
+	if !strings.Contains(stdout, "1 faces") {
+		t.Errorf("stdout: %s", stdout)
 	}
 }
 
@@ -170,9 +168,8 @@ func TestAnonymizeCLI(t *testing.T) {
 func TestBackgroundCLI(t *testing.T) {
 	photo := testenv.Data(t, "photos", "eileen-collins.png")
 	out := t.TempDir()
-	c := phantomCmd("background", photo, "-o", out, "--mode", "white", "--models", "none", "-q")
-	if b, err := c.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, b)
+	if b, status := phantomCombined(t, "background", photo, "-o", out, "--mode", "white", "--models", "none", "-q"); status != 0 {
+		t.Fatalf("status %d\n%s", status, b)
 	}
 	img, err := imageio.Load(filepath.Join(out, "eileen-collins.png"))
 	if err != nil {
@@ -193,9 +190,8 @@ func TestBackgroundCLI(t *testing.T) {
 			t.Errorf("suit pixel %v = %v, want the photo's %v", p, c, want)
 		}
 	}
-	c2 := phantomCmd("background", photo, "-o", out, "--mode", "sepia")
-	if b, err := c2.CombinedOutput(); err == nil || !strings.Contains(string(b), "sepia") {
-		t.Errorf("an unknown mode: %v %s", err, b)
+	if b, status := phantomCombined(t, "background", photo, "-o", out, "--mode", "sepia"); status == 0 || !strings.Contains(b, "sepia") {
+		t.Errorf("an unknown mode: status %d %s", status, b)
 	}
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -35,13 +34,10 @@ func TestBuildLoadsOnlyNeededStages(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.conds, func(t *testing.T) {
 			out := t.TempDir()
-			var stderr bytes.Buffer
-			c := phantomCmd("build", filepath.Dir(in), "-o", out, "--conditions", tc.conds, "--models", "none", "--no-ocr", "--contact-sheet", "0")
-			c.Stderr = &stderr
-			if err := c.Run(); err != nil {
-				t.Fatalf("%v\n%s", err, stderr.String())
+			_, log, status := phantomRun(t, "build", filepath.Dir(in), "-o", out, "--conditions", tc.conds, "--models", "none", "--no-ocr", "--contact-sheet", "0")
+			if status != 0 {
+				t.Fatalf("status %d\n%s", status, log)
 			}
-			log := stderr.String()
 			if !strings.Contains(log, tc.logHas) || strings.Contains(log, tc.logNot) {
 				t.Errorf("log should have %q and not %q:\n%s", tc.logHas, tc.logNot, log)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -58,18 +57,15 @@ func TestDetectCLI(t *testing.T) {
 	for _, tc := range []struct{ models, face string }{{models, wantFace}, {"none", "opencv-haar"}} {
 		t.Run(tc.face, func(t *testing.T) {
 			draw := filepath.Join(t.TempDir(), "drawn")
-			var out, errb bytes.Buffer
-			c := phantomCmd("detect", photo, bad, "--models", tc.models, "--device", "cpu", "--draw", draw)
-			c.Stdout, c.Stderr = &out, &errb
-			err := c.Run()
-			if err == nil {
+			out, errb, status := phantomRun(t, "detect", photo, bad, "--models", tc.models, "--device", "cpu", "--draw", draw)
+			if status == 0 {
 				t.Error("exit status 0 with a broken input")
 			}
-			if !strings.Contains(errb.String(), "broken.jpg") {
-				t.Errorf("stderr does not name the broken file:\n%s", errb.String())
+			if !strings.Contains(errb, "broken.jpg") {
+				t.Errorf("stderr does not name the broken file:\n%s", errb)
 			}
 			var res []detectResult
-			sc := bufio.NewScanner(&out)
+			sc := bufio.NewScanner(strings.NewReader(out))
 			sc.Buffer(nil, 1<<24)
 			for sc.Scan() {
 				var r detectResult
@@ -79,7 +75,7 @@ func TestDetectCLI(t *testing.T) {
 				res = append(res, r)
 			}
 			if len(res) != 2 {
-				t.Fatalf("%d lines, want 2:\n%s\n%s", len(res), out.String(), errb.String())
+				t.Fatalf("%d lines, want 2:\n%s\n%s", len(res), out, errb)
 			}
 			r := res[0]
 			if r.Error != "" || r.Width != 512 || len(r.Faces) == 0 || r.Detectors.Face != tc.face {

@@ -15,7 +15,8 @@ import (
 // for --device cpu, and for --device cuda the GPU build of
 // scripts/setup.sh --cuda when it is in the cache (else the CPU one, which
 // has no CUDA). On a machine without a usable GPU, cuda exits 1 and says
-// why.
+// why. It runs phantom in subprocesses: a process loads one ONNX Runtime
+// library, and each --device must load its own.
 func TestDoctor(t *testing.T) {
 	if _, err := ort.FindLibrary(""); err != nil {
 		t.Skip(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,11 +35,12 @@ func TestModelsFetch(t *testing.T) {
 	dir := t.TempDir()
 
 	run := func(args ...string) (string, string, error) {
-		var out, errb bytes.Buffer
-		c := phantomCmd(args...)
-		c.Stdout, c.Stderr = &out, &errb
-		err := c.Run()
-		return out.String(), errb.String(), err
+		stdout, stderr, status := phantomRun(t, args...)
+		var err error
+		if status != 0 {
+			err = fmt.Errorf("exit status %d", status)
+		}
+		return stdout, stderr, err
 	}
 
 	// A corrupt download is refused and leaves nothing behind.

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,17 +34,14 @@ func TestNamesCountMerge(t *testing.T) {
 	os.WriteFile(names, []byte("Lionel Messi\nWill Smith\nBono\nBeyoncé Knowles\n"), 0o644)
 
 	out := filepath.Join(dir, "counts.csv")
-	cmd := phantomCmd("names", "count", corpus, "--names", names, "-o", out, "--jobs", "2", "--field", "caption")
-	stdout, stderr := &bytes.Buffer{}, &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-		t.Fatalf("exit %v, want 1 (a bad file); stderr:\n%s", err, stderr)
+	stdout, stderr, status := phantomRun(t, "names", "count", corpus, "--names", names, "-o", out, "--jobs", "2", "--field", "caption")
+	if status != 1 {
+		t.Fatalf("exit %d, want 1 (a bad file); stderr:\n%s", status, stderr)
 	}
-	if !strings.Contains(stderr.String(), "d.jsonl: line 2") || !strings.Contains(stderr.String(), "1 failed") {
+	if !strings.Contains(stderr, "d.jsonl: line 2") || !strings.Contains(stderr, "1 failed") {
 		t.Errorf("stderr does not name the bad line and the failure count:\n%s", stderr)
 	}
-	if !strings.Contains(stdout.String(), "8 captions scanned (2 empty or missing) in 3 files") {
+	if !strings.Contains(stdout, "8 captions scanned (2 empty or missing) in 3 files") {
 		t.Errorf("stdout: %s", stdout)
 	}
 	want := "name,count\nBeyoncé Knowles,1\nBono,1\nLionel Messi,2\nWill Smith,1\n"
@@ -57,15 +53,14 @@ func TestNamesCountMerge(t *testing.T) {
 	var parts []string
 	for _, s := range []string{"0/2", "1/2"} {
 		p := filepath.Join(dir, "part-"+s[:1]+".csv")
-		cmd := phantomCmd("names", "count", corpus, "--names", names, "-o", p, "--shard", s, "--field", "caption")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("shard %s: %v\n%s", s, err, b)
+		if b, status := phantomCombined(t, "names", "count", corpus, "--names", names, "-o", p, "--shard", s, "--field", "caption"); status != 0 {
+			t.Fatalf("shard %s: status %d\n%s", s, status, b)
 		}
 		parts = append(parts, p)
 	}
 	merged := filepath.Join(dir, "merged.csv")
-	if b, err := phantomCmd(append([]string{"names", "merge", "-o", merged}, parts...)...).CombinedOutput(); err != nil {
-		t.Fatalf("merge: %v\n%s", err, b)
+	if b, status := phantomCombined(t, append([]string{"names", "merge", "-o", merged}, parts...)...); status != 0 {
+		t.Fatalf("merge: status %d\n%s", status, b)
 	}
 	if got, _ := os.ReadFile(merged); string(got) != want {
 		t.Errorf("merged.csv:\n%s\nwant\n%s", got, want)
@@ -113,21 +108,21 @@ func TestNamesCountKilled(t *testing.T) {
 	cmd.Wait()
 	done, _ := filepath.Glob(filepath.Join(parts, "*.json"))
 
-	b, err := phantomCmd(args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("rerun: %v\n%s", err, b)
+	b, status := phantomCombined(t, args...)
+	if status != 0 {
+		t.Fatalf("rerun: status %d\n%s", status, b)
 	}
 	var resumed int
-	if i := strings.Index(string(b), "files ("); i < 0 {
+	if i := strings.Index(b, "files ("); i < 0 {
 		t.Fatalf("rerun output: %s", b)
 	} else {
-		fmt.Sscanf(string(b)[i+len("files ("):], "%d resumed", &resumed)
+		fmt.Sscanf(b[i+len("files ("):], "%d resumed", &resumed)
 	}
 	t.Logf("killed with %d of 40 files done; the rerun resumed %d", len(done), resumed)
 	if resumed < len(done) || resumed == 0 {
 		t.Errorf("the rerun resumed %d files, %d were done when it was killed:\n%s", resumed, len(done), b)
 	}
-	if !strings.Contains(string(b), "800000 captions scanned (0 empty or missing) in 40 files") {
+	if !strings.Contains(b, "800000 captions scanned (0 empty or missing) in 40 files") {
 		t.Errorf("rerun output: %s", b)
 	}
 	want := "name,count\nBono,0\nLionel Messi,800000\nWill Smith,0\n"

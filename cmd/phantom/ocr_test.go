@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,13 +80,9 @@ func testOCRCommand(t *testing.T, flags ...string) {
 		t.Fatal(err)
 	}
 
-	var out, errb bytes.Buffer
-	c := phantomCmd(append([]string{"ocr", withName, bad, clean, "--name", "Lionel Messi", "--alias", "Leo Messi"}, flags...)...)
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("exit: %v (want status 1 for the broken file)\nstderr: %s", err, errb.String())
+	var out, errb syncBuffer
+	if status := phantomTo(t, &out, &errb, append([]string{"ocr", withName, bad, clean, "--name", "Lionel Messi", "--alias", "Leo Messi"}, flags...)...); status != 1 {
+		t.Fatalf("exit status %d (want 1 for the broken file)\nstderr: %s", status, errb.String())
 	}
 	if !strings.Contains(errb.String(), "broken.jpg") || !strings.Contains(errb.String(), "unsupported image format") {
 		t.Errorf("stderr does not name the broken file and the reason: %q\nstdout: %s", errb.String(), out.String())
@@ -110,7 +104,7 @@ func testOCRCommand(t *testing.T, flags ...string) {
 		Error string            `json:"error"`
 	}
 	var lines []line
-	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
 	for sc.Scan() {
 		var l line
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {

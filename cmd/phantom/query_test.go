@@ -41,7 +41,10 @@ func TestQueryHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// phantomCmd returns a command running phantom with args in a subprocess.
+// phantomCmd returns a command running phantom with args in a subprocess,
+// for the tests of what only a process shows: exit on a signal, a kill,
+// the results file's lock held by another process, the ONNX Runtime
+// library a process loads. The others run phantom in-process (phantomRun).
 func phantomCmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], append([]string{"-test.run=^TestQueryHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), "PHANTOM_QUERY_HELPER=1")
@@ -154,16 +157,16 @@ func TestQueryKillResume(t *testing.T) {
 	f.WriteString(`{"key":"0123456789abcdef0123456789abcdef","status":"ok","answer":"half`)
 	f.Close()
 
-	out, err := phantomCmd(args(killed)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("resume: %v\n%s", err, out)
+	out, status := phantomCombined(t, args(killed)...)
+	if status != 0 {
+		t.Fatalf("resume: status %d\n%s", status, out)
 	}
-	if !strings.Contains(string(out), fmt.Sprintf("%d questions, %d answered before", total, before)) {
+	if !strings.Contains(out, fmt.Sprintf("%d questions, %d answered before", total, before)) {
 		t.Errorf("resume output does not report %d answered before:\n%s", before, out)
 	}
 	clean := filepath.Join(t.TempDir(), "clean.jsonl")
-	if out, err := phantomCmd(args(clean)...).CombinedOutput(); err != nil {
-		t.Fatalf("clean run: %v\n%s", err, out)
+	if out, status := phantomCombined(t, args(clean)...); status != 0 {
+		t.Fatalf("clean run: status %d\n%s", status, out)
 	}
 
 	gotCounts, gotAnswers := keyCounts(t, killed)
@@ -190,8 +193,8 @@ func TestQueryKillResume(t *testing.T) {
 
 	// The report reads the resumed file alone.
 	rep := t.TempDir()
-	if out, err := phantomCmd("report", "--results", killed, "--out", rep).CombinedOutput(); err != nil {
-		t.Fatalf("report: %v\n%s", err, out)
+	if out, status := phantomCombined(t, "report", "--results", killed, "--out", rep); status != 0 {
+		t.Fatalf("report: status %d\n%s", status, out)
 	}
 	tableB, err := os.ReadFile(filepath.Join(rep, "table_b_blur.csv"))
 	if err != nil {
@@ -245,12 +248,12 @@ func TestQueryHealthMessage(t *testing.T) {
 	srv := leaktest.NewOllama("moondream:latest", func(leaktest.Question) (string, error) { return "", nil })
 	defer srv.Close()
 	results := filepath.Join(t.TempDir(), "r.jsonl")
-	out, err := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--results", results).CombinedOutput()
-	if err == nil {
+	out, status := phantomCombined(t, "query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--results", results)
+	if status == 0 {
 		t.Fatalf("query with a missing model succeeded:\n%s", out)
 	}
 	for _, want := range []string{"health check failed", "llava:7b", "not loaded", "moondream:latest", "ollama pull llava:7b"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
@@ -271,20 +274,18 @@ func TestQueryProgressLines(t *testing.T) {
 	dir, _ := killFixture(t, 1)
 	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "A square.", nil })
 	defer srv.Close()
-	cmd := phantomCmd("query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--prompts", "main",
+	_, stderr, status := phantomRun(t, "query", "--variants", dir, "--url", srv.URL, "--model", "llava:7b", "--prompts", "main",
 		"--results", filepath.Join(t.TempDir(), "r.jsonl"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%v\n%s", err, stderr.String())
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
 	}
-	sc := bufio.NewScanner(&stderr)
+	sc := bufio.NewScanner(strings.NewReader(stderr))
 	var lines []string
 	for sc.Scan() {
 		lines = append(lines, sc.Text())
 	}
 	if len(lines) < 2 || lines[0] != "llava:7b: 10 questions, 0 already answered, 10 to ask" ||
-		!strings.HasPrefix(lines[len(lines)-1], "llava:7b 10/10 100%") || strings.Contains(stderr.String(), "\x1b[") {
+		!strings.HasPrefix(lines[len(lines)-1], "llava:7b 10/10 100%") || strings.Contains(stderr, "\x1b[") {
 		t.Errorf("progress lines:\n%s", strings.Join(lines, "\n"))
 	}
 }
@@ -316,9 +317,9 @@ models:
   - {backend: ollama, url: %s, model: bakllava, rate: 1000}
 `, a.URL, b.URL)), 0o644)
 	results := filepath.Join(t.TempDir(), "r.jsonl")
-	out, err := phantomCmd("query", "--variants", dir, "--study", study, "--results", results).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	out, status := phantomCombined(t, "query", "--variants", dir, "--study", study, "--results", results)
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, out)
 	}
 	perModel := make(map[string]int)
 	leak.ReadResults(results, func(r *leak.Result) {

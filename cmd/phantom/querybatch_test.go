@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -26,14 +25,11 @@ func TestQueryBatchRoundTrip(t *testing.T) {
 	out := filepath.Join(work, "batch")
 	run := func(wantOK bool, args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		cmd := phantomCmd(args...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if (err == nil) != wantOK {
-			t.Fatalf("phantom %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+		stdout, stderr, status := phantomRun(t, args...)
+		if (status == 0) != wantOK {
+			t.Fatalf("phantom %s: status %d\n%s%s", strings.Join(args, " "), status, stdout, stderr)
 		}
-		return stdout.String()
+		return stdout
 	}
 	base := []string{"query", "--variants", dir, "--model", "llava-hf/llava-1.5-7b-hf", "--name", "llava", "--results", results}
 	run(true, append(base, "--export-batch", out, "--image-ref", "file")...)

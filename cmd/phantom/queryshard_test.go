@@ -35,10 +35,13 @@ func TestQueryShardsReportAsOne(t *testing.T) {
 		if len(env) > 0 {
 			args = append(args, "--shard", "auto")
 		}
-		cmd := phantomCmd(args...)
-		cmd.Env = append(cmd.Env, env...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+			defer os.Unsetenv(k)
+		}
+		if out, status := phantomCombined(t, args...); status != 0 {
+			t.Fatalf("%v: status %d\n%s", args, status, out)
 		}
 	}
 	whole := filepath.Join(tmp, "whole.jsonl")
@@ -74,9 +77,9 @@ func TestQueryShardsReportAsOne(t *testing.T) {
 	}
 
 	merged := filepath.Join(tmp, "merged.jsonl")
-	if out, err := phantomCmd("query", "merge", filepath.Join(tmp, "part-*.jsonl"), "-o", merged).CombinedOutput(); err != nil ||
-		!strings.Contains(string(out), "3 files, 140 rows: 140 questions (140 ok, 0 failed)") {
-		t.Fatalf("merge: %v\n%s", err, out)
+	if out, status := phantomCombined(t, "query", "merge", filepath.Join(tmp, "part-*.jsonl"), "-o", merged); status != 0 ||
+		!strings.Contains(out, "3 files, 140 rows: 140 questions (140 ok, 0 failed)") {
+		t.Fatalf("merge: status %d\n%s", status, out)
 	}
 	report := func(results ...string) string {
 		t.Helper()
@@ -85,8 +88,8 @@ func TestQueryShardsReportAsOne(t *testing.T) {
 		for _, r := range results {
 			args = append(args, "--results", r)
 		}
-		if o, err := phantomCmd(args...).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, o)
+		if o, status := phantomCombined(t, args...); status != 0 {
+			t.Fatalf("%v: status %d\n%s", args, status, o)
 		}
 		return out
 	}
@@ -135,38 +138,36 @@ func TestShardFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd[0], func(t *testing.T) {
-			help, err := phantomCmd(append(tt.cmd, "--help")...).CombinedOutput()
-			if err != nil {
-				t.Fatal(err)
+			help, status := phantomCombined(t, append(tt.cmd, "--help")...)
+			if status != 0 {
+				t.Fatalf("--help: status %d\n%s", status, help)
 			}
 			for _, want := range []string{"--shard", "auto", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "JOB_COMPLETION_INDEX", "PHANTOM_SHARD_COUNT"} {
-				if !bytes.Contains(help, []byte(want)) {
+				if !strings.Contains(help, want) {
 					t.Errorf("%v --help lacks %q", tt.cmd, want)
 				}
 			}
-			cmd := phantomCmd(append(append(tt.cmd, tt.args...), "--shard", "auto")...)
-			cmd.Env = withoutScheduler(cmd.Env)
-			out, err := cmd.CombinedOutput()
-			if err == nil || !bytes.Contains(out, []byte("--shard: shard: auto: no SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX")) {
-				t.Errorf("--shard auto outside a job array: %v\n%s", err, out)
+			withoutScheduler(t)
+			out, status := phantomCombined(t, append(append(tt.cmd, tt.args...), "--shard", "auto")...)
+			if status == 0 || !strings.Contains(out, "--shard: shard: auto: no SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX") {
+				t.Errorf("--shard auto outside a job array: status %d\n%s", status, out)
 			}
-			cmd = phantomCmd(append(append(tt.cmd, tt.args...), "--shard", "auto")...)
-			cmd.Env = append(withoutScheduler(cmd.Env), "SLURM_ARRAY_TASK_ID=3")
-			if out, err := cmd.CombinedOutput(); err == nil || !bytes.Contains(out, []byte("SLURM_ARRAY_TASK_ID=3 is set but not SLURM_ARRAY_TASK_COUNT")) {
-				t.Errorf("--shard auto with a task id only: %v\n%s", err, out)
+			t.Setenv("SLURM_ARRAY_TASK_ID", "3")
+			if out, status := phantomCombined(t, append(append(tt.cmd, tt.args...), "--shard", "auto")...); status == 0 || !strings.Contains(out, "SLURM_ARRAY_TASK_ID=3 is set but not SLURM_ARRAY_TASK_COUNT") {
+				t.Errorf("--shard auto with a task id only: status %d\n%s", status, out)
 			}
 		})
 	}
 }
 
-// withoutScheduler returns env without the variables that --shard auto
-// reads, as outside a job array.
-func withoutScheduler(env []string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "SLURM_") && !strings.HasPrefix(kv, "JOB_COMPLETION_INDEX=") && !strings.HasPrefix(kv, "PHANTOM_SHARD_COUNT=") {
-			out = append(out, kv)
+// withoutScheduler unsets, until the test ends, the variables that
+// --shard auto reads, as outside a job array.
+func withoutScheduler(t *testing.T) {
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "SLURM_") || k == "JOB_COMPLETION_INDEX" || k == "PHANTOM_SHARD_COUNT" {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
 		}
 	}
-	return out
 }

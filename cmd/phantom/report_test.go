@@ -93,15 +93,15 @@ func TestReportMatchAndIdentities(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out := t.TempDir()
 			args := append([]string{"report", "--results", results, "--out", out}, tt.args...)
-			o, err := phantomCmd(args...).CombinedOutput()
+			o, status := phantomCombined(t, args...)
 			if tt.errHas != "" {
-				if err == nil || !strings.Contains(string(o), tt.errHas) {
-					t.Fatalf("%v: err %v, output\n%s\nwant it to fail with %q", tt.args, err, o, tt.errHas)
+				if status == 0 || !strings.Contains(o, tt.errHas) {
+					t.Fatalf("%v: status %d, output\n%s\nwant it to fail with %q", tt.args, status, o, tt.errHas)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("%v: %v\n%s", tt.args, err, o)
+			if status != 0 {
+				t.Fatalf("%v: status %d\n%s", tt.args, status, o)
 			}
 			if !strings.Contains(string(o), tt.stdout) {
 				t.Errorf("output lacks %q:\n%s", tt.stdout, o)

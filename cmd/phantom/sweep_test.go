@@ -32,11 +32,11 @@ func TestSweepEndToEnd(t *testing.T) {
 	dataset, rep := filepath.Join(t.TempDir(), "sweep"), filepath.Join(t.TempDir(), "report")
 	run := func(args ...string) string {
 		t.Helper()
-		out, err := phantomCmd(args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("phantom %s: %v\n%s", strings.Join(args, " "), err, out)
+		out, status := phantomCombined(t, args...)
+		if status != 0 {
+			t.Fatalf("phantom %s: status %d\n%s", strings.Join(args, " "), status, out)
 		}
-		return string(out)
+		return out
 	}
 	run("build", photos, "-o", dataset, "--models", "none", "--no-ocr", "-q", "--workers", "2",
 		"--conditions", "original,blur,pixelate:grid=10,scale=1.3", "--sweep", "pixelate:grid=16,4,2")
