@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -89,5 +93,23 @@ func TestFreshTree(t *testing.T) {
 	}
 	if _, stderr, _ := phantomRun(t, "query", "merge", dir+"/none.jsonl"); stderr != "phantom: required flag(s) \"out\" not set\n" {
 		t.Errorf("second run kept the first run's -o: %q", stderr)
+	}
+}
+
+// TestRunQueryMerge calls a command's run function directly, as its RunE
+// does, with the writers in its options: an unreadable line is reported
+// on ErrOut and fails the merge, the count goes to Out.
+func TestRunQueryMerge(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.jsonl")
+	if err := os.WriteFile(in, []byte("not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	opts := &queryMergeOptions{streams: streams{Out: &out, ErrOut: &errb}, ins: []string{in}, out: filepath.Join(dir, "merged.jsonl")}
+	err := runQueryMerge(t.Context(), opts)
+	if !errors.Is(err, errSomeFailed) || !strings.Contains(errb.String(), "phantom query merge: skipped: ") ||
+		!strings.Contains(errb.String(), "r.jsonl") || !strings.HasPrefix(out.String(), "1 files, ") {
+		t.Errorf("err %v, stdout %q, stderr %q", err, out.String(), errb.String())
 	}
 }
