@@ -144,7 +144,7 @@ func (s BatchExportSummary) Failed() int {
 	return n
 }
 
-// ExportBatch writes the questions not yet answered ok in r.Results as
+// ExportBatch writes the questions not yet answered ok in r.results as
 // OpenAI batch input files (JSONL, one request a line:
 // {"custom_id": key, "method": "POST", "url": "/v1/chat/completions",
 // "body": …}), one model's requests per file, split at exp.MaxRequests or
@@ -155,11 +155,8 @@ func (s BatchExportSummary) Failed() int {
 // image cannot be read is counted as failed and the export goes on.
 func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportSummary, error) {
 	var sum BatchExportSummary
-	if len(r.Models) == 0 {
-		return sum, ErrNoModels
-	}
-	if r.Results == nil {
-		return sum, errors.New("leak: Runner.Results is nil")
+	if err := r.check(); err != nil {
+		return sum, err
 	}
 	ref, err := ParseImageRef(string(exp.ImageRef))
 	if err != nil {
@@ -167,7 +164,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	}
 	r.hashVariants()
 	reqs := r.batchClients()
-	for i, m := range r.Models {
+	for i, m := range r.models {
 		if reqs[i] == nil {
 			return sum, notBatchable(m)
 		}
@@ -181,7 +178,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	if err := os.MkdirAll(exp.Dir, 0o755); err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
-	absDir, err := filepath.Abs(r.Dir)
+	absDir, err := filepath.Abs(r.dir)
 	if err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
@@ -195,7 +192,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	defer w.abort()
 	man := BatchManifest{Version: 1, Created: time.Now().UTC(), ImageRef: ref}
 	slugs := make(map[string]bool)
-	opts := r.Options
+	opts := r.options
 	// With file refs each variant file is checked once, whatever the
 	// number of models; with data refs the last image read is kept, since
 	// questions come variant-major.
@@ -205,7 +202,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	}
 	checked := make(map[int32]fileRef)
 	var line []byte
-	for i, m := range r.Models {
+	for i, m := range r.models {
 		ms := BatchModelSummary{Model: m.name()}
 		w.start(uniqueSlug(m.name(), slugs), m.name(), m.Client.Model())
 		var cache imageCache
@@ -217,7 +214,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 					return false
 				}
 			}
-			row, p := &r.Variants[j.variant], suite[j.prompt]
+			row, p := &r.variants[j.variant], suite[j.prompt]
 			req := vlm.Request{Prompt: p.Text, Options: opts}
 			var ierr error
 			if ref == ImageFile {
@@ -280,8 +277,8 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 // batchClients returns each model's chat request writer, or nil for a model
 // whose client writes none.
 func (r *Runner) batchClients() []chatRequester {
-	out := make([]chatRequester, len(r.Models))
-	for i, m := range r.Models {
+	out := make([]chatRequester, len(r.models))
+	for i, m := range r.models {
 		if c, ok := m.Client.(chatRequester); ok && m.Client.Backend() == vlm.BackendOpenAI {
 			out[i] = c
 		}
@@ -441,7 +438,7 @@ type question struct {
 	job   job
 }
 
-// ImportBatch reads batch output files and appends a row to r.Results for
+// ImportBatch reads batch output files and appends a row to r.results for
 // each answer, scored exactly as a live answer is. Lines are matched to
 // questions by custom_id only, in any order. A line with an error, or with
 // a status other than 200, or whose body is no chat completion, becomes a
@@ -452,20 +449,17 @@ type question struct {
 // killed batch run) are reported in the summary and skipped.
 func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSummary, error) {
 	var sum BatchImportSummary
-	if len(r.Models) == 0 {
-		return sum, ErrNoModels
-	}
-	if r.Results == nil {
-		return sum, errors.New("leak: Runner.Results is nil")
+	if err := r.check(); err != nil {
+		return sum, err
 	}
 	for i, c := range r.batchClients() {
 		if c == nil {
-			return sum, notBatchable(r.Models[i])
+			return sum, notBatchable(r.models[i])
 		}
 	}
 	r.hashVariants()
 	index := make(map[[16]byte]question)
-	for i, m := range r.Models {
+	for i, m := range r.models {
 		r.eachQuestion(m, func(j job, key string) bool {
 			k, _ := parseKey(key)
 			index[k] = question{model: i, job: j}
@@ -505,11 +499,11 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 				problem("%s:%d: custom_id %q is no question of this study (another study, models or options?)", path, n, out.CustomID)
 				return true
 			}
-			if r.Results.Done(out.CustomID) || r.Results.seenBatchFailure(out.CustomID, out.ID) {
+			if r.results.Done(out.CustomID) || r.results.seenBatchFailure(out.CustomID, out.ID) {
 				sum.Duplicate++
 				return true
 			}
-			m := r.Models[q.model]
+			m := r.models[q.model]
 			res := r.newResult(m, q.job, out.CustomID)
 			res.BatchID, res.Attempts, res.Time = out.ID, 1, time.Now().UTC()
 			if msg := batchLineError(&out); msg != "" {
@@ -519,7 +513,7 @@ func (r *Runner) ImportBatch(ctx context.Context, files []string) (BatchImportSu
 			} else {
 				setAnswer(res, resp.Text)
 			}
-			if err := r.Results.Append(res); err != nil {
+			if err := r.results.Append(res); err != nil {
 				werr = err
 				return false
 			}

@@ -59,7 +59,7 @@ func batchStudy(b *testing.B) *Runner {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { res.Close() })
-	return &Runner{Dir: dir, Variants: vs, Models: models, Results: res}
+	return newRunner(b, dir, vs, models, res)
 }
 
 // cpuSeconds returns the process's user and system CPU time so far.
@@ -160,7 +160,7 @@ func BenchmarkBatchImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r.Results = res
+		r.results = res
 		b.StartTimer()
 		start, cpu := time.Now(), cpuSeconds()
 		sum, err := r.ImportBatch(context.Background(), files)

@@ -85,7 +85,7 @@ func batchRunner(t testing.TB, dir string, models ...Model) *Runner {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { res.Close() })
-	return &Runner{Dir: dir, Variants: variants, Models: models, Results: res, Options: vlm.Options{Seed: 7, MaxTokens: 64}}
+	return newRunner(t, dir, variants, models, res, WithDecoding(vlm.Options{Seed: 7, MaxTokens: 64}))
 }
 
 // readExport reads every request of an export, checking the manifest
@@ -180,7 +180,7 @@ func TestExportBatchBodies(t *testing.T) {
 	if _, err := r.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	liveRows, _, err := Latest(r.Results.Path())
+	liveRows, _, err := Latest(r.results.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +417,7 @@ func TestImportBatch(t *testing.T) {
 		}
 	}
 
-	rows, _, err := Latest(r.Results.Path())
+	rows, _, err := Latest(r.results.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,23 +450,23 @@ func TestImportBatch(t *testing.T) {
 	}
 
 	// Importing the same file again adds nothing.
-	before := r.Results.Rows()
+	before := r.results.Rows()
 	sum2, err := r.ImportBatch(context.Background(), []string{outFile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Results.Rows() != before || sum2.OK+sum2.Failed != 0 || sum2.Duplicate != len(half)+1 {
-		t.Errorf("second import: %+v, rows %d → %d: want nothing added", sum2, before, r.Results.Rows())
+	if r.results.Rows() != before || sum2.OK+sum2.Failed != 0 || sum2.Duplicate != len(half)+1 {
+		t.Errorf("second import: %+v, rows %d → %d: want nothing added", sum2, before, r.results.Rows())
 	}
 	// Also after reopening the results file.
-	path := r.Results.Path()
-	r.Results.Close()
+	path := r.results.Path()
+	r.results.Close()
 	res, err := OpenResults(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Close()
-	r.Results = res
+	r.results = res
 	sum3, err := r.ImportBatch(context.Background(), []string{outFile})
 	if err != nil || sum3.OK+sum3.Failed != 0 {
 		t.Errorf("import after reopening: %+v, %v: want nothing added", sum3, err)
@@ -542,12 +542,19 @@ func TestRunnerHashesHandMadeRows(t *testing.T) {
 	for i := range variants {
 		variants[i].SHA256 = ""
 	}
-	r := batchRunner(t, dir, Model{Client: newOpenAIClient(t, "http://127.0.0.1:1", "m")})
-	r.Variants = variants
+	res, err := OpenResults(filepath.Join(t.TempDir(), "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	r := newRunner(t, dir, variants, []Model{{Client: newOpenAIClient(t, "http://127.0.0.1:1", "m")}}, res)
 	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	if r.Variants[0].SHA256 != want || want == "" {
-		t.Errorf("sha256 %q after the run, want %q", r.Variants[0].SHA256, want)
+	if r.variants[0].SHA256 != want || want == "" {
+		t.Errorf("sha256 %q after the run, want %q", r.variants[0].SHA256, want)
+	}
+	if variants[0].SHA256 != "" {
+		t.Errorf("the caller's row got sha256 %q: the runner must hash its own copy", variants[0].SHA256)
 	}
 }

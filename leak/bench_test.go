@@ -86,7 +86,7 @@ func BenchmarkRunner(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r := &Runner{Dir: dir, Variants: vs, Results: rf, Models: []Model{{Client: client, Concurrency: conc}}}
+				r := newRunner(b, dir, vs, []Model{{Client: client, Concurrency: conc}}, rf)
 				sum, err := r.Run(context.Background())
 				if err != nil || sum.Models[0].OK != 120 {
 					b.Fatal(err, sum)

@@ -55,8 +55,11 @@ func ExampleRunner() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		r := &leak.Runner{Dir: dir, Variants: variants, Results: results, Prompts: leak.SelectMain,
-			Models: []leak.Model{{Name: "llava", Client: client}}}
+		r, err := leak.NewRunner(dir, variants, []leak.Model{{Name: "llava", Client: client}}, results,
+			leak.WithPrompts(leak.SelectMain))
+		if err != nil {
+			log.Fatal(err)
+		}
 		sum, err := r.Run(context.Background())
 		results.Close()
 		if err != nil {

@@ -62,9 +62,9 @@ func TestRunnerOpenAI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, Options: vlm.Options{Seed: 7, MaxTokens: 128},
-		Models: []Model{{Name: "llava-vllm", Client: client, Concurrency: 3}}}
-	if err := r.CheckHealth(context.Background()); err != nil {
+	models := []Model{{Name: "llava-vllm", Client: client, Concurrency: 3}}
+	r := newRunner(t, dir, variants, models, rf, WithDecoding(vlm.Options{Seed: 7, MaxTokens: 128}))
+	if err := CheckHealth(context.Background(), models); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := r.Run(context.Background())

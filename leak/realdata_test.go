@@ -84,8 +84,8 @@ func TestRunnerCongressPortraits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, Prompts: SelectMain,
-		Models: []Model{{Name: "llava", Client: newOllama(t, srv), Concurrency: 4}}}
+	r := newRunner(t, dir, variants, []Model{{Name: "llava", Client: newOllama(t, srv), Concurrency: 4}}, rf,
+		WithPrompts(SelectMain))
 	sum, err := r.Run(context.Background())
 	rf.Close()
 	if err != nil {

@@ -71,8 +71,8 @@ func TestRunnerReplicaDies(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rf.Close()
-		r := &Runner{Dir: dir, Variants: variants, Results: rf, Models: []Model{m}}
-		if err := r.CheckHealth(context.Background()); err != nil {
+		r := newRunner(t, dir, variants, []Model{m}, rf)
+		if err := CheckHealth(context.Background(), []Model{m}); err != nil {
 			t.Fatal(err)
 		}
 		sum, err := r.Run(context.Background())

@@ -40,7 +40,7 @@ type Result struct {
 	// VariantSHA256 is the hex SHA-256 of the variant file asked about,
 	// part of Key. Rows written before it existed (legacy rows) lack it:
 	// their key is KeyInput's without the hash. Reports read them as
-	// before; a Runner reuses them only with ReuseLegacy.
+	// before; a Runner reuses them only with WithReuseLegacy.
 	VariantSHA256 string `json:"variant_sha256,omitempty"`
 	// Name is the person's name and Aliases the other names scored.
 	Name    string   `json:"name"`

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,58 +44,133 @@ func (m Model) name() string {
 // appends the answers to a results file. Models run side by side, each with
 // its own concurrency and rate limit. Questions whose key already has an ok
 // row are skipped, so a re-run resumes a killed run and retries its failed
-// requests.
+// requests. Make one with NewRunner.
 type Runner struct {
-	// Dir is the variants folder; image paths are Dir/Row.FileName.
-	Dir string
-	// Variants are the builder's metadata rows (see ReadVariants). A row
-	// without SHA256 gets it from its file when the run starts.
-	Variants []Variant
-	// Models are the models to ask.
-	Models []Model
-	// Prompts selects the prompts per condition; "" means SelectProtocol.
-	Prompts Selection
-	// Conditions restricts the run to these conditions; empty means all.
-	Conditions []string
-	// Options are the decoding options, sent with every request and part
-	// of every key.
-	Options vlm.Options
-	// Results receives the rows and says which keys are done.
-	Results *ResultsFile
-	// Shard restricts the run to the questions whose key is in the shard
-	// (shard.Shard.HasKey), so that the tasks of a job array, each with
-	// its own results file, together ask every question once. The zero
-	// Shard asks everything.
-	Shard shard.Shard
-	// Progress, when set, receives progress: a bar per model when it is a
-	// terminal, else a plain line per model every ProgressInterval.
-	Progress io.Writer
-	// ProgressInterval is the period of plain progress lines; 0 means 10s.
-	ProgressInterval time.Duration
-	// StopAfter stops asking a model after this many consecutive failed
-	// requests, since its server is most likely down or broken; the
-	// questions left are not recorded, and a re-run resumes. 0 means
-	// DefaultStopAfter; a negative value never stops.
-	StopAfter int
-	// ReuseLegacy counts an ok row written before keys included the
-	// variant's content hash (a legacy row, see Result.VariantSHA256) as
-	// the answer to the question it has the legacy key of. Set it only
-	// when Dir holds the very files those answers were about: a legacy row
-	// cannot tell which build it was asked about. Without it, Run refuses a
-	// results file that holds legacy rows (ErrLegacyResults).
-	ReuseLegacy bool
+	dir           string    // the variants folder; image paths are dir/Variant.FileName
+	variants      []Variant // the runner's own copy: hashVariants fills in SHA256
+	models        []Model
+	results       *ResultsFile
+	prompts       Selection
+	conditions    []string
+	options       vlm.Options
+	shard         shard.Shard
+	progress      io.Writer
+	progressEvery time.Duration
+	stopAfter     int
+	reuseLegacy   bool
+}
+
+// RunnerOption configures a Runner made by NewRunner. (The results file's
+// own settings are ResultsOption values, such as WithSyncInterval, given to
+// OpenResults.)
+type RunnerOption func(*Runner)
+
+// WithPrompts selects the prompts asked per condition; the default is
+// SelectProtocol.
+func WithPrompts(s Selection) RunnerOption {
+	return func(r *Runner) { r.prompts = s }
+}
+
+// WithConditions restricts the run to the variants of these conditions; the
+// default is every condition.
+func WithConditions(conditions ...string) RunnerOption {
+	return func(r *Runner) { r.conditions = slices.Clone(conditions) }
+}
+
+// WithDecoding sets the decoding options sent with every request; they are
+// part of every key, so answers under other options are not reused. The
+// default is the zero vlm.Options (see vlm.Options.Resolved).
+func WithDecoding(o vlm.Options) RunnerOption {
+	return func(r *Runner) { r.options = o }
+}
+
+// WithShard restricts the run to the questions whose key is in s
+// (shard.Shard.HasKey), so that the tasks of a job array, each with its own
+// results file, together ask every question once. The default, the zero
+// Shard, asks everything.
+func WithShard(s shard.Shard) RunnerOption {
+	return func(r *Runner) { r.shard = s }
+}
+
+// WithProgress writes progress to w: a bar per model when w is a terminal,
+// else a plain line per model every interval (0 means 10s). The default is
+// no progress.
+func WithProgress(w io.Writer, interval time.Duration) RunnerOption {
+	return func(r *Runner) { r.progress, r.progressEvery = w, interval }
+}
+
+// WithStopAfter stops asking a model after n consecutive failed requests,
+// since its server is most likely down or broken; the questions left are
+// not recorded, and a re-run resumes. A negative n never stops; the default
+// (and 0) is DefaultStopAfter.
+func WithStopAfter(n int) RunnerOption {
+	return func(r *Runner) { r.stopAfter = n }
+}
+
+// WithReuseLegacy counts an ok row written before keys included the
+// variant's content hash (a legacy row, see Result.VariantSHA256) as the
+// answer to the question it has the legacy key of. Turn it on only when the
+// variants folder holds the very files those answers were about: a legacy
+// row cannot tell which build it was asked about. Without it, Run refuses a
+// results file that holds legacy rows (ErrLegacyResults).
+func WithReuseLegacy(on bool) RunnerOption {
+	return func(r *Runner) { r.reuseLegacy = on }
+}
+
+// NewRunner returns a Runner that asks models about variants, the
+// builder's metadata rows (see ReadVariants) of the files in the folder
+// dir, and appends the answers to results, which the caller closes after
+// the run. A row without SHA256 gets it from its file when the run starts;
+// the Runner keeps its own copy of variants. It returns ErrNoModels when
+// models is empty, and an error naming the argument when dir is not a
+// folder, results is nil, a model has no client, or an option is out of
+// range.
+func NewRunner(dir string, variants []Variant, models []Model, results *ResultsFile, opts ...RunnerOption) (*Runner, error) {
+	if len(models) == 0 {
+		return nil, ErrNoModels
+	}
+	for i, m := range models {
+		if m.Client == nil {
+			return nil, fmt.Errorf("leak: model %d (%q) has no client", i, m.Name)
+		}
+	}
+	if results == nil {
+		return nil, errors.New("leak: no results file")
+	}
+	if st, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("leak: variants folder: %w", err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("leak: variants folder %s is not a folder", dir)
+	}
+	r := &Runner{dir: dir, variants: slices.Clone(variants), models: slices.Clone(models), results: results}
+	for _, o := range opts {
+		o(r)
+	}
+	if _, err := ParseSelection(string(r.prompts)); err != nil {
+		return nil, err
+	}
+	if r.shard != (shard.Shard{}) {
+		if err := r.shard.Validate(); err != nil {
+			return nil, fmt.Errorf("leak: %w", err)
+		}
+	}
+	if r.progressEvery < 0 {
+		return nil, fmt.Errorf("leak: progress interval %v is negative", r.progressEvery)
+	}
+	return r, nil
 }
 
 // ErrLegacyResults is returned by Run when the results file holds rows
-// written before keys included the variant file's content hash and
-// Runner.ReuseLegacy is not set.
+// written before keys included the variant file's content hash and the
+// Runner was made without WithReuseLegacy(true).
 var ErrLegacyResults = errors.New("leak: the results file holds answers keyed without the variant's content hash")
 
-// DefaultStopAfter is Runner.StopAfter's default.
+// DefaultStopAfter is the number of consecutive failed requests after which
+// a Runner stops asking a model, unless WithStopAfter says otherwise.
 const DefaultStopAfter = 20
 
 // ErrModelStopped is wrapped by ModelSummary.Stopped when a model was
-// stopped after StopAfter consecutive failures.
+// stopped after too many consecutive failures (see WithStopAfter).
 var ErrModelStopped = errors.New("leak: model stopped")
 
 // ModelSummary is what a run did for one model.
@@ -130,19 +207,20 @@ func (s Summary) Failed() int {
 	return n
 }
 
-// ErrNoModels is returned by Run and CheckHealth when the Runner has no
-// models.
+// ErrNoModels is returned by NewRunner and CheckHealth when they are given
+// no models.
 var ErrNoModels = errors.New("leak: no models")
 
 // CheckHealth checks every model's server, one attempt each, and returns
-// the failures joined, each naming its model.
-func (r *Runner) CheckHealth(ctx context.Context) error {
-	if len(r.Models) == 0 {
+// the failures joined, each naming its model. Call it before a run, so that
+// a server that is down is found before any results file is opened.
+func CheckHealth(ctx context.Context, models []Model) error {
+	if len(models) == 0 {
 		return ErrNoModels
 	}
-	errs := make([]error, len(r.Models))
+	errs := make([]error, len(models))
 	var wg sync.WaitGroup
-	for i, m := range r.Models {
+	for i, m := range models {
 		wg.Go(func() {
 			if err := m.Client.Health(ctx); err != nil {
 				errs[i] = fmt.Errorf("model %s (%s %s): %w", m.name(), m.Client.Backend(), m.Client.Model(), err)
@@ -168,26 +246,26 @@ var suite = Prompts()
 func (r *Runner) Jobs() int {
 	n := 0
 	sel := r.selection()
-	for i := range r.Variants {
-		if r.wanted(r.Variants[i].Condition) {
-			n += len(sel.For(r.Variants[i].Condition))
+	for i := range r.variants {
+		if r.wanted(r.variants[i].Condition) {
+			n += len(sel.For(r.variants[i].Condition))
 		}
 	}
 	return n
 }
 
 func (r *Runner) selection() Selection {
-	if r.Prompts == "" {
+	if r.prompts == "" {
 		return SelectProtocol
 	}
-	return r.Prompts
+	return r.prompts
 }
 
 func (r *Runner) wanted(condition string) bool {
-	if len(r.Conditions) == 0 {
+	if len(r.conditions) == 0 {
 		return true
 	}
-	for _, c := range r.Conditions {
+	for _, c := range r.conditions {
 		if c == condition {
 			return true
 		}
@@ -213,7 +291,7 @@ func (r *Runner) plan(m Model) (todo []job, total, skipped int) {
 func (r *Runner) eachTodo(m Model, fn func(j job, key string) bool) (total, skipped int) {
 	r.eachQuestion(m, func(j job, key string) bool {
 		total++
-		if r.Results.Done(key) || (r.ReuseLegacy && r.Results.Done(r.legacyKey(m, j))) {
+		if r.results.Done(key) || (r.reuseLegacy && r.results.Done(r.legacyKey(m, j))) {
 			skipped++
 			return true
 		}
@@ -228,15 +306,15 @@ func (r *Runner) eachQuestion(m Model, fn func(j job, key string) bool) {
 	name, backend := m.name(), m.Client.Backend()
 	sel := r.selection()
 	seen := make(map[[2]string]bool) // (image id, condition) of the variants planned
-	for i := range r.Variants {
-		row := &r.Variants[i]
+	for i := range r.variants {
+		row := &r.variants[i]
 		if !r.wanted(row.Condition) || seen[[2]string{row.ID, row.Condition}] {
 			continue // not selected, or a duplicated metadata row
 		}
 		seen[[2]string{row.ID, row.Condition}] = true
 		for _, p := range sel.For(row.Condition) {
 			key := r.key(name, backend, row, p)
-			if !r.Shard.HasKey(key) {
+			if !r.shard.HasKey(key) {
 				continue
 			}
 			if !fn(job{variant: int32(i), prompt: int8(p.Category*Phrasings + p.Phrasing)}, key) {
@@ -247,15 +325,26 @@ func (r *Runner) eachQuestion(m Model, fn func(j job, key string) bool) {
 }
 
 func (r *Runner) key(model, backend string, row *Variant, p Prompt) string {
-	return VariantKey(model, backend, row, p, r.Options)
+	return VariantKey(model, backend, row, p, r.options)
 }
 
 // legacyKey is the version-1 key of m's question j: without the variant's
 // hash.
 func (r *Runner) legacyKey(m Model, j job) string {
-	v := r.Variants[j.variant]
+	v := r.variants[j.variant]
 	v.SHA256 = ""
 	return r.key(m.name(), m.Client.Backend(), &v, suite[j.prompt])
+}
+
+// errNotMade is returned by a Runner's methods when it was not made by
+// NewRunner (a zero Runner has no models and no results file).
+var errNotMade = errors.New("leak: Runner not made by NewRunner")
+
+func (r *Runner) check() error {
+	if r.results == nil || len(r.models) == 0 {
+		return errNotMade
+	}
+	return nil
 }
 
 // Run asks the questions not answered yet and appends a row for each
@@ -264,30 +353,27 @@ func (r *Runner) legacyKey(m Model, j job) string {
 // in both cases after the requests in flight have returned. Requests cut
 // short by the context are not recorded.
 func (r *Runner) Run(ctx context.Context) (Summary, error) {
-	if len(r.Models) == 0 {
-		return Summary{}, ErrNoModels
+	if err := r.check(); err != nil {
+		return Summary{}, err
 	}
-	if r.Results == nil {
-		return Summary{}, errors.New("leak: Runner.Results is nil")
-	}
-	if n := r.Results.LegacyRows(); n > 0 && !r.ReuseLegacy {
+	if n := r.results.LegacyRows(); n > 0 && !r.reuseLegacy {
 		return Summary{}, fmt.Errorf("%w: %s has %d rows written by a phantom older than the variant hash in the key; "+
 			"they cannot tell which build they were asked about, so they are not reused. phantom report still reads them. "+
 			"Start a new results file, or reuse them (--reuse-legacy) if %s holds the very files they were asked about",
-			ErrLegacyResults, r.Results.Path(), n, r.Dir)
+			ErrLegacyResults, r.results.Path(), n, r.dir)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
 	r.hashVariants()
-	sums := make([]ModelSummary, len(r.Models))
-	plans := make([][]job, len(r.Models))
-	for i, m := range r.Models {
+	sums := make([]ModelSummary, len(r.models))
+	plans := make([][]job, len(r.models))
+	for i, m := range r.models {
 		todo, total, skipped := r.plan(m)
 		plans[i] = todo
 		sums[i] = ModelSummary{Model: m.name(), Total: total, Skipped: skipped}
 	}
-	prog := progress.New(r.Progress, r.ProgressInterval)
+	prog := progress.New(r.progress, r.progressEvery)
 	bars := make([]*progress.Bar, len(sums))
 	for i, s := range sums {
 		prog.Logf("%s: %d questions, %d already answered, %d to ask", s.Model, s.Total, s.Skipped, s.Total-s.Skipped)
@@ -296,7 +382,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	prog.Start()
 
 	var wg sync.WaitGroup
-	for i, m := range r.Models {
+	for i, m := range r.models {
 		wg.Go(func() {
 			start := time.Now()
 			r.runModel(ctx, cancel, m, plans[i], &sums[i], bars[i])
@@ -314,7 +400,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m Model, todo []job, sum *ModelSummary, bar *progress.Bar) {
 	n := max(m.Concurrency, 1)
 	lim := newLimiter(m.Rate)
-	stopAfter := r.StopAfter
+	stopAfter := r.stopAfter
 	if stopAfter == 0 {
 		stopAfter = DefaultStopAfter
 	}
@@ -337,7 +423,7 @@ func (r *Runner) runModel(ctx context.Context, fail context.CancelCauseFunc, m M
 				if !ok {
 					return // cut short by the context: not recorded
 				}
-				if err := r.Results.Append(res); err != nil {
+				if err := r.results.Append(res); err != nil {
 					fail(err)
 					return
 				}
@@ -390,8 +476,8 @@ type imageCache struct {
 // newResult returns the row of m's question j, whose key is key, with
 // every column but the answer's.
 func (r *Runner) newResult(m Model, j job, key string) *Result {
-	opts := r.Options.Resolved()
-	row, p := &r.Variants[j.variant], suite[j.prompt]
+	opts := r.options.Resolved()
+	row, p := &r.variants[j.variant], suite[j.prompt]
 	return &Result{
 		Key: key, Model: m.name(), Backend: m.Client.Backend(), ModelID: m.Client.Model(),
 		ImageID: row.ID, FileName: row.FileName, VariantSHA256: row.SHA256, Name: row.Name, Aliases: row.Aliases,
@@ -417,7 +503,7 @@ func setAnswer(res *Result, text string) {
 // questions are keyed by: a file changed since its metadata row was
 // written is an error, not a question asked under the old file's key.
 func (r *Runner) loadVariant(row *Variant) ([]byte, string, error) {
-	data, typ, err := loadImage(r.Dir, row.FileName)
+	data, typ, err := loadImage(r.dir, row.FileName)
 	if err != nil {
 		return nil, "", err
 	}
@@ -432,16 +518,16 @@ func (r *Runner) loadVariant(row *Variant) ([]byte, string, error) {
 // by hand rather than read by ReadVariants) from their files. A file that
 // cannot be read is left without, and its questions fail when asked.
 func (r *Runner) hashVariants() {
-	for i := range r.Variants {
-		if v := &r.Variants[i]; v.SHA256 == "" {
-			v.SHA256, _ = digest.File(filepath.Join(r.Dir, filepath.FromSlash(v.FileName)))
+	for i := range r.variants {
+		if v := &r.variants[i]; v.SHA256 == "" {
+			v.SHA256, _ = digest.File(filepath.Join(r.dir, filepath.FromSlash(v.FileName)))
 		}
 	}
 }
 
 // ask asks one question. ok is false when the context ended the request.
 func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (res *Result, ok bool) {
-	row, p := &r.Variants[j.variant], suite[j.prompt]
+	row, p := &r.variants[j.variant], suite[j.prompt]
 	res = r.newResult(m, j, r.key(m.name(), m.Client.Backend(), row, p))
 	if cache.name != row.FileName || cache.data == nil {
 		data, typ, err := r.loadVariant(row)
@@ -451,7 +537,7 @@ func (r *Runner) ask(ctx context.Context, m Model, j job, cache *imageCache) (re
 		}
 		*cache = imageCache{name: row.FileName, data: data, mime: typ}
 	}
-	resp, err := m.Client.Ask(ctx, vlm.Request{Image: cache.data, MIME: cache.mime, Prompt: p.Text, Options: r.Options})
+	resp, err := m.Client.Ask(ctx, vlm.Request{Image: cache.data, MIME: cache.mime, Prompt: p.Text, Options: r.options})
 	if err != nil && ctx.Err() != nil {
 		return nil, false
 	}

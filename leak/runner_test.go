@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/phantom-vlm/phantom/leak/leaktest"
+	"github.com/phantom-vlm/phantom/shard"
 	"github.com/phantom-vlm/phantom/vlm"
 )
 
@@ -51,6 +54,16 @@ func studyAnswers(byImage map[string]person) leaktest.Answer {
 		}
 		return "A person in a photo.", nil
 	}
+}
+
+// newRunner is NewRunner, failing t on an error.
+func newRunner(t testing.TB, dir string, variants []Variant, models []Model, results *ResultsFile, opts ...RunnerOption) *Runner {
+	t.Helper()
+	r, err := NewRunner(dir, variants, models, results, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func newOllama(t testing.TB, srv *leaktest.Server, opts ...vlm.Option) *vlm.Ollama {
@@ -107,10 +120,9 @@ func TestRunnerOverHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rf.Close()
-		r := &Runner{Dir: dir, Variants: variants, Results: rf, Models: []Model{{
-			Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(maxAttempts)), Concurrency: 4,
-		}}}
-		if err := r.CheckHealth(context.Background()); err != nil {
+		models := []Model{{Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(maxAttempts)), Concurrency: 4}}
+		r := newRunner(t, dir, variants, models, rf)
+		if err := CheckHealth(context.Background(), models); err != nil {
 			t.Fatal(err)
 		}
 		sum, err := r.Run(context.Background())
@@ -182,19 +194,105 @@ func TestRunnerOverHTTP(t *testing.T) {
 	}
 }
 
+func TestNewRunnerErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original", "blur"}, nil)
+	variants, _, err := ReadVariants(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := OpenResults(filepath.Join(t.TempDir(), "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "", nil })
+	defer srv.Close()
+	models := []Model{{Name: "llava", Client: newOllama(t, srv)}}
+	file := filepath.Join(dir, MetadataFile)
+	for _, tc := range []struct {
+		name     string
+		dir      string
+		models   []Model
+		results  *ResultsFile
+		opts     []RunnerOption
+		sentinel error  // want errors.Is(err, sentinel), when set
+		want     string // want the message to hold this
+	}{
+		{name: "no models", dir: dir, results: rf, sentinel: ErrNoModels},
+		{name: "model without client", dir: dir, models: []Model{{Name: "x"}}, results: rf, want: `model 0 ("x") has no client`},
+		{name: "no results", dir: dir, models: models, want: "no results file"},
+		{name: "missing folder", dir: filepath.Join(dir, "gone"), models: models, results: rf, sentinel: fs.ErrNotExist, want: "gone"},
+		{name: "file, not folder", dir: file, models: models, results: rf, want: file + " is not a folder"},
+		{name: "unknown selection", dir: dir, models: models, results: rf, opts: []RunnerOption{WithPrompts("most")}, want: `"most"`},
+		{name: "bad shard", dir: dir, models: models, results: rf, opts: []RunnerOption{WithShard(shard.Shard{I: 2, N: 2})}, want: "2/2"},
+		{name: "negative interval", dir: dir, models: models, results: rf, opts: []RunnerOption{WithProgress(io.Discard, -time.Second)}, want: "negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewRunner(tc.dir, variants, tc.models, tc.results, tc.opts...)
+			if err == nil {
+				t.Fatalf("NewRunner = %v, nil; want an error", r)
+			}
+			if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
+				t.Errorf("error %v is not %v", err, tc.sentinel)
+			}
+			if !strings.HasPrefix(err.Error(), "leak: ") || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q: want the leak: prefix and %q", err, tc.want)
+			}
+		})
+	}
+	if _, err := (&Runner{}).Run(context.Background()); !errors.Is(err, errNotMade) {
+		t.Errorf("Run on a zero Runner = %v, want errNotMade", err)
+	}
+}
+
+func TestRunnerJobsOptions(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original", "blur", "white"}, nil)
+	variants, _, err := ReadVariants(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := OpenResults(filepath.Join(t.TempDir(), "results.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "", nil })
+	defer srv.Close()
+	models := []Model{{Client: newOllama(t, srv)}}
+	per := len(variants) / 3 // variants per condition
+	all, main := len(Prompts()), len(MainPrompts())
+	for _, tc := range []struct {
+		name string
+		opts []RunnerOption
+		want int
+	}{
+		{"protocol", nil, per * (all + 2*main)},
+		{"all prompts", []RunnerOption{WithPrompts(SelectAll)}, per * 3 * all},
+		{"main prompts", []RunnerOption{WithPrompts(SelectMain)}, per * 3 * main},
+		{"two conditions", []RunnerOption{WithConditions("blur", "white")}, per * 2 * main},
+		{"original only, all", []RunnerOption{WithConditions("original"), WithPrompts(SelectAll)}, per * all},
+	} {
+		if got := newRunner(t, dir, variants, models, rf, tc.opts...).Jobs(); got != tc.want {
+			t.Errorf("%s: Jobs = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestRunnerHealth(t *testing.T) {
 	srv := leaktest.NewOllama("other:7b", func(leaktest.Question) (string, error) { return "", nil })
 	defer srv.Close()
-	r := &Runner{Models: []Model{{Name: "llava", Client: newOllama(t, srv)}}}
-	err := r.CheckHealth(context.Background())
+	models := []Model{{Name: "llava", Client: newOllama(t, srv)}}
+	err := CheckHealth(context.Background(), models)
 	if !errors.Is(err, vlm.ErrModelNotFound) || !strings.Contains(err.Error(), "llava") {
 		t.Errorf("CheckHealth = %v, want ErrModelNotFound naming the model", err)
 	}
 	srv.Close()
-	if err := r.CheckHealth(context.Background()); !errors.Is(err, vlm.ErrServerDown) {
+	if err := CheckHealth(context.Background(), models); !errors.Is(err, vlm.ErrServerDown) {
 		t.Errorf("CheckHealth on a closed server = %v, want ErrServerDown", err)
 	}
-	if err := (&Runner{}).CheckHealth(context.Background()); !errors.Is(err, ErrNoModels) {
+	if err := CheckHealth(context.Background(), nil); !errors.Is(err, ErrNoModels) {
 		t.Errorf("no models: %v", err)
 	}
 }
@@ -212,8 +310,8 @@ func TestRunnerCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var progress bytes.Buffer
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, Progress: &progress, ProgressInterval: time.Millisecond,
-		Models: []Model{{Client: newOllama(t, srv), Concurrency: 2}}}
+	r := newRunner(t, dir, variants, []Model{{Client: newOllama(t, srv), Concurrency: 2}}, rf,
+		WithProgress(&progress, time.Millisecond))
 	time.AfterFunc(150*time.Millisecond, cancel)
 	sum, err := r.Run(ctx)
 	rf.Close()
@@ -264,8 +362,8 @@ func TestRunnerStopsWhenServerFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, StopAfter: 5,
-		Models: []Model{{Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}}
+	r := newRunner(t, dir, variants, []Model{{Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}, rf,
+		WithStopAfter(5))
 	sum, err := r.Run(context.Background())
 	rf.Close()
 	if err != nil {
@@ -299,8 +397,8 @@ func runOnce(t *testing.T, dir, path string, srv *leaktest.Server, reuseLegacy b
 		t.Fatal(err)
 	}
 	defer rf.Close()
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, ReuseLegacy: reuseLegacy,
-		Models: []Model{{Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}}
+	r := newRunner(t, dir, variants, []Model{{Name: "llava", Client: newOllama(t, srv, vlm.WithMaxAttempts(1)), Concurrency: 2}}, rf,
+		WithReuseLegacy(reuseLegacy))
 	sum, err := r.Run(context.Background())
 	if len(sum.Models) == 0 {
 		return ModelSummary{}, err
@@ -359,7 +457,7 @@ func TestRunnerVariantChangedAfterMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rf.Close()
-	r := &Runner{Dir: dir, Variants: variants, Results: rf, Models: []Model{{Name: "llava", Client: newOllama(t, srv)}}}
+	r := newRunner(t, dir, variants, []Model{{Name: "llava", Client: newOllama(t, srv)}}, rf)
 	sum, err := r.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)

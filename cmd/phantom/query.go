@@ -234,16 +234,12 @@ func runQuery(ctx context.Context, qf *queryOptions) error {
 	}
 	defer closer.Close()
 
-	r := &leak.Runner{
-		Dir: qf.variants, Variants: variants, Models: models, Prompts: st.Selection(),
-		Conditions: st.Conditions, Options: st.Options(), Progress: stderr, Shard: sh, ReuseLegacy: qf.reuseLegacy,
-	}
 	if !sh.Whole() {
 		fmt.Fprintf(stderr, "phantom query: shard %s of the questions\n", sh)
 	}
 	if !qf.skipHealth && !qf.batch.batchMode() {
 		hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := r.CheckHealth(hctx)
+		err := leak.CheckHealth(hctx, models)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("health check failed (use --skip-health to go on anyway):\n  %s\n%s",
@@ -259,7 +255,12 @@ func runQuery(ctx context.Context, qf *queryOptions) error {
 	for _, e := range results.BadLines() {
 		fmt.Fprintln(stderr, "phantom query: unreadable results line (ignored):", e)
 	}
-	r.Results = results
+	r, err := leak.NewRunner(qf.variants, variants, models, results, leak.WithPrompts(st.Selection()),
+		leak.WithConditions(st.Conditions...), leak.WithDecoding(st.Options()), leak.WithProgress(stderr, 0),
+		leak.WithShard(sh), leak.WithReuseLegacy(qf.reuseLegacy))
+	if err != nil {
+		return err
+	}
 	if qf.batch.batchMode() {
 		err := runBatch(ctx, qf, r)
 		if cerr := results.Close(); err == nil {

@@ -58,7 +58,7 @@ func importFiles(values []string) ([]string, error) {
 }
 
 // runBatch exports or imports the batch files of qf for the runner r,
-// whose Results is open.
+// whose results file is open.
 func runBatch(ctx context.Context, qf *queryOptions, r *leak.Runner) error {
 	stdout, bqf := qf.Out, &qf.batch
 	if bqf.exportDir != "" {
@@ -81,7 +81,7 @@ func runBatch(ctx context.Context, qf *queryOptions, r *leak.Runner) error {
 		return err
 	}
 	sum, err := r.ImportBatch(ctx, files)
-	printImportSummary(stdout, sum, len(files), r.Results.Path())
+	printImportSummary(stdout, sum, len(files), qf.results)
 	if err != nil {
 		return err
 	}

@@ -98,16 +98,17 @@ func main() {
 		log.Fatal(err)
 	}
 	defer client.Close()
+	models := []leak.Model{{Client: client, Concurrency: 2}}
+	if err := leak.CheckHealth(ctx, models); err != nil {
+		log.Fatalf("%v\nstart Ollama (ollama serve) and pull the model (ollama pull %s)", err, *model)
+	}
 	rf, err := leak.OpenResults(*results)
 	if err != nil {
 		log.Fatal(err)
 	}
-	runner := &leak.Runner{
-		Dir: *variants, Variants: rows, Results: rf, Prompts: leak.SelectProtocol,
-		Models: []leak.Model{{Client: client, Concurrency: 2}}, Progress: os.Stderr,
-	}
-	if err := runner.CheckHealth(ctx); err != nil {
-		log.Fatalf("%v\nstart Ollama (ollama serve) and pull the model (ollama pull %s)", err, *model)
+	runner, err := leak.NewRunner(*variants, rows, models, rf, leak.WithPrompts(leak.SelectProtocol), leak.WithProgress(os.Stderr, 0))
+	if err != nil {
+		log.Fatal(err)
 	}
 	sum, err := runner.Run(ctx)
 	if cerr := rf.Close(); err == nil {

@@ -75,7 +75,7 @@ func New() *Data {
 func Load(path string) (d *Data, bad []error, err error) { return LoadFiles(path) }
 
 // LoadFiles reads several results files as one (the shards of a sharded
-// query, see leak.Runner.Shard), in the order given: a key's later ok row
+// query, see leak.WithShard), in the order given: a key's later ok row
 // supersedes an earlier failed one in any file, as leak.MergeResults does.
 func LoadFiles(paths ...string) (d *Data, bad []error, err error) {
 	d = New()
