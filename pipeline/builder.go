@@ -456,101 +456,51 @@ type built struct {
 	files []outFile
 }
 
-// work builds the tasks on b.workers goroutines. A worker hands each photo
-// it made to the commit stage (2 × workers goroutines), which writes its
-// files, each synced, and then its journal entry, while the worker goes on
-// to the next photo: the waits for the disk overlap the work instead of
+// work builds the tasks on b.workers goroutines, largest first (the order
+// of tasks), on the shared pool (workers.Pipeline). A worker hands each
+// photo it made to the commit stage (2 × workers goroutines), which writes
+// its files, each synced, and then its journal entry, while the worker goes
+// on to the next photo: the waits for the disk overlap the work instead of
 // stalling it, and a photo is still complete only once its entry is in the
-// journal after its files are on disk.
+// journal after its files are on disk. A fault of OUT (a full disk) ends
+// the run at once and is returned: the photos in flight are cancelled and
+// the hand-out stops, instead of waiting for workers that will take no
+// more; the rerun builds them.
 func (b *Builder) work(ctx context.Context, tasks []task, j *journal, prog *progress.Display, bar *progress.Bar, run *RunStats) error {
-	ch := make(chan task)
-	done := make(chan built, b.workers)
-	var (
-		wg, cwg  sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	// A fault of OUT (a full disk) ends the run at once: the photos in
-	// flight are cancelled and the feed stops, instead of waiting for
-	// workers that will take no more.
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	setErr := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-			stop(err)
-		}
-		mu.Unlock()
-	}
 	a := limitStages(b.analyzer, b.conds)
-	for w := 0; w < b.workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range ch {
-				if ctx.Err() != nil {
-					return // stopped: the photo is built next run
-				}
-				e, files, err := b.buildOne(ctx, a, t)
-				if ctx.Err() != nil {
-					return // cancelled mid-photo: it is redone next run
-				}
-				if err != nil {
-					setErr(err)
-					return
-				}
-				done <- built{e, files}
-			}
-		}()
+	var mu sync.Mutex
+	build := func(ctx context.Context, i int) (built, error) {
+		e, files, err := b.buildOne(ctx, a, tasks[i])
+		return built{e, files}, err
 	}
-	for c := 0; c < 2*b.workers; c++ {
-		cwg.Add(1)
-		go func() {
-			defer cwg.Done()
-			for d := range done {
-				mu.Lock()
-				stopped := firstErr != nil
-				mu.Unlock()
-				if stopped {
-					continue // OUT failed: the photo is redone next run
-				}
-				if err := b.commit(j, d); err != nil {
-					setErr(err)
-					continue
-				}
-				e := d.e
-				mu.Lock()
-				run.Processed++
-				switch e.Status {
-				case statusDone:
-					run.Built++
-				case statusFiltered:
-					run.Filtered++
-				case statusFailed:
-					run.Failed++
-				}
-				mu.Unlock()
-				if e.Failed != nil {
-					prog.Logf("failed: %s (%s): %s", e.Failed.Source, e.Failed.Stage, e.Failed.Error)
-				}
-				bar.Add(e.Status != statusFailed)
-			}
-		}()
-	}
-feed:
-	for _, t := range tasks {
-		select {
-		case ch <- t:
-		case <-ctx.Done():
-			break feed
+	commit := func(d built) error {
+		if err := b.commit(j, d); err != nil {
+			return err
 		}
+		e := d.e
+		mu.Lock()
+		run.count(e.Status)
+		mu.Unlock()
+		if e.Failed != nil {
+			prog.Logf("failed: %s (%s): %s", e.Failed.Source, e.Failed.Stage, e.Failed.Error)
+		}
+		bar.Add(e.Status != statusFailed)
+		return nil
 	}
-	close(ch)
-	wg.Wait()
-	close(done)
-	cwg.Wait()
-	return firstErr
+	return workers.Pipeline(ctx, len(tasks), b.workers, 2*b.workers, build, commit)
+}
+
+// count adds a photo of the given journal status to the run's counts.
+func (run *RunStats) count(status string) {
+	run.Processed++
+	switch status {
+	case statusDone:
+		run.Built++
+	case statusFiltered:
+		run.Filtered++
+	case statusFailed:
+		run.Failed++
+	}
 }
 
 // commit writes a photo's files, each atomically and synced, and then its
