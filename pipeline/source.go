@@ -77,7 +77,7 @@ var ErrOutputInInput = errors.New("pipeline: the output folder is inside the pho
 
 // layoutHint shows FolderRecords' expected layout.
 func layoutHint(dir string) string {
-	return fmt.Sprintf("phantom expects one folder per person, named after them: %s, %s (or a manifest of path,name)",
+	return fmt.Sprintf("the photos go in one folder per person, named after them: %s, %s (or a manifest of path,name)",
 		filepath.Join(dir, "Eileen Collins", "001.jpg"), filepath.Join(dir, "Lionel_Messi", "002.png"))
 }
 
