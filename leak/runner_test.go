@@ -194,9 +194,14 @@ func TestRunnerOverHTTP(t *testing.T) {
 	}
 }
 
-func TestNewRunnerErrors(t *testing.T) {
+// runnerArgs writes variants of the conditions into a new folder and
+// returns NewRunner's arguments over them: the folder, its rows, one model
+// of a stub Ollama server and an empty results file, closed at the end of
+// the test.
+func runnerArgs(t *testing.T, conditions ...string) (string, []Variant, []Model, *ResultsFile) {
+	t.Helper()
 	dir := t.TempDir()
-	writeVariants(t, dir, []string{"original", "blur"}, nil)
+	writeVariants(t, dir, conditions, nil)
 	variants, _, err := ReadVariants(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -205,10 +210,14 @@ func TestNewRunnerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rf.Close()
+	t.Cleanup(func() { rf.Close() })
 	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "", nil })
-	defer srv.Close()
-	models := []Model{{Name: "llava", Client: newOllama(t, srv)}}
+	t.Cleanup(srv.Close)
+	return dir, variants, []Model{{Name: "llava", Client: newOllama(t, srv)}}, rf
+}
+
+func TestNewRunnerErrors(t *testing.T) {
+	dir, variants, models, rf := runnerArgs(t, "original", "blur")
 	file := filepath.Join(dir, MetadataFile)
 	for _, tc := range []struct {
 		name     string
@@ -247,20 +256,7 @@ func TestNewRunnerErrors(t *testing.T) {
 }
 
 func TestRunnerJobsOptions(t *testing.T) {
-	dir := t.TempDir()
-	writeVariants(t, dir, []string{"original", "blur", "white"}, nil)
-	variants, _, err := ReadVariants(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rf, err := OpenResults(filepath.Join(t.TempDir(), "results.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	srv := leaktest.NewOllama("llava:7b", func(leaktest.Question) (string, error) { return "", nil })
-	defer srv.Close()
-	models := []Model{{Client: newOllama(t, srv)}}
+	dir, variants, models, rf := runnerArgs(t, "original", "blur", "white")
 	per := len(variants) / 3 // variants per condition
 	all, main := len(Prompts()), len(MainPrompts())
 	for _, tc := range []struct {
