@@ -48,17 +48,17 @@ type fit struct {
 	sr  image.Rectangle // the crop of src that maps onto w×h
 
 	// Bilinear only. For output column x: the first of the two source
-	// columns around its sample point, relative to sr.Min.X, in the low 32
-	// bits, and the weight of the second (0–256) in the high ones. For
-	// output row y: the two source rows and the weight of the second.
+	// columns around its sample point, relative to sr.Min.X, in bits 48 and
+	// up, and below them the multiplier f | (256−f)<<32 of blendColumns (f,
+	// 0–256, the weight of the second column). For output row y: the two
+	// source rows and the weight of the second.
 	xtaps    []uint64
 	yi0, yi1 []int32
 	yf       []uint64
-	// One row of the vertical pass over the crop's columns (one more, never
-	// weighted, for the column after the last): for each source column, its
-	// R, B, G and A in 16-bit lanes (in that order), each the two rows'
-	// values weighted to a sum of 256.
-	tmp []uint64
+	// One row of the vertical pass over the crop's columns, RGBA bytes as
+	// in an image.RGBA, with one pixel more (never weighted, for the column
+	// after the last).
+	tmp []uint8
 }
 
 // newFit prepares the cover fit to w×h from the best level of a mip chain
@@ -98,7 +98,7 @@ func newFit(levels []image.Image, w, h int) *fit {
 	xi, _, xf := bilinearTaps(w, f.sr.Min.X, f.sr.Dx())
 	f.xtaps = make([]uint64, w)
 	for i := range xf {
-		f.xtaps[i] = uint64(xi[i]-int32(f.sr.Min.X)) | uint64(xf[i])<<32
+		f.xtaps[i] = uint64(xi[i]-int32(f.sr.Min.X))<<48 | uint64(256-xf[i])<<32 | uint64(xf[i])
 	}
 	var yf []uint32
 	f.yi0, f.yi1, yf = bilinearTaps(h, f.sr.Min.Y, f.sr.Dy())
@@ -106,7 +106,7 @@ func newFit(levels []image.Image, w, h int) *fit {
 	for i, v := range yf {
 		f.yf[i] = uint64(v)
 	}
-	f.tmp = make([]uint64, f.sr.Dx()+1)
+	f.tmp = make([]uint8, 4*(f.sr.Dx()+1))
 	return f
 }
 
@@ -144,68 +144,70 @@ func (f *fit) span(d []uint8, y, x0, x1 int) {
 
 // bilinearSpan samples pixels [x0, x1) of output row y bilinearly, in
 // fixed point, into d[4*x0:4*x1]: first the two source rows blended over the
-// source columns the span needs, then each output pixel from two of those.
-// Channels are done together in one integer (SWAR): two pixels' four
-// channels in 16-bit lanes in the vertical pass, two channels in 32-bit
-// lanes in the horizontal one. a·(256−f) + b·f is computed as a·256 +
-// (b−a)·f: the lanes of b−a may borrow from each other, but every lane of
-// the result lies in [0, 2^lane bits), so the sum modulo 2⁶⁴ is exact.
-// The result is exactly (in integers) ((p00·gx + p01·fx)·gy + (p10·gx +
-// p11·fx)·fy + 2¹⁵) >> 16.
+// source columns the span needs and rounded to 8 bits, then each output
+// pixel from two of those. Channels are done together in one integer
+// (SWAR, see blendRows and blendColumns), so each pass costs one or two
+// multiplications a pixel, and the result depends on nothing but the
+// pixels and the taps (the same bytes whatever runs it, and however a row
+// is cut into spans).
 func (f *fit) bilinearSpan(d []uint8, y, x0, x1 int) {
 	s := f.src
 	// Source columns [c0, c1), relative to sr.Min.X.
-	c0, c1 := int(uint32(f.xtaps[x0])), min(int(uint32(f.xtaps[x1-1]))+2, f.sr.Dx())
+	c0, c1 := int(f.xtaps[x0]>>48), min(int(f.xtaps[x1-1]>>48)+2, f.sr.Dx())
 	base := 4 * (f.sr.Min.X + c0)
 	n := 4 * (c1 - c0)
-	blendRows(f.tmp[c0:c1], s.Pix[int(f.yi0[y])*s.Stride+base:][:n], s.Pix[int(f.yi1[y])*s.Stride+base:][:n], f.yf[y])
+	blendRows(f.tmp[4*c0:4*c1], s.Pix[int(f.yi0[y])*s.Stride+base:][:n], s.Pix[int(f.yi1[y])*s.Stride+base:][:n], f.yf[y])
 	blendColumns(d[4*x0:4*x1], f.tmp, f.xtaps[x0:x1])
 }
 
-// blendRows is the vertical pass of bilinearSpan: for each pixel of the
-// rows r0 and r1, r0·(256−fy) + r1·fy into t, one uint64 per pixel with
-// R, B, G and A in 16-bit lanes.
-func blendRows(t []uint64, r0, r1 []uint8, fy uint64) {
+// blendRows is the vertical pass of bilinearSpan: for each byte of the rows
+// r0 and r1, (r0·(256−fy) + r1·fy + 128) >> 8 into t. Two pixels are done
+// in one 64-bit word: R and B of both in four 16-bit lanes, then G and A;
+// no lane's sum exceeds 255·256 + 128, so none carries into the next.
+func blendRows(t, r0, r1 []uint8, fy uint64) {
 	const m8 = 0x00FF00FF00FF00FF
-	const lo32 = 0x00000000FFFFFFFF
-	n := min(len(r0), len(r1), 4*len(t))
+	const half = 0x0080008000800080
+	gy := 256 - fy
+	n := min(len(r0), len(r1), len(t))
+	t, r0, r1 = t[:n], r0[:n], r1[:n]
 	i := 0
-	for ; i+8 <= n; i += 8 { // two pixels
+	for ; i+8 <= n; i += 8 {
 		p := binary.LittleEndian.Uint64(r0[i : i+8])
 		q := binary.LittleEndian.Uint64(r1[i : i+8])
-		// Lanes R, B, R', B' and G, A, G', A', each ≤ 255·256.
-		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
-		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
-		o := t[i/4 : i/4+2 : i/4+2]
-		o[0] = rb&lo32 | ga<<32
-		o[1] = rb>>32 | ga&^lo32
+		rb := (p&m8)*gy + (q&m8)*fy + half       // value·256 in each lane
+		ga := (p>>8&m8)*gy + (q>>8&m8)*fy + half // the same, G and A
+		binary.LittleEndian.PutUint64(t[i:i+8], rb>>8&m8|ga&^m8)
 	}
 	if i+4 <= n { // an odd last pixel
 		p := uint64(binary.LittleEndian.Uint32(r0[i : i+4]))
 		q := uint64(binary.LittleEndian.Uint32(r1[i : i+4]))
-		rb := (p&m8)<<8 + ((q&m8)-(p&m8))*fy
-		ga := (p>>8&m8)<<8 + ((q>>8&m8)-(p>>8&m8))*fy
-		t[i/4] = rb&lo32 | ga<<32
+		rb := (p&m8)*gy + (q&m8)*fy + half
+		ga := (p>>8&m8)*gy + (q>>8&m8)*fy + half
+		binary.LittleEndian.PutUint32(t[i:i+4], uint32(rb>>8&m8|ga&^m8))
 	}
 }
 
 // blendColumns is the horizontal pass of bilinearSpan: for each tap (the
-// column c in its low 32 bits, the weight f, 0–256, in its high ones),
-// t[c]·(256−f) + t[c+1]·f, rounded to 8 bits, is the next pixel of out.
-func blendColumns(out []uint8, t []uint64, taps []uint64) {
-	const m16 = 0x0000FFFF0000FFFF
-	const round = 1<<15 | 1<<47
-	const lo8 = 0x000000FF000000FF
+// column c in its bits 48 and up, below them the multiplier m = f |
+// (256−f)<<32), t's pixels c and c+1 blended as c·(256−f) + (c+1)·f,
+// rounded to 8 bits, are the next pixel of out.
+//
+// The 8 bytes of the two pixels, R and B of both in 16-bit lanes (R₀, B₀,
+// R₁, B₁, lowest first) times m give, in their upper 32 bits, R₀·(256−f) +
+// R₁·f and B₀·(256−f) + B₁·f in two 16-bit lanes: each is at most 255·256,
+// and the lower half's product (R₀ and B₀ times f) stays under 2³², so
+// nothing carries between them. G and A the same way.
+func blendColumns(out, t []uint8, taps []uint64) {
+	const m8 = 0x00FF00FF00FF00FF
+	const half = 0x0080008000000000 // 128 in the two upper lanes
+	const mul = 1<<48 - 1
+	out = out[:4*len(taps)]
 	for x, tp := range taps {
-		c, fx := int(uint32(tp)), tp>>32
-		v := t[c : c+2 : c+2] // columns c and c+1
-		a, b := v[0], v[1]
-		// R and G, then B and A, in 32-bit lanes; each lane of the sum is
-		// ≤ 255·256·256 + 2¹⁵ < 2³².
-		e := ((a&m16)<<8 + ((b&m16)-(a&m16))*fx + round) >> 16 & lo8
-		o := ((a>>16&m16)<<8 + ((b>>16&m16)-(a>>16&m16))*fx + round) >> 16 & lo8
-		w := e | o<<16 // bytes R, B, G, A at 0, 2, 4, 6
-		binary.LittleEndian.PutUint32(out[4*x:], uint32(w|w>>24))
+		c, m := int(tp>>48), tp&mul
+		p := binary.LittleEndian.Uint64(t[4*c : 4*c+8]) // pixels c and c+1
+		rb := ((p&m8)*m + half) >> 40 & 0x00FF00FF      // R at byte 0, B at byte 2
+		ga := ((p>>8&m8)*m + half) >> 32 & 0xFF00FF00   // G at byte 1, A at byte 3
+		binary.LittleEndian.PutUint32(out[4*x:4*x+4], uint32(rb|ga))
 	}
 }
 

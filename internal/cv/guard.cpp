@@ -37,3 +37,9 @@ int phantom_hog_people_detector(float* out, int n) {
 }
 
 void phantom_seed_rng(unsigned long long seed) { cv::theRNG() = cv::RNG((uint64)seed); }
+
+int phantom_set_num_threads(int n) {
+    int before = cv::getNumThreads();
+    cv::setNumThreads(n);
+    return before;
+}

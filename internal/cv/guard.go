@@ -58,3 +58,9 @@ func peopleDetector() (gocv.Mat, error) {
 // is thread-local: the caller must hold its OS thread
 // (runtime.LockOSThread) until the call that draws from it returns.
 func seedRNG(seed uint64) { C.phantom_seed_rng(C.ulonglong(seed)) }
+
+// SetNumThreads sets how many threads OpenCV's parallel loops (cv::resize
+// among them) use, process-wide, and returns the number before; 1 runs them
+// on the calling thread, as a Python script that runs one OpenCV thread per
+// process does. The benchmarks use it to time cv2's steps both ways.
+func SetNumThreads(n int) int { return int(C.phantom_set_num_threads(C.int(n))) }

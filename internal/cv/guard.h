@@ -21,6 +21,10 @@ int phantom_hog_people_detector(float* out, int n);
 // (cv::theRNG(), which GrabCut's k-means draws from) to cv::RNG(seed).
 void phantom_seed_rng(unsigned long long seed);
 
+// phantom_set_num_threads sets the number of threads OpenCV's parallel
+// loops use (cv::setNumThreads) and returns the number before.
+int phantom_set_num_threads(int n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -106,6 +106,18 @@ func peerPhoto(b *testing.B) (*image.RGBA, *detect.Scene, background.Background)
 	return photo, scene, background.NewSet(background.Background{Name: "evening-glow.jpg", Image: land}).Pick(0, "x")
 }
 
+// cvThreads runs bench twice, as the sub-benchmarks cv-threads=default
+// (OpenCV's own thread pool, one thread a core) and cv-threads=1 (what each
+// process of a Python script that runs one OpenCV thread per process gets:
+// the fair peer for phantom's single-threaded steps).
+func cvThreads(b *testing.B, bench func(b *testing.B)) {
+	b.Run("cv-threads=default", bench)
+	b.Run("cv-threads=1", func(b *testing.B) {
+		defer cv.SetNumThreads(cv.SetNumThreads(1))
+		bench(b)
+	})
+}
+
 // bgrMat is img as the 3-channel BGR Mat that cv2.imread gives a script.
 func bgrMat(b *testing.B, img *image.RGBA) gocv.Mat {
 	m, err := cv.MatFromImage(img, img.Rect)
@@ -232,16 +244,18 @@ func BenchmarkPeerPixelate(b *testing.B) {
 			small, big := gocv.NewMat(), gocv.NewMat()
 			defer small.Close()
 			defer big.Close()
-			interleave(b,
-				contender{"phantom", func(*testing.B) { anonymize.Pixelate(photo, r, 10) }},
-				contender{"cv2", func(*testing.B) {
-					roi := mat.Region(r)
-					gocv.Resize(roi, &small, image.Point{10, 10}, 0, 0, gocv.InterpolationArea)
-					gocv.Resize(small, &big, r.Size(), 0, 0, gocv.InterpolationNearestNeighbor)
-					big.CopyTo(&roi)
-					roi.Close()
-				}},
-			)
+			cvThreads(b, func(b *testing.B) {
+				interleave(b,
+					contender{"phantom", func(*testing.B) { anonymize.Pixelate(photo, r, 10) }},
+					contender{"cv2", func(*testing.B) {
+						roi := mat.Region(r)
+						gocv.Resize(roi, &small, image.Point{10, 10}, 0, 0, gocv.InterpolationArea)
+						gocv.Resize(small, &big, r.Size(), 0, 0, gocv.InterpolationNearestNeighbor)
+						big.CopyTo(&roi)
+						roi.Close()
+					}},
+				)
+			})
 		})
 	}
 }
@@ -250,7 +264,8 @@ func BenchmarkPeerPixelate(b *testing.B) {
 // crops it: phantom's Background (its halvings made once, at load, as the
 // builder's Set does) against cv2.resize of the landscape on its BGR Mat to
 // the covering size, INTER_LINEAR (the default) and INTER_AREA (what a
-// careful script uses to shrink), then the centre crop.
+// careful script uses to shrink), then the centre crop; cv2 with its
+// default threads and with one (see cvThreads).
 func BenchmarkPeerCoverFit(b *testing.B) {
 	_, _, land := peerPhoto(b)
 	mat := bgrMat(b, imageio.ToRGBA(land.Image))
@@ -273,11 +288,13 @@ func BenchmarkPeerCoverFit(b *testing.B) {
 			}
 		}
 		b.Run(fmt.Sprintf("%dx%d", sz.X, sz.Y), func(b *testing.B) {
-			interleave(b,
-				contender{"phantom", func(*testing.B) { land.Composite(photo, nil) }},
-				contender{"cv2-area", cv2(gocv.InterpolationArea)},
-				contender{"cv2-linear", cv2(gocv.InterpolationLinear)},
-			)
+			cvThreads(b, func(b *testing.B) {
+				interleave(b,
+					contender{"phantom", func(*testing.B) { land.Composite(photo, nil) }},
+					contender{"cv2-area", cv2(gocv.InterpolationArea)},
+					contender{"cv2-linear", cv2(gocv.InterpolationLinear)},
+				)
+			})
 		})
 	}
 }
