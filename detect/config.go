@@ -55,7 +55,8 @@ func NewAnalyzer(dir string, opts ...Option) (*Analyzer, error) {
 		a.Close()
 		return nil, err
 	}
-	stages := closure(newOptions(opts).stages)
+	o := newOptions(opts)
+	stages := closure(o.stages)
 	var err error
 	if !stages.Has(StagePeople) {
 		log.Info("detect: people and masks not loaded (not asked for)")
@@ -65,10 +66,13 @@ func NewAnalyzer(dir string, opts ...Option) (*Analyzer, error) {
 		if err := a.openPeople(dir, opts, log); err != nil {
 			return fail(err)
 		}
+		if on := o.peopleFromFaces; on != nil {
+			a.peopleFromFaces = *on
+		}
 	}
 	// Faces, also for the bodies below faces of the OpenCV person default.
-	if stages.Has(StageFaces) || a.PeopleFromFaces {
-		if a.Faces, err = faceStage(dir, opts, log); err != nil {
+	if stages.Has(StageFaces) || a.peopleFromFaces {
+		if a.faces, err = faceStage(dir, opts, log); err != nil {
 			return fail(err)
 		}
 	} else {
@@ -95,16 +99,16 @@ func (a *Analyzer) openPeople(dir string, opts []Option, log *slog.Logger) error
 		if err != nil {
 			return err
 		}
-		a.People = pd
+		a.people = pd
 	} else {
 		d, err := NewHOGPersonDetector(opts...)
 		if err != nil {
 			return err
 		}
-		a.People, a.PeopleFromFaces = d, true
+		a.people, a.peopleFromFaces = d, true
 		log.Info("detect: no person model; using the OpenCV default (HOG, plus bodies below faces)", "dir", dir)
 	}
-	log.Info("detect: people", "detector", a.People.Name())
+	log.Info("detect: people", "detector", a.people.Name())
 	return nil
 }
 
@@ -115,16 +119,16 @@ func (a *Analyzer) openMasks(dir string, opts []Option, log *slog.Logger) error 
 		if err != nil {
 			return err
 		}
-		a.Segmenter = sg
+		a.segmenter = sg
 	} else {
 		d, err := NewGrabCutSegmenter(opts...)
 		if err != nil {
 			return err
 		}
-		a.Segmenter = d
+		a.segmenter = d
 		log.Info("detect: no mask model; using the OpenCV default", "dir", dir)
 	}
-	log.Info("detect: masks", "segmenter", a.Segmenter.Name())
+	log.Info("detect: masks", "segmenter", a.segmenter.Name())
 	return nil
 }
 

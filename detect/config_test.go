@@ -135,13 +135,13 @@ func TestNewAnalyzer(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
-			got := [3]string{a.Faces.Name(), a.People.Name(), a.Segmenter.Name()}
+			got := [3]string{a.faces.Name(), a.people.Name(), a.segmenter.Name()}
 			if got != tc.want {
 				t.Errorf("detectors %v, want %v", got, tc.want)
 			}
 			// Bodies from faces stand in for HOG's misses, and only for HOG.
-			if fromFaces := got[1] == HOGName; a.PeopleFromFaces != fromFaces {
-				t.Errorf("PeopleFromFaces = %v with person detector %s", a.PeopleFromFaces, got[1])
+			if fromFaces := got[1] == HOGName; a.peopleFromFaces != fromFaces {
+				t.Errorf("PeopleFromFaces = %v with person detector %s", a.peopleFromFaces, got[1])
 			}
 			log := logBuf.String()
 			for _, s := range tc.logHas {
@@ -166,7 +166,7 @@ func TestNewAnalyzerCUDA(t *testing.T) {
 	a, err := NewAnalyzer(dir, WithDevice(DeviceCUDA))
 	if err == nil {
 		defer a.Close()
-		t.Skipf("CUDA works here: %s", a.Faces.(*YuNet).Provider())
+		t.Skipf("CUDA works here: %s", a.faces.(*YuNet).Provider())
 	}
 	if !errors.Is(err, ErrCUDAUnavailable) || !strings.Contains(err.Error(), "yunet-face.onnx") {
 		t.Fatalf("err = %v, want ErrCUDAUnavailable naming the model", err)
@@ -176,7 +176,7 @@ func TestNewAnalyzerCUDA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if p := a.Faces.(*YuNet).Provider(); p != "cpu" {
+	if p := a.faces.(*YuNet).Provider(); p != "cpu" {
 		t.Errorf("auto provider %s", p)
 	}
 }

@@ -248,7 +248,7 @@ func TestHOGPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hogOnly.Close()
-	withFaces := &Analyzer{Faces: faces, People: hogOnly, PeopleFromFaces: true}
+	withFaces := Compose(faces, hogOnly, nil, WithPeopleFromFaces(true))
 	tests := []struct {
 		photo string
 		min   int
@@ -433,10 +433,10 @@ func TestDefaultAnalyzer(t *testing.T) {
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Faces.DetectFaces(context.Background(), img); err == nil {
+	if _, err := a.faces.DetectFaces(context.Background(), img); err == nil {
 		t.Error("closed Haar detector: no error")
 	}
-	if _, err := a.People.DetectPeople(context.Background(), img); err == nil {
+	if _, err := a.people.DetectPeople(context.Background(), img); err == nil {
 		t.Error("closed HOG detector: no error")
 	}
 	if err := a.Close(); err != nil {

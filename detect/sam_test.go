@@ -348,7 +348,7 @@ func TestGDINOThenSAM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sam.Close()
-	a := &Analyzer{People: gd, Segmenter: sam}
+	a := Compose(nil, gd, sam)
 	img := uniform(400, 300, imagenetGrey)
 	const workers = 4
 	errs := make(chan error, workers)

@@ -9,23 +9,41 @@ import (
 )
 
 // Analyzer runs the configured detectors once on a photo and returns the
-// Scene. A nil detector skips its stage; Segmenter runs only when People is
-// set and found someone. An Analyzer is safe for concurrent use when its
-// detectors are.
+// Scene. Make one with NewAnalyzer (the best models found in a folder) or
+// Compose (detectors of the caller's choosing). A nil detector skips its
+// stage; the segmenter runs only when people were found. An Analyzer is
+// safe for concurrent use when its detectors are.
 type Analyzer struct {
-	Faces     FaceDetector
-	People    PersonDetector
-	Segmenter Segmenter
-	// PeopleFromFaces, when set, adds a person box for every face whose
-	// centre lies in none of the people found: the face widened to the
-	// shoulders (3.2 face widths) and extended down to 6 face heights below
-	// the chin, with half the face's score. Classical pedestrian detectors
-	// (HOG) find only whole upright bodies and miss the head-and-shoulders
-	// portraits that most photos of known people are; this keeps the cut-out
-	// conditions from losing the person. Such people are labelled
-	// "person-from-face". NewAnalyzer sets it with the OpenCV person default.
-	PeopleFromFaces bool
+	faces           FaceDetector
+	people          PersonDetector
+	segmenter       Segmenter
+	peopleFromFaces bool
 }
+
+// Compose returns an Analyzer over detectors of the caller's choosing; a
+// nil one skips its stage. The Analyzer owns them: its Close closes them.
+// Of opts it reads WithPeopleFromFaces (off by default here), the others
+// being settings of the detectors themselves.
+func Compose(faces FaceDetector, people PersonDetector, seg Segmenter, opts ...Option) *Analyzer {
+	o := newOptions(opts)
+	return &Analyzer{faces: faces, people: people, segmenter: seg, peopleFromFaces: o.peopleFromFaces != nil && *o.peopleFromFaces}
+}
+
+// Faces returns the Analyzer's face detector, or nil when it finds no
+// faces.
+func (a *Analyzer) Faces() FaceDetector { return a.faces }
+
+// People returns the Analyzer's person detector, or nil when it finds no
+// people (it may still add bodies below faces: see PeopleFromFaces).
+func (a *Analyzer) People() PersonDetector { return a.people }
+
+// Segmenter returns the Analyzer's segmenter, or nil when it makes no
+// masks.
+func (a *Analyzer) Segmenter() Segmenter { return a.segmenter }
+
+// PeopleFromFaces reports whether the Analyzer adds a person below every
+// face that no person holds (see WithPeopleFromFaces).
+func (a *Analyzer) PeopleFromFaces() bool { return a.peopleFromFaces }
 
 // bodiesFromFaces returns a person box for each face whose centre lies in
 // none of the people already found.
@@ -69,20 +87,20 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 		clock = now
 		return d
 	}
-	if a.Faces != nil {
-		s.Detectors.Face = a.Faces.Name()
-		if s.Faces, err = a.Faces.DetectFaces(ctx, img); err != nil {
-			return nil, fmt.Errorf("detect: faces (%s): %w", a.Faces.Name(), err)
+	if a.faces != nil {
+		s.Detectors.Face = a.faces.Name()
+		if s.Faces, err = a.faces.DetectFaces(ctx, img); err != nil {
+			return nil, fmt.Errorf("detect: faces (%s): %w", a.faces.Name(), err)
 		}
 	}
 	s.Times.Faces = lap()
-	if a.People != nil {
-		s.Detectors.Person = a.People.Name()
-		if s.People, err = a.People.DetectPeople(ctx, img); err != nil {
-			return nil, fmt.Errorf("detect: people (%s): %w", a.People.Name(), err)
+	if a.people != nil {
+		s.Detectors.Person = a.people.Name()
+		if s.People, err = a.people.DetectPeople(ctx, img); err != nil {
+			return nil, fmt.Errorf("detect: people (%s): %w", a.people.Name(), err)
 		}
 	}
-	if a.PeopleFromFaces {
+	if a.peopleFromFaces {
 		if extra := bodiesFromFaces(s.Faces, s.People, b); len(extra) > 0 {
 			s.People = append(s.People, extra...)
 			if s.Detectors.Person != "" {
@@ -92,17 +110,17 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 		}
 	}
 	s.Times.People = lap()
-	if a.Segmenter != nil && len(s.People) > 0 {
-		s.Detectors.Segmenter = a.Segmenter.Name()
+	if a.segmenter != nil && len(s.People) > 0 {
+		s.Detectors.Segmenter = a.segmenter.Name()
 		boxes := make([]Box, len(s.People))
 		for i, p := range s.People {
 			boxes[i] = p.Box
 		}
-		if s.Masks, err = a.Segmenter.Segment(ctx, img, boxes); err != nil {
-			return nil, fmt.Errorf("detect: segment (%s): %w", a.Segmenter.Name(), err)
+		if s.Masks, err = a.segmenter.Segment(ctx, img, boxes); err != nil {
+			return nil, fmt.Errorf("detect: segment (%s): %w", a.segmenter.Name(), err)
 		}
 		if len(s.Masks) != len(boxes) {
-			return nil, fmt.Errorf("detect: segmenter %s returned %d masks for %d people", a.Segmenter.Name(), len(s.Masks), len(boxes))
+			return nil, fmt.Errorf("detect: segmenter %s returned %d masks for %d people", a.segmenter.Name(), len(s.Masks), len(boxes))
 		}
 	}
 	s.Times.Segment = lap()
@@ -113,7 +131,7 @@ func (a *Analyzer) Analyze(ctx context.Context, img image.Image) (*Scene, error)
 // first error.
 func (a *Analyzer) Close() error {
 	var first error
-	for _, c := range []io.Closer{a.Faces, a.People, a.Segmenter} {
+	for _, c := range []io.Closer{a.faces, a.people, a.segmenter} {
 		if c == nil {
 			continue
 		}

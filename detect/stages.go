@@ -34,13 +34,13 @@ func (a *Analyzer) Only(s Stages) *Analyzer {
 	s = closure(s)
 	c := *a
 	if !s.Has(StageMasks) {
-		c.Segmenter = nil
+		c.segmenter = nil
 	}
 	if !s.Has(StagePeople) {
-		c.People, c.PeopleFromFaces = nil, false
+		c.people, c.peopleFromFaces = nil, false
 	}
-	if !s.Has(StageFaces) && !c.PeopleFromFaces {
-		c.Faces = nil
+	if !s.Has(StageFaces) && !c.peopleFromFaces {
+		c.faces = nil
 	}
 	return &c
 }

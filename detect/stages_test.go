@@ -49,14 +49,14 @@ func TestNewAnalyzerStages(t *testing.T) {
 
 func stageNames(a *Analyzer) [3]string {
 	var got [3]string
-	if a.Faces != nil {
-		got[0] = a.Faces.Name()
+	if a.faces != nil {
+		got[0] = a.faces.Name()
 	}
-	if a.People != nil {
-		got[1] = a.People.Name()
+	if a.people != nil {
+		got[1] = a.people.Name()
 	}
-	if a.Segmenter != nil {
-		got[2] = a.Segmenter.Name()
+	if a.segmenter != nil {
+		got[2] = a.segmenter.Name()
 	}
 	return got
 }
@@ -68,7 +68,7 @@ func TestAnalyzerOnly(t *testing.T) {
 	}
 	defer full.Close()
 	noHOG := *full
-	noHOG.PeopleFromFaces = false
+	noHOG.peopleFromFaces = false
 	tests := []struct {
 		name   string
 		a      *Analyzer

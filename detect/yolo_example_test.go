@@ -46,6 +46,6 @@ func ExampleNewAnalyzer() {
 		log.Fatal(err)
 	}
 	defer a.Close()
-	fmt.Println(a.Faces.Name(), a.People.Name(), a.Segmenter.Name())
+	fmt.Println(a.Faces().Name(), a.People().Name(), a.Segmenter().Name())
 	// Output: opencv-haar opencv-hog opencv-grabcut
 }

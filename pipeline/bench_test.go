@@ -365,7 +365,7 @@ func detectorNames(a Analyzer) string {
 	}
 	if da, ok := a.(*detect.Analyzer); ok {
 		s := ""
-		for _, d := range []interface{ Name() string }{da.Faces, da.People, da.Segmenter} {
+		for _, d := range []interface{ Name() string }{da.Faces(), da.People(), da.Segmenter()} {
 			if d != nil {
 				s += d.Name() + " "
 			}

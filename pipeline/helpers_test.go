@@ -190,8 +190,8 @@ func assertNoTemp(t testing.TB, out string) {
 func testFaceDetector(t testing.TB) detect.FaceDetector {
 	t.Helper()
 	a, ok := testAnalyzer(t).(*detect.Analyzer)
-	if !ok || a.Faces == nil {
+	if !ok || a.Faces() == nil {
 		t.Fatal("test analyzer has no face detector")
 	}
-	return a.Faces
+	return a.Faces()
 }

@@ -112,7 +112,7 @@ func TestBuildRunsOnlyNeededStages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f, p, s := &countingFaces{}, &countingPeople{}, &countingSegmenter{}
-			an := &detect.Analyzer{Faces: f, People: p, Segmenter: s}
+			an := detect.Compose(f, p, s)
 			out := t.TempDir()
 			b, err := New(out, WithAnalyzer(an), WithConditions(tt.conds...), WithBackgrounds(testBackgrounds()), WithWorkers(2), WithContactSheet(0))
 			must(t, err)

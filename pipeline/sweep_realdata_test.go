@@ -53,8 +53,8 @@ func TestSweepAuditRealPhotos(t *testing.T) {
 	if sum.Built != len(recs) {
 		t.Fatalf("built %d of %d photos", sum.Built, len(recs))
 	}
-	if fam := detect.FaceFamily(a.Faces.Name()); fam != detect.FamilyYOLO {
-		t.Fatalf("the build's faces came from %s, want a YOLO model", a.Faces.Name())
+	if fam := detect.FaceFamily(a.Faces().Name()); fam != detect.FamilyYOLO {
+		t.Fatalf("the build's faces came from %s, want a YOLO model", a.Faces().Name())
 	}
 	yunet, err := detect.NewFaceDetectorOfFamily(models, detect.FamilyYuNet, detect.WithDevice(detect.DeviceCPU))
 	must(t, err)

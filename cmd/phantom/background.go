@@ -90,7 +90,7 @@ func runBackground(ctx context.Context, bf *backgroundOptions) error {
 		if err != nil {
 			return nil, "", err
 		}
-		note := fmt.Sprintf("%d people (%s, %s)", len(scene.People), an.People.Name(), an.Segmenter.Name())
+		note := fmt.Sprintf("%d people (%s, %s)", len(scene.People), an.People().Name(), an.Segmenter().Name())
 		if set == nil {
 			return background.White(img, scene.PersonMask(), opts...), note + ", on white", nil
 		}

@@ -95,21 +95,21 @@ func detectorSettings(an *detect.Analyzer, modelsDir string) (names, files map[s
 			paths = append(paths, filepath.Join(modelsDir, "vocab.txt"))
 		}
 	}
-	if an.Faces != nil {
-		add("face", an.Faces.Name())
-		if h, ok := an.Faces.(*detect.HaarFaceDetector); ok {
+	if an.Faces() != nil {
+		add("face", an.Faces().Name())
+		if h, ok := an.Faces().(*detect.HaarFaceDetector); ok {
 			paths = append(paths, h.CascadePath())
 		}
 	}
-	if an.People != nil {
-		name := an.People.Name()
-		if an.PeopleFromFaces {
+	if an.People() != nil {
+		name := an.People().Name()
+		if an.PeopleFromFaces() {
 			name += "+face-body"
 		}
 		add("person", name)
 	}
-	if an.Segmenter != nil {
-		add("segmenter", an.Segmenter.Name())
+	if an.Segmenter() != nil {
+		add("segmenter", an.Segmenter().Name())
 	}
 	for _, p := range paths {
 		sum, err := digest.File(p)
