@@ -18,12 +18,13 @@ package turbojpeg
 
 static int phantom_tj_version(void) { return LIBJPEG_TURBO_VERSION_NUMBER; }
 
-// phantom_tj_encode compresses w×h RGBX rows (the fourth byte ignored) at
-// quality q with 4:2:0 chroma and the accurate DCT. On success *out holds
-// the JPEG (free it with tjFree) and the result is 0; otherwise the error
-// message is copied into msg.
-static int phantom_tj_encode(const unsigned char *pix, int w, int stride, int h, int q,
-		unsigned char **out, unsigned long *size, char *msg, int msglen) {
+// phantom_tj_encode compresses w×h rows of pixel format pf (TJPF_RGBX, the
+// fourth byte ignored, or TJPF_CMYK) at quality q with chroma subsampling
+// samp and the accurate DCT. On success *out holds the JPEG (free it with
+// tjFree) and the result is 0; otherwise the error message is copied into
+// msg.
+static int phantom_tj_encode(const unsigned char *pix, int w, int stride, int h, int pf, int samp,
+		int q, unsigned char **out, unsigned long *size, char *msg, int msglen) {
 	tjhandle t = tjInitCompress();
 	if (t == NULL) {
 		snprintf(msg, msglen, "%s", tjGetErrorStr2(NULL));
@@ -31,7 +32,7 @@ static int phantom_tj_encode(const unsigned char *pix, int w, int stride, int h,
 	}
 	*out = NULL;
 	*size = 0;
-	int rc = tjCompress2(t, pix, w, stride, h, TJPF_RGBX, out, size, TJSAMP_420, q, TJFLAG_ACCURATEDCT);
+	int rc = tjCompress2(t, pix, w, stride, h, pf, out, size, samp, q, TJFLAG_ACCURATEDCT);
 	if (rc != 0) {
 		snprintf(msg, msglen, "%s", tjGetErrorStr2(t));
 		if (*out != NULL) {
@@ -113,20 +114,34 @@ func Version() string {
 // chroma subsampling, as image/jpeg and OpenCV's imwrite do. The alpha byte
 // is ignored: flatten a transparent image first.
 func Encode(img *image.RGBA, q int) ([]byte, error) {
-	r := img.Rect
+	return compress(img.Pix, img.Rect, img.Stride, img.PixOffset, C.TJPF_RGBX, C.TJSAMP_420, q)
+}
+
+// EncodeCMYK compresses img as an Adobe CMYK JPEG (TurboJPEG stores it as
+// YCCK, 4:4:4) at quality q (1–100). Phantom never writes one: tests use it
+// to make the files that Decode refuses with ErrColorSpace. libjpeg-turbo
+// stores the bytes as given; image/jpeg reads an Adobe file's CMYK
+// inverted.
+func EncodeCMYK(img *image.CMYK, q int) ([]byte, error) {
+	return compress(img.Pix, img.Rect, img.Stride, img.PixOffset, C.TJPF_CMYK, C.TJSAMP_444, q)
+}
+
+// compress encodes the 4-byte pixels of r in pix with pixel format pf and
+// chroma subsampling samp.
+func compress(pix []byte, r image.Rectangle, stride int, offset func(x, y int) int, pf, samp C.int, q int) ([]byte, error) {
 	if r.Empty() {
 		return nil, errors.New("turbojpeg: empty image")
 	}
 	if q < 1 || q > 100 {
 		return nil, fmt.Errorf("turbojpeg: quality %d out of 1–100", q)
 	}
-	pix := img.Pix[img.PixOffset(r.Min.X, r.Min.Y):]
+	pix = pix[offset(r.Min.X, r.Min.Y):]
 	var (
 		out  *C.uchar
 		size C.ulong
 		msg  [msgLen]C.char
 	)
-	rc := C.phantom_tj_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(r.Dx()), C.int(img.Stride), C.int(r.Dy()), C.int(q), &out, &size, &msg[0], msgLen)
+	rc := C.phantom_tj_encode((*C.uchar)(unsafe.Pointer(&pix[0])), C.int(r.Dx()), C.int(stride), C.int(r.Dy()), pf, samp, C.int(q), &out, &size, &msg[0], msgLen)
 	if rc != 0 {
 		return nil, fmt.Errorf("turbojpeg: encode: %s", C.GoString(&msg[0]))
 	}
