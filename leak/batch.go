@@ -72,19 +72,61 @@ type chatRequester interface {
 	ChatRequest(vlm.Request) ([]byte, error)
 }
 
-// BatchExport configures Runner.ExportBatch. The zero value of each field
-// but Dir means the default.
-type BatchExport struct {
-	// Dir is the folder the request files and the manifest are written to.
-	// It is created if needed and must not hold an export already.
-	Dir string
-	// ImageRef is how each request gives its image; "" means ImageData.
-	ImageRef ImageRef
-	// MaxRequests and MaxBytes close a file and start the next before it
-	// would hold more requests or bytes; 0 means DefaultBatchRequests and
-	// DefaultBatchBytes.
-	MaxRequests int
-	MaxBytes    int64
+// BatchOption configures one Runner.ExportBatch call.
+type BatchOption func(*batchConfig)
+
+// batchConfig is what the BatchOption values of one export set.
+type batchConfig struct {
+	imageRef    ImageRef
+	maxRequests int
+	maxBytes    int64
+}
+
+// WithImageRef sets how each request gives its image: ImageData (the
+// default) inlines it as a data URL, ImageFile gives a file:// URL.
+// ExportBatch returns an error for any other value.
+func WithImageRef(ref ImageRef) BatchOption {
+	return func(c *batchConfig) { c.imageRef = ref }
+}
+
+// WithMaxRequests closes a request file and starts the next before it would
+// hold more than n requests; the default (and 0) is DefaultBatchRequests.
+// ExportBatch returns an error for a negative n.
+func WithMaxRequests(n int) BatchOption {
+	return func(c *batchConfig) { c.maxRequests = n }
+}
+
+// WithMaxBytes closes a request file and starts the next before it would
+// hold more than n bytes; the default (and 0) is DefaultBatchBytes.
+// ExportBatch returns an error for a negative n.
+func WithMaxBytes(n int64) BatchOption {
+	return func(c *batchConfig) { c.maxBytes = n }
+}
+
+// newBatchConfig applies opts over the defaults and checks the values.
+func newBatchConfig(opts []BatchOption) (batchConfig, error) {
+	var c batchConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	ref, err := ParseImageRef(string(c.imageRef))
+	if err != nil {
+		return c, fmt.Errorf("leak: WithImageRef(%q): want data or file", c.imageRef)
+	}
+	c.imageRef = ref
+	if c.maxRequests < 0 {
+		return c, fmt.Errorf("leak: WithMaxRequests(%d) is negative", c.maxRequests)
+	}
+	if c.maxBytes < 0 {
+		return c, fmt.Errorf("leak: WithMaxBytes(%d) is negative", c.maxBytes)
+	}
+	if c.maxRequests == 0 {
+		c.maxRequests = DefaultBatchRequests
+	}
+	if c.maxBytes == 0 {
+		c.maxBytes = DefaultBatchBytes
+	}
+	return c, nil
 }
 
 // BatchManifest is an export's manifest.json: which keys are in which file.
@@ -147,21 +189,24 @@ func (s BatchExportSummary) Failed() int {
 // ExportBatch writes the questions not yet answered ok in r.results as
 // OpenAI batch input files (JSONL, one request a line:
 // {"custom_id": key, "method": "POST", "url": "/v1/chat/completions",
-// "body": …}), one model's requests per file, split at exp.MaxRequests or
-// exp.MaxBytes, and a manifest. Each body is the request the model's
+// "body": …}), one model's requests per file, split at WithMaxRequests or
+// WithMaxBytes, and a manifest, into the folder dir, which is created if
+// needed and must not hold an export already (ErrExportExists). Each body is the request the model's
 // OpenAI client would send live (see vlm.OpenAI.ChatRequest), and each
 // custom_id is the key a live run records, so batch and live answers
 // resume each other. Every file is written atomically; a question whose
 // image cannot be read is counted as failed and the export goes on.
-func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportSummary, error) {
+// An option out of range is an error naming the option.
+func (r *Runner) ExportBatch(ctx context.Context, dir string, opts ...BatchOption) (BatchExportSummary, error) {
 	var sum BatchExportSummary
 	if err := r.check(); err != nil {
 		return sum, err
 	}
-	ref, err := ParseImageRef(string(exp.ImageRef))
+	cfg, err := newBatchConfig(opts)
 	if err != nil {
 		return sum, err
 	}
+	ref := cfg.imageRef
 	r.hashVariants()
 	reqs := r.batchClients()
 	for i, m := range r.models {
@@ -169,30 +214,24 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 			return sum, notBatchable(m)
 		}
 	}
-	if exp.Dir == "" {
-		return sum, errors.New("leak: BatchExport.Dir is empty")
+	if dir == "" {
+		return sum, errors.New("leak: export batch: the folder is empty")
 	}
-	if _, err := os.Stat(filepath.Join(exp.Dir, BatchManifestFile)); err == nil {
-		return sum, fmt.Errorf("%w: %s: export into a new folder", ErrExportExists, filepath.Join(exp.Dir, BatchManifestFile))
+	if _, err := os.Stat(filepath.Join(dir, BatchManifestFile)); err == nil {
+		return sum, fmt.Errorf("%w: %s: export into a new folder", ErrExportExists, filepath.Join(dir, BatchManifestFile))
 	}
-	if err := os.MkdirAll(exp.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
 	absDir, err := filepath.Abs(r.dir)
 	if err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
-	w := &batchWriter{dir: exp.Dir, maxRequests: exp.MaxRequests, maxBytes: exp.MaxBytes}
-	if w.maxRequests <= 0 {
-		w.maxRequests = DefaultBatchRequests
-	}
-	if w.maxBytes <= 0 {
-		w.maxBytes = DefaultBatchBytes
-	}
+	w := &batchWriter{dir: dir, maxRequests: cfg.maxRequests, maxBytes: cfg.maxBytes}
 	defer w.abort()
 	man := BatchManifest{Version: 1, Created: time.Now().UTC(), ImageRef: ref}
 	slugs := make(map[string]bool)
-	opts := r.options
+	dec := r.options
 	// With file refs each variant file is checked once, whatever the
 	// number of models; with data refs the last image read is kept, since
 	// questions come variant-major.
@@ -215,7 +254,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 				}
 			}
 			row, p := &r.variants[j.variant], suite[j.prompt]
-			req := vlm.Request{Prompt: p.Text, Options: opts}
+			req := vlm.Request{Prompt: p.Text, Options: dec}
 			var ierr error
 			if ref == ImageFile {
 				c, ok := checked[j.variant]
@@ -268,7 +307,7 @@ func (r *Runner) ExportBatch(ctx context.Context, exp BatchExport) (BatchExportS
 	if err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(exp.Dir, BatchManifestFile), append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, BatchManifestFile), append(data, '\n')); err != nil {
 		return sum, fmt.Errorf("leak: export batch: %w", err)
 	}
 	return sum, nil

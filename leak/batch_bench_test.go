@@ -91,7 +91,7 @@ func BenchmarkBatchExport(b *testing.B) {
 	cpu := cpuSeconds()
 	b.ResetTimer()
 	for range b.N {
-		sum, err := r.ExportBatch(context.Background(), BatchExport{Dir: filepath.Join(b.TempDir(), "batch"), ImageRef: ImageFile})
+		sum, err := r.ExportBatch(context.Background(), filepath.Join(b.TempDir(), "batch"), WithImageRef(ImageFile))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func BenchmarkBatchExport(b *testing.B) {
 func BenchmarkBatchImport(b *testing.B) {
 	r := batchStudy(b)
 	exp := filepath.Join(b.TempDir(), "batch")
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: exp, ImageRef: ImageFile}); err != nil {
+	if _, err := r.ExportBatch(context.Background(), exp, WithImageRef(ImageFile)); err != nil {
 		b.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(exp, BatchManifestFile))

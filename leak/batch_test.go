@@ -188,7 +188,7 @@ func TestExportBatchBodies(t *testing.T) {
 	// A fresh results file: export everything.
 	r2 := batchRunner(t, dir, Model{Name: "llava", Client: client})
 	out := filepath.Join(t.TempDir(), "batch")
-	sum, err := r2.ExportBatch(context.Background(), BatchExport{Dir: out})
+	sum, err := r2.ExportBatch(context.Background(), out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestExportBatchSplitsAndModels(t *testing.T) {
 
 	out := filepath.Join(t.TempDir(), "batch")
 	const maxReq, maxBytes = 7, 40_000
-	sum, err := r.ExportBatch(context.Background(), BatchExport{Dir: out, ImageRef: ImageFile, MaxRequests: maxReq, MaxBytes: maxBytes})
+	sum, err := r.ExportBatch(context.Background(), out, WithImageRef(ImageFile), WithMaxRequests(maxReq), WithMaxBytes(maxBytes))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +271,7 @@ func TestExportBatchSplitsAndModels(t *testing.T) {
 
 	// The byte limit alone splits too: each file stays under it.
 	out2 := filepath.Join(t.TempDir(), "batch")
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: out2, MaxBytes: 3000}); err != nil {
+	if _, err := r.ExportBatch(context.Background(), out2, WithMaxBytes(3000)); err != nil {
 		t.Fatal(err)
 	}
 	man2, _ := readExport(t, out2, DefaultBatchRequests, 3000)
@@ -280,7 +280,7 @@ func TestExportBatchSplitsAndModels(t *testing.T) {
 	}
 
 	// An export folder is not reused.
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: out}); !errors.Is(err, ErrExportExists) {
+	if _, err := r.ExportBatch(context.Background(), out); !errors.Is(err, ErrExportExists) {
 		t.Errorf("second export into %s: %v, want ErrExportExists", out, err)
 	}
 }
@@ -294,11 +294,38 @@ func TestExportBatchRefusesOllama(t *testing.T) {
 	}
 	defer c.Close()
 	r := batchRunner(t, dir, Model{Client: c})
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: t.TempDir()}); !errors.Is(err, ErrNotBatchable) {
+	if _, err := r.ExportBatch(context.Background(), t.TempDir()); !errors.Is(err, ErrNotBatchable) {
 		t.Errorf("export for an Ollama model: %v, want ErrNotBatchable", err)
 	}
 	if _, err := r.ImportBatch(context.Background(), nil); !errors.Is(err, ErrNotBatchable) {
 		t.Errorf("import for an Ollama model: %v, want ErrNotBatchable", err)
+	}
+}
+
+func TestExportBatchBadOptions(t *testing.T) {
+	dir := t.TempDir()
+	writeVariants(t, dir, []string{"original"}, nil)
+	r := batchRunner(t, dir, Model{Client: newOpenAIClient(t, "http://127.0.0.1:1", "m")})
+	for _, tc := range []struct {
+		name string
+		opt  BatchOption
+		want string
+	}{
+		{"negative requests", WithMaxRequests(-1), "WithMaxRequests(-1)"},
+		{"negative bytes", WithMaxBytes(-5), "WithMaxBytes(-5)"},
+		{"unknown image ref", WithImageRef("ftp"), `WithImageRef("ftp")`},
+	} {
+		out := filepath.Join(t.TempDir(), "batch")
+		_, err := r.ExportBatch(context.Background(), out, tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %q", tc.name, err, tc.want)
+		}
+		if _, serr := os.Stat(out); !errors.Is(serr, os.ErrNotExist) {
+			t.Errorf("%s: the folder was made (%v); a bad option must write nothing", tc.name, serr)
+		}
+	}
+	if _, err := r.ExportBatch(context.Background(), ""); err == nil {
+		t.Error("export into the empty folder name: no error")
 	}
 }
 
@@ -308,7 +335,7 @@ func TestExportBatchMissingImage(t *testing.T) {
 	writeVariants(t, dir, []string{"original"}, []Variant{missing})
 	r := batchRunner(t, dir, Model{Client: newOpenAIClient(t, "http://127.0.0.1:1", "m")})
 	for _, ref := range []ImageRef{ImageData, ImageFile} {
-		sum, err := r.ExportBatch(context.Background(), BatchExport{Dir: t.TempDir(), ImageRef: ref})
+		sum, err := r.ExportBatch(context.Background(), t.TempDir(), WithImageRef(ref))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +372,7 @@ func TestImportBatch(t *testing.T) {
 	r := batchRunner(t, dir, Model{Name: "llava", Client: client})
 
 	out := filepath.Join(t.TempDir(), "batch")
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: out, ImageRef: ImageFile}); err != nil {
+	if _, err := r.ExportBatch(context.Background(), out, WithImageRef(ImageFile)); err != nil {
 		t.Fatal(err)
 	}
 	_, reqs := readExport(t, out, DefaultBatchRequests, DefaultBatchBytes)
@@ -475,7 +502,7 @@ func TestImportBatch(t *testing.T) {
 	// Round trip: the next export holds exactly the unanswered half and
 	// the failed ones.
 	out2 := filepath.Join(t.TempDir(), "batch2")
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: out2, ImageRef: ImageFile}); err != nil {
+	if _, err := r.ExportBatch(context.Background(), out2, WithImageRef(ImageFile)); err != nil {
 		t.Fatal(err)
 	}
 	_, again := readExport(t, out2, DefaultBatchRequests, DefaultBatchBytes)
@@ -519,7 +546,7 @@ func TestExportBatchChangedVariant(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ref := range []ImageRef{ImageData, ImageFile} {
-		sum, err := r.ExportBatch(context.Background(), BatchExport{Dir: t.TempDir(), ImageRef: ref})
+		sum, err := r.ExportBatch(context.Background(), t.TempDir(), WithImageRef(ref))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -548,7 +575,7 @@ func TestRunnerHashesHandMadeRows(t *testing.T) {
 	}
 	defer res.Close()
 	r := newRunner(t, dir, variants, []Model{{Client: newOpenAIClient(t, "http://127.0.0.1:1", "m")}}, res)
-	if _, err := r.ExportBatch(context.Background(), BatchExport{Dir: t.TempDir()}); err != nil {
+	if _, err := r.ExportBatch(context.Background(), t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 	if r.variants[0].SHA256 != want || want == "" {

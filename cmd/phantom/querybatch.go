@@ -66,7 +66,13 @@ func runBatch(ctx context.Context, qf *queryOptions, r *leak.Runner) error {
 		if err != nil {
 			return fmt.Errorf("--image-ref: %w", err)
 		}
-		sum, err := r.ExportBatch(ctx, leak.BatchExport{Dir: bqf.exportDir, ImageRef: ref, MaxRequests: bqf.maxRequests, MaxBytes: bqf.maxBytes})
+		if bqf.maxRequests < 0 {
+			return fmt.Errorf("--batch-max-requests %d is negative", bqf.maxRequests)
+		}
+		if bqf.maxBytes < 0 {
+			return fmt.Errorf("--batch-max-bytes %d is negative", bqf.maxBytes)
+		}
+		sum, err := r.ExportBatch(ctx, bqf.exportDir, leak.WithImageRef(ref), leak.WithMaxRequests(bqf.maxRequests), leak.WithMaxBytes(bqf.maxBytes))
 		printExportSummary(stdout, sum, bqf.exportDir)
 		if err != nil {
 			return err

@@ -132,6 +132,13 @@ func TestQueryBatchRoundTrip(t *testing.T) {
 
 	// Bad use is refused with a reason.
 	run(false, append(base, "--export-batch", out)...) // the folder holds an export
+	for _, flag := range []string{"--batch-max-requests", "--batch-max-bytes"} {
+		neg := filepath.Join(work, "negative")
+		_, stderr, status := phantomRun(t, append(base, "--export-batch", neg, flag, "-1")...)
+		if status == 0 || !strings.Contains(stderr, flag) {
+			t.Errorf("%s -1: status %d, stderr %q: want a failure naming the flag", flag, status, stderr)
+		}
+	}
 	run(false, append(base, "stray-argument")...)
 	run(false, append(base, "--import-batch", filepath.Join(work, "nothing-*.jsonl"))...)
 }
