@@ -197,6 +197,9 @@ func canonicalConditions(cs []string) []string {
 // exports or imports them as batch files.
 func runQuery(ctx context.Context, qf *queryOptions) error {
 	stderr := qf.ErrOut
+	if err := qf.batch.check(); err != nil {
+		return err
+	}
 	if qf.batch.batchMode() && !qf.given("backend") {
 		qf.backend = vlm.BackendOpenAI // batch files are OpenAI chat requests
 	}

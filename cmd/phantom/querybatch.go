@@ -33,6 +33,24 @@ func (b *batchFlags) register(cmd *cobra.Command) {
 	cmd.MarkFlagsMutuallyExclusive("export-batch", "import-batch")
 }
 
+// check refuses export flags out of range, naming the flag, before
+// phantom query opens anything.
+func (b *batchFlags) check() error {
+	if b.exportDir == "" {
+		return nil
+	}
+	if _, err := leak.ParseImageRef(b.imageRef); err != nil {
+		return fmt.Errorf("--image-ref: %w", err)
+	}
+	if b.maxRequests < 0 {
+		return fmt.Errorf("--batch-max-requests %d is negative", b.maxRequests)
+	}
+	if b.maxBytes < 0 {
+		return fmt.Errorf("--batch-max-bytes %d is negative", b.maxBytes)
+	}
+	return nil
+}
+
 // batchMode reports whether the command exports or imports batch files.
 func (b *batchFlags) batchMode() bool { return b.exportDir != "" || len(b.imports) > 0 }
 
@@ -62,17 +80,7 @@ func importFiles(values []string) ([]string, error) {
 func runBatch(ctx context.Context, qf *queryOptions, r *leak.Runner) error {
 	stdout, bqf := qf.Out, &qf.batch
 	if bqf.exportDir != "" {
-		ref, err := leak.ParseImageRef(bqf.imageRef)
-		if err != nil {
-			return fmt.Errorf("--image-ref: %w", err)
-		}
-		if bqf.maxRequests < 0 {
-			return fmt.Errorf("--batch-max-requests %d is negative", bqf.maxRequests)
-		}
-		if bqf.maxBytes < 0 {
-			return fmt.Errorf("--batch-max-bytes %d is negative", bqf.maxBytes)
-		}
-		sum, err := r.ExportBatch(ctx, bqf.exportDir, leak.WithImageRef(ref), leak.WithMaxRequests(bqf.maxRequests), leak.WithMaxBytes(bqf.maxBytes))
+		sum, err := r.ExportBatch(ctx, bqf.exportDir, leak.WithImageRef(leak.ImageRef(bqf.imageRef)), leak.WithMaxRequests(bqf.maxRequests), leak.WithMaxBytes(bqf.maxBytes))
 		printExportSummary(stdout, sum, bqf.exportDir)
 		if err != nil {
 			return err

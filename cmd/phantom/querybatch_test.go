@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -133,10 +135,13 @@ func TestQueryBatchRoundTrip(t *testing.T) {
 	// Bad use is refused with a reason.
 	run(false, append(base, "--export-batch", out)...) // the folder holds an export
 	for _, flag := range []string{"--batch-max-requests", "--batch-max-bytes"} {
-		neg := filepath.Join(work, "negative")
-		_, stderr, status := phantomRun(t, append(base, "--export-batch", neg, flag, "-1")...)
+		neg, negResults := filepath.Join(work, "negative"), filepath.Join(work, "negative.jsonl")
+		_, stderr, status := phantomRun(t, append(base, "--export-batch", neg, flag, "-1", "--results", negResults)...)
 		if status == 0 || !strings.Contains(stderr, flag) {
 			t.Errorf("%s -1: status %d, stderr %q: want a failure naming the flag", flag, status, stderr)
+		}
+		if _, err := os.Stat(negResults); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s -1: the results file was opened before the flag was refused (stat: %v)", flag, err)
 		}
 	}
 	run(false, append(base, "stray-argument")...)
