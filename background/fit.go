@@ -52,7 +52,12 @@ type fit struct {
 	// up, and below them the multiplier f | (256−f)<<32 of blendColumns (f,
 	// 0–256, the weight of the second column). For output row y: the two
 	// source rows and the weight of the second.
-	xtaps    []uint64
+	xtaps []uint64
+	// The same taps for blendColumnsVec, made only where it has a vector
+	// kernel: each output column's byte offset in tmp, and its four weight
+	// words (256−f) | f<<16.
+	xoff     []int32
+	xw       []uint32
 	yi0, yi1 []int32
 	yf       []uint64
 	// One row of the vertical pass over the crop's columns, RGBA bytes as
@@ -99,6 +104,14 @@ func newFit(levels []image.Image, w, h int) *fit {
 	f.xtaps = make([]uint64, w)
 	for i := range xf {
 		f.xtaps[i] = uint64(xi[i]-int32(f.sr.Min.X))<<48 | uint64(256-xf[i])<<32 | uint64(xf[i])
+	}
+	if useAVX2 {
+		f.xoff, f.xw = make([]int32, w), make([]uint32, 4*w)
+		for i := range xf {
+			f.xoff[i] = 4 * (xi[i] - int32(f.sr.Min.X))
+			wv := (256 - xf[i]) | xf[i]<<16
+			f.xw[4*i], f.xw[4*i+1], f.xw[4*i+2], f.xw[4*i+3] = wv, wv, wv, wv
+		}
 	}
 	var yf []uint32
 	f.yi0, f.yi1, yf = bilinearTaps(h, f.sr.Min.Y, f.sr.Dy())
@@ -149,15 +162,25 @@ func (f *fit) span(d []uint8, y, x0, x1 int) {
 // (SWAR, see blendRows and blendColumns), so each pass costs one or two
 // multiplications a pixel, and the result depends on nothing but the
 // pixels and the taps (the same bytes whatever runs it, and however a row
-// is cut into spans).
+// is cut into spans). On amd64 with AVX2 both passes run vector kernels
+// (blend_amd64.s) for all but a row's last few pixels; they compute the
+// same integers.
 func (f *fit) bilinearSpan(d []uint8, y, x0, x1 int) {
 	s := f.src
 	// Source columns [c0, c1), relative to sr.Min.X.
 	c0, c1 := int(f.xtaps[x0]>>48), min(int(f.xtaps[x1-1]>>48)+2, f.sr.Dx())
 	base := 4 * (f.sr.Min.X + c0)
 	n := 4 * (c1 - c0)
-	blendRows(f.tmp[4*c0:4*c1], s.Pix[int(f.yi0[y])*s.Stride+base:][:n], s.Pix[int(f.yi1[y])*s.Stride+base:][:n], f.yf[y])
-	blendColumns(d[4*x0:4*x1], f.tmp, f.xtaps[x0:x1])
+	t := f.tmp[4*c0 : 4*c1]
+	r0, r1 := s.Pix[int(f.yi0[y])*s.Stride+base:][:n], s.Pix[int(f.yi1[y])*s.Stride+base:][:n]
+	k := blendRowsVec(t, r0, r1, f.yf[y]) // where there is a vector kernel, most of the row
+	blendRows(t[k:], r0[k:], r1[k:], f.yf[y])
+	out := d[4*x0 : 4*x1]
+	k = 0
+	if f.xw != nil {
+		k = blendColumnsVec(out, f.tmp, f.xoff[x0:x1], f.xw[4*x0:4*x1])
+	}
+	blendColumns(out[4*k:], f.tmp, f.xtaps[x0+k:x1])
 }
 
 // blendRows is the vertical pass of bilinearSpan: for each byte of the rows
