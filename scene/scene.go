@@ -1,9 +1,20 @@
 // Package scene holds what phantom's detectors find in a photo, in plain Go
-// with no cgo: Box, Face, Person, Mask and Scene (the detections of one
-// photo, with its JSON sidecar), and the interfaces the detectors implement.
+// with no cgo. It has:
+//
+//   - the detections: Box, Point, Face, Person, Mask and Scene (those of one
+//     photo, with its JSON sidecar), StageTimes and Detectors (what ran);
+//   - the interfaces the detectors implement: FaceDetector, PersonDetector,
+//     Segmenter, and Analyzer, which makes a Scene;
+//   - which stages to run: Stages (StageFaces, StagePeople, StageMasks) and
+//     StageLimiter, an Analyzer that can skip the stages no condition needs;
+//   - the per-photo seed a randomised detector reads from its context
+//     (WithSeed, Seed), and the face-detector families a build records
+//     (FaceFamily, HaarName, the Family constants).
+//
 // A program that only reads scenes (a sidecar from a build's scenes/ folder,
 // a metadata row's boxes) imports this package and needs neither OpenCV nor
-// ONNX Runtime; package detect makes scenes and re-exports these names.
+// ONNX Runtime; package detect makes scenes and re-exports these names, and
+// package pipeline depends on this package, not on detect.
 package scene
 
 import (
